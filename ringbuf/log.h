@@ -1,0 +1,173 @@
+// A channel's log for one shard: a single-producer, multi-reader append-only sequence of
+// records over fixed-size segments, bounded in bytes (and optionally in events).
+//
+// Threads: the producer methods (reserve/commit/publish/close/maintain) belong to the one shard
+// thread that owns the log. Each LogReader belongs to one sink thread. stats() may be called
+// from any thread. Nothing here takes a lock: the producer publishes its write position with a
+// release store, readers publish their committed positions the same way, and the producer
+// reuses space only below the smallest committed position.
+//
+// Positions are logical byte offsets that only grow: segment k covers [k*S, (k+1)*S) for
+// segment size S. A record never spans segments; the unused tail of a segment is marked with a
+// segment_end record and readers continue at the next segment.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "ringbuf/doorbell.h"
+#include "ringbuf/record.h"
+#include "ringbuf/segment_store.h"
+
+namespace sluice::ringbuf {
+
+struct LogOptions {
+  // Bytes the log may hold that some reader has not committed. Rounded up to whole segments
+  // for the segment table; enforced to the byte.
+  uint64_t capacity_bytes = 64ull << 20;
+  // Events the log may hold (0: bounded by bytes only).
+  uint64_t capacity_events = 0;
+  // Independent readers (one per sink).
+  uint32_t readers = 1;
+};
+
+// Where a log starts: zero for a new log, or what recovery found.
+struct LogStart {
+  uint64_t write_position = 0;
+  uint64_t next_sequence = 0;
+  // Per reader: the committed position and the sequence of the next event it will read.
+  std::vector<uint64_t> reader_positions;
+  std::vector<uint64_t> reader_sequences;
+};
+
+enum class AppendRefusal : uint8_t {
+  none,
+  full_bytes,   // capacity_bytes reached
+  full_events,  // capacity_events reached
+  too_large,    // the record can never fit a segment
+  store_error,  // the segment store failed (memory, disk)
+};
+
+struct LogStats {
+  uint64_t published_position;
+  uint64_t published_sequence;     // sequence the next event will get
+  uint64_t min_reader_position;
+  uint64_t min_reader_sequence;
+  uint64_t capacity_bytes;
+  uint64_t capacity_events;
+  uint64_t segments_live;
+  uint64_t size_bytes() const { return published_position - min_reader_position; }
+  uint64_t size_events() const { return published_sequence - min_reader_sequence; }
+};
+
+class Log;
+
+// One sink's cursor over one log. Owned by one sink thread.
+class LogReader {
+ public:
+  // Appends views of up to `events_max` published records (stopping early once `bytes_max` is
+  // reached) to `out`. Returns how many it added.
+  size_t read(std::vector<EventView>& out, size_t events_max, size_t bytes_max);
+  // Everything read so far is done with: the producer may reuse it.
+  void commit();
+  // Done with everything up to and including `last` (an event this reader returned).
+  void commit_through(const EventView& last);
+  // Read again from the committed position (after a failed delivery).
+  void rewind();
+
+  bool has_unread() const;
+  // Something was read (or skipped) that is not committed yet.
+  bool has_uncommitted() const { return committed_position() != read_position_; }
+  // The producer closed the log and this reader has read and committed all of it.
+  bool drained() const;
+  uint64_t committed_position() const { return committed_position_.load(std::memory_order_relaxed); }
+  uint64_t committed_sequence() const { return committed_sequence_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class Log;
+  void publish_commit(uint64_t position, uint64_t sequence);
+
+  Log* log_ = nullptr;
+  // Reader-private.
+  uint64_t read_position_ = 0;
+  uint64_t read_sequence_ = 0;
+  // Written by the reader, read by the producer and by stats().
+  alignas(64) std::atomic<uint64_t> committed_position_{0};
+  std::atomic<uint64_t> committed_sequence_{0};
+};
+
+class Log {
+ public:
+  Log(LogOptions options, std::unique_ptr<SegmentStore> store, Doorbell* readers_bell,
+      const LogStart& start = {});
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // ---- producer thread ----
+  // Space for a record of `record_bytes` (as record_size() computed), or an empty span when the
+  // log cannot take it now; refusal() says why.
+  std::span<std::byte> reserve(size_t record_bytes);
+  AppendRefusal refusal() const { return refusal_; }
+  // The sequence the reserved record must carry.
+  uint64_t next_sequence() const { return next_sequence_; }
+  // The reserved record is written (`record_bytes` as encode_record returned).
+  void commit(size_t record_bytes);
+  // Gives up the outstanding reservation without writing anything.
+  void abandon();
+  // Makes committed records visible to readers and wakes sleeping readers.
+  void publish();
+  // The producer will append no more. Call after the last publish().
+  void close();
+  // Releases segments every reader has passed. Called on roll and, from the shard's timer, to
+  // return memory between rolls.
+  void maintain();
+  // The largest record this log can ever hold.
+  size_t record_bytes_max() const;
+  bool has_unpublished() const { return write_position_ != published_position_.load(std::memory_order_relaxed); }
+
+  // ---- reader threads ----
+  LogReader& reader(uint32_t index);
+
+  // ---- any thread ----
+  LogStats stats() const;
+  uint32_t segment_bytes() const { return segment_bytes_; }
+
+ private:
+  friend class LogReader;
+  bool roll();
+  bool has_room(size_t aligned_bytes);
+  void refresh_reader_minimum();
+  const std::byte* segment_for(uint64_t position) const;
+
+  const LogOptions options_;
+  const std::unique_ptr<SegmentStore> store_;
+  Doorbell* const readers_bell_;
+  const uint32_t segment_bytes_;
+  const uint64_t slot_count_;
+
+  // Producer-private.
+  uint64_t write_position_;
+  uint64_t next_sequence_;
+  uint64_t segment_end_ = 0;          // end of the open segment (0: none open)
+  std::byte* segment_base_ = nullptr; // base of the open segment
+  uint64_t oldest_live_segment_ = 0;
+  uint64_t reader_min_position_ = 0;  // cached lower bounds of the readers' commits
+  uint64_t reader_min_sequence_ = 0;
+  uint64_t reserved_bytes_ = 0;       // of the outstanding reserve(), 0 if none
+  AppendRefusal refusal_ = AppendRefusal::none;
+
+  // Producer-written, reader-read.
+  std::unique_ptr<std::atomic<std::byte*>[]> slots_;  // segment k at slots_[k % slot_count_]
+  alignas(64) std::atomic<uint64_t> published_position_;
+  std::atomic<uint64_t> published_sequence_;
+  std::atomic<uint64_t> live_segments_{0};
+  std::atomic<bool> closed_{false};
+
+  std::unique_ptr<LogReader[]> readers_;
+};
+
+}  // namespace sluice::ringbuf

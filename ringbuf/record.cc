@@ -1,0 +1,217 @@
+#include "ringbuf/record.h"
+
+#include <charconv>
+#include <cstring>
+
+#include "ringbuf/crc32c.h"
+#include "server/base/assert.h"
+
+namespace sluice::ringbuf {
+namespace detail {
+
+uint16_t load_u16(const std::byte* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+uint32_t load_u32(const std::byte* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::load_u16;
+using detail::load_u32;
+
+constexpr std::string_view kWellKnownNames[kWellKnownKeyCount] = {
+    "",        "timestamp",      "host",          "Facility",     "Severity", "flume.syslog.status",
+    "syslog.appname", "syslog.procid", "syslog.msgid", "syslog.sd", "priority", "version",
+};
+
+uint64_t load_u64(const std::byte* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+void store_u16(std::byte* p, uint16_t v) { std::memcpy(p, &v, 2); }
+void store_u32(std::byte* p, uint32_t v) { std::memcpy(p, &v, 4); }
+void store_u64(std::byte* p, uint64_t v) { std::memcpy(p, &v, 8); }
+
+WellKnownKey resolve(const Header& h) { return h.id != WellKnownKey::none ? h.id : well_known_key_id(h.key); }
+
+// True when `text` is exactly how to_chars would print `value`.
+bool is_canonical_decimal(std::string_view text, int64_t value) {
+  char buffer[24];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return ec == std::errc() && std::string_view(buffer, end - buffer) == text;
+}
+
+uint32_t record_crc(const std::byte* record, uint32_t length) {
+  uint32_t crc = crc32c_extend(0, record, 4);
+  return crc32c_extend(crc, record + 8, length - 8);
+}
+
+}  // namespace
+
+std::string_view well_known_key_name(WellKnownKey id) {
+  auto i = static_cast<uint8_t>(id);
+  return i < kWellKnownKeyCount ? kWellKnownNames[i] : std::string_view();
+}
+
+WellKnownKey well_known_key_id(std::string_view key) {
+  for (uint8_t i = 1; i < kWellKnownKeyCount; ++i)
+    if (kWellKnownNames[i] == key) return static_cast<WellKnownKey>(i);
+  return WellKnownKey::none;
+}
+
+size_t record_size(std::span<const Header> headers, size_t body_bytes) {
+  size_t n = kRecordHeaderBytes + body_bytes;
+  for (const Header& h : headers) {
+    n += kHeaderEntryBytes + h.value.size();
+    if (resolve(h) == WellKnownKey::none) n += h.key.size();
+  }
+  return n;
+}
+
+size_t encode_record(std::span<std::byte> out, uint64_t sequence, int64_t timestamp_ms,
+                     std::span<const Header> headers, std::string_view body) {
+  std::byte* const base = out.data();
+  SLUICE_ASSERT(reinterpret_cast<uintptr_t>(base) % kRecordAlign == 0, "record must be 8-byte aligned");
+  SLUICE_ASSERT(headers.size() <= 0xFFFF, "too many headers for one record");
+  SLUICE_ASSERT(body.size() <= 0xFFFFFFFFu, "body too large for one record");
+  std::byte* p = base + kRecordHeaderBytes;
+  uint8_t flags = 0;
+  uint16_t stored = 0;
+  for (const Header& h : headers) {
+    WellKnownKey id = resolve(h);
+    if (id == WellKnownKey::timestamp && !(flags & kFlagTimestampHeader) &&
+        is_canonical_decimal(h.value, timestamp_ms)) {
+      flags |= kFlagTimestampHeader;
+      continue;
+    }
+    if (id != WellKnownKey::none) {
+      store_u16(p, static_cast<uint16_t>(kWellKnownKeyBit | static_cast<uint8_t>(id)));
+    } else {
+      SLUICE_ASSERT(h.key.size() <= kHeaderKeyBytesMax, "header key too long");
+      store_u16(p, static_cast<uint16_t>(h.key.size()));
+    }
+    store_u32(p + 2, static_cast<uint32_t>(h.value.size()));
+    p += kHeaderEntryBytes;
+    if (id == WellKnownKey::none) {
+      std::memcpy(p, h.key.data(), h.key.size());
+      p += h.key.size();
+    }
+    std::memcpy(p, h.value.data(), h.value.size());
+    p += h.value.size();
+    ++stored;
+  }
+  std::memcpy(p, body.data(), body.size());
+  p += body.size();
+  const auto length = static_cast<uint32_t>(p - base);
+  SLUICE_ASSERT(length <= out.size(), "record overran its reservation");
+  store_u32(base, length);
+  store_u64(base + 8, sequence);
+  store_u64(base + 16, static_cast<uint64_t>(timestamp_ms));
+  store_u32(base + 24, static_cast<uint32_t>(body.size()));
+  store_u16(base + 28, stored);
+  base[30] = std::byte{flags};
+  base[31] = std::byte{static_cast<uint8_t>(RecordType::event)};
+  store_u32(base + 4, record_crc(base, length));
+  // Zero the padding so that segment bytes are deterministic (and the next record's length field
+  // reads 0, "never written", until it is).
+  size_t padded = align_record(length);
+  if (padded > length) std::memset(p, 0, padded - length);
+  return length;
+}
+
+void encode_segment_end(std::span<std::byte> out, uint64_t sequence) {
+  SLUICE_ASSERT(out.size() >= kRecordHeaderBytes, "no room for a segment end marker");
+  std::byte* base = out.data();
+  std::memset(base, 0, kRecordHeaderBytes);
+  store_u32(base, kRecordHeaderBytes);
+  store_u64(base + 8, sequence);
+  base[31] = std::byte{static_cast<uint8_t>(RecordType::segment_end)};
+  store_u32(base + 4, record_crc(base, kRecordHeaderBytes));
+}
+
+RecordCheck check_record(const std::byte* data, size_t available) {
+  if (available < 4) return available == 0 ? RecordCheck::empty : RecordCheck::bad_length;
+  uint32_t length = load_u32(data);
+  if (length == 0) return RecordCheck::empty;
+  if (length < kRecordHeaderBytes || length > available) return RecordCheck::bad_length;
+  if (record_crc(data, length) != load_u32(data + 4)) return RecordCheck::bad_crc;
+  auto type = static_cast<RecordType>(static_cast<uint8_t>(data[31]));
+  if (type == RecordType::segment_end) return length == kRecordHeaderBytes ? RecordCheck::ok : RecordCheck::bad_layout;
+  if (type != RecordType::event) return RecordCheck::bad_layout;
+  // Walk the headers to prove that they and the body fill the record exactly.
+  size_t offset = kRecordHeaderBytes;
+  for (uint16_t i = 0, n = load_u16(data + 28); i < n; ++i) {
+    if (offset + kHeaderEntryBytes > length) return RecordCheck::bad_layout;
+    uint16_t key_field = load_u16(data + offset);
+    uint64_t value_len = load_u32(data + offset + 2);
+    offset += kHeaderEntryBytes;
+    if (key_field & kWellKnownKeyBit) {
+      uint8_t id = key_field & 0xFF;
+      if (id == 0 || id >= kWellKnownKeyCount) return RecordCheck::bad_layout;
+    } else {
+      offset += key_field;
+    }
+    offset += value_len;
+    if (offset > length) return RecordCheck::bad_layout;
+  }
+  if (offset + load_u32(data + 24) != length) return RecordCheck::bad_layout;
+  return RecordCheck::ok;
+}
+
+std::string_view record_check_name(RecordCheck check) {
+  switch (check) {
+    case RecordCheck::ok: return "ok";
+    case RecordCheck::empty: return "empty";
+    case RecordCheck::bad_length: return "bad length";
+    case RecordCheck::bad_crc: return "checksum mismatch";
+    case RecordCheck::bad_layout: return "bad layout";
+  }
+  return "?";
+}
+
+EventView::EventView(const std::byte* record, uint64_t position) : record_(record), position_(position) {}
+
+uint64_t EventView::sequence() const { return load_u64(record_ + 8); }
+int64_t EventView::timestamp_ms() const { return static_cast<int64_t>(load_u64(record_ + 16)); }
+RecordType EventView::type() const { return static_cast<RecordType>(static_cast<uint8_t>(record_[31])); }
+uint32_t EventView::record_bytes() const { return load_u32(record_); }
+uint16_t EventView::header_count() const { return load_u16(record_ + 28); }
+bool EventView::has_timestamp_header() const {
+  return (static_cast<uint8_t>(record_[30]) & kFlagTimestampHeader) != 0;
+}
+
+std::string_view EventView::body() const {
+  uint32_t length = record_bytes();
+  uint32_t body_bytes = load_u32(record_ + 24);
+  return {reinterpret_cast<const char*>(record_) + length - body_bytes, body_bytes};
+}
+
+std::string_view EventView::timestamp_text() const {
+  if (timestamp_text_len_ == 0) {
+    auto [end, ec] = std::to_chars(timestamp_text_, timestamp_text_ + sizeof timestamp_text_, timestamp_ms());
+    timestamp_text_len_ = static_cast<uint8_t>(end - timestamp_text_);
+  }
+  return {timestamp_text_, timestamp_text_len_};
+}
+
+bool EventView::find_header(std::string_view key, std::string_view& value) const {
+  bool found = false;
+  for_each_header([&](std::string_view k, std::string_view v) {
+    if (!found && k == key) {
+      value = v;
+      found = true;
+    }
+  });
+  return found;
+}
+
+}  // namespace sluice::ringbuf
