@@ -137,12 +137,12 @@ bool Log::has_room(size_t aligned_bytes) {
 
 bool Log::roll() {
   const uint64_t next = segment_end_ / segment_bytes_;
+  // Release what readers have passed first, so that the store can hand a released segment
+  // back instead of mapping (and page-faulting) a fresh one.
+  maintain();
   if (next - oldest_live_segment_ >= slot_count_) {
-    maintain();
-    if (next - oldest_live_segment_ >= slot_count_) {
-      refusal_ = AppendRefusal::full_bytes;
-      return false;
-    }
+    refusal_ = AppendRefusal::full_bytes;
+    return false;
   }
   auto opened = store_->open_segment(next);
   if (!opened.ok()) {

@@ -61,6 +61,12 @@ struct LogStats {
   uint64_t segments_live;
   uint64_t size_bytes() const { return published_position - min_reader_position; }
   uint64_t size_events() const { return published_sequence - min_reader_sequence; }
+  // The fuller of bytes and (when bounded) events, 0..1.
+  double fill_ratio() const {
+    double bytes = capacity_bytes ? static_cast<double>(size_bytes()) / static_cast<double>(capacity_bytes) : 0;
+    double events = capacity_events ? static_cast<double>(size_events()) / static_cast<double>(capacity_events) : 0;
+    return bytes > events ? bytes : events;
+  }
 };
 
 class Log;

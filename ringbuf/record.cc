@@ -63,6 +63,11 @@ std::string_view well_known_key_name(WellKnownKey id) {
 }
 
 WellKnownKey well_known_key_id(std::string_view key) {
+  // Most custom keys differ in length from every well-known one: decide on the length first.
+  switch (key.size()) {
+    case 4: case 7: case 8: case 9: case 12: case 13: case 14: case 19: break;
+    default: return WellKnownKey::none;
+  }
   for (uint8_t i = 1; i < kWellKnownKeyCount; ++i)
     if (kWellKnownNames[i] == key) return static_cast<WellKnownKey>(i);
   return WellKnownKey::none;

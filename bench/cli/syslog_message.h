@@ -1,0 +1,88 @@
+// The syslog load's messages: RFC 5424, exactly `message_bytes` long, each carrying its
+// connection number and a fixed-width decimal sequence number that a verifier reads back to
+// check loss, duplicates and order per connection:
+//
+//   <134>1 2026-11-21T05:10:00.000Z benchhost sluice-bench - - - conn=003 seq=0000000042 xxx...
+//
+// A MessageBuffer lays out many framed messages back to back once; afterwards the only work per
+// message is patching its sequence digits in place, so the sender is never the bottleneck.
+//
+// Threads: pure functions, any thread. A MessageBuffer belongs to the one connection thread
+// that sends from it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/base/result.h"
+
+namespace sluice::bench {
+
+enum class SyslogFraming : uint8_t {
+  octet_counting,  // RFC 6587 "LEN SP MSG", the TCP default
+  lf,              // MSG then '\n'
+  none,            // UDP: one message per datagram
+};
+
+inline constexpr size_t kConnDigits = 3;   // conn=000..999 (connections are capped well below)
+inline constexpr size_t kSeqDigits = 10;   // seq=0000000000..9999999999 per connection
+inline constexpr size_t kTimestampBytes = 24;  // 2026-11-21T05:10:00.000Z
+
+// RFC 5424 timestamp in UTC with milliseconds; always kTimestampBytes long.
+std::string format_rfc5424_timestamp(int64_t realtime_ms);
+
+// Bytes of a message without padding: the smallest --size that can be honoured.
+size_t syslog_message_bytes_min();
+
+// One message of exactly `message_bytes` (>= syslog_message_bytes_min()), unframed.
+std::string build_syslog_message(std::string_view timestamp, uint32_t conn, uint64_t seq, size_t message_bytes);
+
+// Adds `n` to the fixed-width decimal number in `digits` in place. Returns false, leaving the
+// digits unspecified, when the sum does not fit the width (the caller stops before that).
+bool add_decimal(std::span<char> digits, uint64_t n);
+
+struct MessageBufferOptions {
+  std::string timestamp;  // format_rfc5424_timestamp() of the run start
+  uint32_t conn = 0;
+  size_t message_bytes = 200;
+  SyslogFraming framing = SyslogFraming::octet_counting;
+  // Target size of the buffer; it holds max(1, buffer_bytes / slot_bytes) messages, and no more
+  // than slots_max.
+  size_t buffer_bytes = 1u << 20;
+  uint64_t slots_max = UINT64_MAX;
+  // The first slot's sequence number: 0 for a run; tests start near the end of the range.
+  uint64_t first_seq = 0;
+};
+
+// `slots()` framed messages of `slot_bytes()` each, back to back, holding the sequence numbers
+// first_seq() .. first_seq() + slots() - 1 in order.
+class MessageBuffer {
+ public:
+  static Result<MessageBuffer> build(const MessageBufferOptions& options);
+
+  size_t slots() const { return slots_; }
+  size_t slot_bytes() const { return slot_bytes_; }
+  uint64_t first_seq() const { return first_seq_; }
+  std::span<const char> bytes() const { return bytes_; }
+  // Slots [first, first + count) as one contiguous range.
+  std::span<const char> slot_range(size_t first, size_t count) const;
+
+  // Moves every slot on by slots(): call after the whole buffer has been sent. False when the
+  // sequence numbers would overflow kSeqDigits; the buffer must not be sent again then.
+  bool advance();
+
+ private:
+  MessageBuffer() = default;
+
+  std::vector<char> bytes_;
+  size_t slots_ = 0;
+  size_t slot_bytes_ = 0;
+  size_t seq_offset_ = 0;  // of the first sequence digit within a slot
+  uint64_t first_seq_ = 0;
+};
+
+}  // namespace sluice::bench

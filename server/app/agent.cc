@@ -1,0 +1,292 @@
+#include "server/app/agent.h"
+
+#include <sched.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include <fmt/format.h>
+#include <liburing.h>
+
+#include "server/base/log.h"
+#include "server/base/net.h"
+#include "server/base/time.h"
+#include "server/sources/syslog_tcp_source.h"
+#include "server/sources/syslog_udp_source.h"
+#include "sinks/file_roll/file_roll_sink.h"
+#include "sinks/logger/logger_sink.h"
+#include "sinks/null/null_sink.h"
+
+namespace sluice::app {
+namespace {
+
+// A syslog event's record can hold the message twice (header values are substrings of it, and
+// the body is at most the message) plus fixed overhead.
+size_t syslog_record_bytes_max(size_t event_bytes_max, size_t client_ip_header_bytes) {
+  return 2 * event_bytes_max + client_ip_header_bytes + 1024;
+}
+
+std::vector<int> available_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
+
+sinks::LineFormat line_format(std::string_view serializer) {
+  if (serializer == "HEADER_AND_TEXT") return sinks::LineFormat::header_and_text;
+  if (serializer == "JSON") return sinks::LineFormat::json;
+  return sinks::LineFormat::text;
+}
+
+}  // namespace
+
+Agent::Agent(const config::AgentConfig& config, const AgentOptions& options) : config_(config), options_(options) {}
+
+Agent::~Agent() {
+  if (started_) stop();
+}
+
+Result<std::unique_ptr<Agent>> Agent::build(const config::AgentConfig& config, const AgentOptions& options) {
+  SLUICE_ASSERT(options.shards >= 1, "at least one shard");
+  std::unique_ptr<Agent> agent(new Agent(config, options));
+  if (Status s = agent->build_channels(); !s) return Error{s.message()};
+  if (Status s = agent->build_sinks(); !s) return Error{s.message()};
+  if (Status s = agent->build_sources(); !s) return Error{s.message()};
+  agent->register_metrics();
+  return agent;
+}
+
+Status Agent::build_channels() {
+  for (const config::ComponentConfig& c : config_.channels) {
+    ChannelOptions o;
+    o.name = c.name();
+    o.type = std::string(c.type());
+    o.capacity_bytes = c.get_bytes("byteCapacity");
+    o.capacity_events = static_cast<uint64_t>(c.get_int("capacity"));
+    o.shards = options_.shards;
+    o.readers = static_cast<uint32_t>(std::count_if(config_.sinks.begin(), config_.sinks.end(), [&](const auto& s) {
+      return s.get_string("channel") == c.name();
+    }));
+    uint64_t segment = c.get_bytes("segmentSize");
+    uint64_t per_shard = o.capacity_bytes / o.shards;
+    if (segment % 8 != 0 || segment < (64 << 10) || segment > (1ull << 30))
+      return make_error(fmt::format("{}: segmentSize must be a multiple of 8 from 64k to 1g", c.locate("segmentSize")));
+    // A small channel gets smaller segments rather than one segment larger than itself.
+    while (segment > per_shard / 2 && segment > (64 << 10)) segment /= 2;
+    segment &= ~uint64_t{7};
+    if (per_shard < segment)
+      return make_error(fmt::format("{}: {} bytes over {} shards leaves {} per shard, less than one {} byte segment",
+                                    c.locate("byteCapacity"), o.capacity_bytes, o.shards, per_shard, segment));
+    o.segment_bytes = static_cast<uint32_t>(segment);
+    channels_.push_back(std::make_unique<Channel>(o));
+  }
+  return {};
+}
+
+Status Agent::build_sinks() {
+  std::vector<uint32_t> next_reader(channels_.size(), 0);
+  for (const config::ComponentConfig& c : config_.sinks) {
+    const std::string& channel_name = c.get_string("channel");
+    size_t index = 0;
+    while (channels_[index]->name() != channel_name) ++index;
+    Channel& channel = *channels_[index];
+    uint32_t reader = next_reader[index]++;
+
+    sinks::SinkRunnerOptions runner;
+    runner.name = c.name();
+    runner.type = std::string(c.type());
+    std::unique_ptr<sinks::Sink> sink;
+    if (c.type() == "file_roll") {
+      sinks::FileRollOptions o;
+      o.name = c.name();
+      o.directory = c.get_string("sink.directory");
+      o.roll_interval_ms = c.get_duration_ms("sink.rollInterval");
+      o.format = line_format(c.get_enum("sink.serializer"));
+      o.prefix = c.get_string("sink.pathManager.prefix");
+      o.extension = c.get_string("sink.pathManager.extension");
+      runner.batch_events_max = static_cast<size_t>(c.get_int("sink.batchSize"));
+      descriptions_.push_back(fmt::format("sink {} (file_roll) writes {} lines to {}, a new file every {}", c.name(),
+                                          c.get_enum("sink.serializer"), o.directory,
+                                          o.roll_interval_ms ? config::format_duration_ms(o.roll_interval_ms)
+                                                             : std::string("never")));
+      sink = std::make_unique<sinks::FileRollSink>(std::move(o));
+    } else if (c.type() == "logger") {
+      sinks::LoggerSinkOptions o;
+      o.name = c.name();
+      o.body_bytes_max = static_cast<size_t>(c.get_int("maxBytesToLog"));
+      descriptions_.push_back(fmt::format("sink {} (logger) logs every event", c.name()));
+      sink = std::make_unique<sinks::LoggerSink>(std::move(o));
+    } else if (c.type() == "null") {
+      runner.batch_events_max = static_cast<size_t>(c.get_int("batchSize"));
+      descriptions_.push_back(fmt::format("sink {} (null) discards every event", c.name()));
+      sink = std::make_unique<sinks::NullSink>();
+    } else {
+      SLUICE_UNREACHABLE("sink type with a spec but no builder");
+    }
+    std::vector<ringbuf::LogReader*> readers;
+    for (uint32_t shard = 0; shard < options_.shards; ++shard) readers.push_back(&channel.log(shard).reader(reader));
+    sink_runners_.push_back(
+        std::make_unique<sinks::SinkRunner>(std::move(runner), std::move(sink), std::move(readers), &channel.doorbell()));
+  }
+  return {};
+}
+
+Status Agent::build_sources() {
+  shard_sources_.resize(options_.shards);
+  for (const config::ComponentConfig& c : config_.sources) {
+    auto o = std::make_unique<sources::SyslogSourceOptions>();
+    o->name = c.name();
+    o->type = std::string(c.type());
+    o->host = c.get_string("host");
+    o->port = static_cast<uint16_t>(c.get_int("port"));
+    o->event_bytes_max = c.get_bytes("eventSize");
+    auto keep = syslog::parse_keep_fields(c.get_string("keepFields"));
+    if (!keep.ok()) return make_error(fmt::format("{}: {}", c.locate("keepFields"), keep.error().message));
+    o->event.keep_fields = keep.value();
+    o->event.syslog_headers = c.get_bool("syslogHeaders");
+    o->event.client_ip_header = c.get_string("clientIPHeader");
+    o->event.body_bytes_max = o->event_bytes_max;
+    const bool tcp = c.type() == "syslogtcp";
+    if (tcp) o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
+
+    // The source's channels, and a check that each can hold the largest event it may send.
+    std::vector<Channel*> channels;
+    for (const std::string& name : c.get_list("channels")) {
+      for (auto& ch : channels_)
+        if (ch->name() == name) channels.push_back(ch.get());
+      size_t need = syslog_record_bytes_max(o->event_bytes_max, o->event.client_ip_header.size());
+      if (need > channels.back()->record_bytes_max())
+        return make_error(fmt::format(
+            "{}: events up to {} bytes need records of up to {} bytes, but channel {} holds at most {}; "
+            "raise its segmentSize/byteCapacity or lower eventSize",
+            c.locate("eventSize"), o->event_bytes_max, need, name, channels.back()->record_bytes_max()));
+    }
+
+    const base::Transport transport = tcp ? base::Transport::tcp : base::Transport::udp;
+    if (!tcp) {
+      // Room for the datagram, the recvmsg header and the sender's address.
+      auto bytes = static_cast<uint32_t>(std::min<uint64_t>(o->event_bytes_max, 65507) + sizeof(io_uring_recvmsg_out) +
+                                         sizeof(sockaddr_in6) + 64);
+      datagram_buffer_bytes_ = std::max(datagram_buffer_bytes_, (bytes + 4095) / 4096 * 4096);
+    }
+    if (Status free = base::check_address_free(transport, o->host, o->port); !free)
+      return make_error(fmt::format("source {}: {} ({})", c.name(), free.message(), c.locate("port")));
+    for (uint32_t shard = 0; shard < options_.shards; ++shard) {
+      auto fd = base::open_listener(transport, o->host, o->port, base::PortSharing::shared);
+      if (!fd.ok()) return make_error(fmt::format("source {}: {} ({})", c.name(), fd.error().message, c.locate("port")));
+      std::vector<ringbuf::Log*> logs;
+      for (Channel* ch : channels) logs.push_back(&ch->log(shard));
+      auto& probe = *source_probes_.emplace_back(std::make_unique<sources::SourceProbe>(o->name, o->type, shard));
+      if (tcp)
+        shard_sources_[shard].push_back(std::make_unique<sources::SyslogTcpSource>(*o, fd.value(), std::move(logs), probe));
+      else
+        shard_sources_[shard].push_back(std::make_unique<sources::SyslogUdpSource>(*o, fd.value(), std::move(logs), probe));
+    }
+    descriptions_.push_back(fmt::format("source {} ({}) listening on {}:{}/{} on {} shard{}", c.name(), c.type(),
+                                        o->host, o->port, tcp ? "tcp" : "udp", options_.shards,
+                                        options_.shards == 1 ? "" : "s"));
+    source_options_.push_back(std::move(o));
+  }
+  return {};
+}
+
+void Agent::register_metrics() {
+  for (auto& ch : channels_) metrics_.add([c = ch.get()](base::MetricsWriter& out) { c->collect(out); });
+  for (auto& runner : sink_runners_) metrics_.add([r = runner.get()](base::MetricsWriter& out) { r->collect(out); });
+  for (auto& probe : source_probes_) metrics_.add([p = probe.get()](base::MetricsWriter& out) { p->collect(out); });
+  metrics_.add([this](base::MetricsWriter& out) {
+    out.gauge("sluice_shards", "Shards (threads with their own io_uring) running.", {},
+              static_cast<double>(options_.shards));
+    out.gauge("sluice_uptime_seconds", "Seconds since start.", {},
+              static_cast<double>(base::realtime_ms() - started_ms_) / 1000.0);
+  });
+}
+
+Status Agent::start() {
+  started_ms_ = base::realtime_ms();
+  for (auto& runner : sink_runners_) {
+    Status opened = runner->open();
+    if (!opened) return make_error(fmt::format("sink {}: {}", runner->name(), opened.message()));
+  }
+  for (auto& runner : sink_runners_) runner->start();
+  started_ = true;
+
+  std::vector<int> cpus = available_cpus();
+  for (uint32_t i = 0; i < options_.shards; ++i) {
+    ShardOptions so;
+    so.id = i;
+    so.cpu = options_.pin_shards && !cpus.empty() ? cpus[i % cpus.size()] : -1;
+    so.datagram_buffer_bytes = datagram_buffer_bytes_;
+    std::vector<ringbuf::Log*> logs;
+    for (auto& ch : channels_) logs.push_back(&ch->log(i));
+    shards_.push_back(std::make_unique<Shard>(so, std::move(shard_sources_[i]), std::move(logs)));
+    Status s = shards_.back()->start();
+    if (!s) return s;
+  }
+
+  if (options_.admin_enabled) {
+    admin::AdminOptions ao;
+    ao.host = options_.admin_host;
+    ao.port = options_.admin_port;
+    auto server = admin::AdminServer::start(ao, metrics_, [this] { return status_page(); });
+    if (!server.ok()) return Error{server.error().message + " (use --admin HOST:PORT or --no-admin)"};
+    admin_ = std::move(server).value();
+    descriptions_.push_back(fmt::format("admin endpoint on http://{}:{}/ (metrics at /metrics)", ao.host, admin_->port()));
+  }
+  return {};
+}
+
+bool Agent::stop() {
+  if (!started_) return true;
+  started_ = false;
+  // Sources first: once every shard has stopped, every log is closed and sinks can tell that
+  // they have read everything.
+  for (auto& shard : shards_) shard->request_stop();
+  for (auto& shard : shards_) shard->join();
+  // Logs of shards that never started (a failed start) must be closed too, or sinks would wait.
+  for (auto& ch : channels_)
+    for (uint32_t i = static_cast<uint32_t>(shards_.size()); i < options_.shards; ++i) ch->log(i).close();
+
+  for (auto& runner : sink_runners_) runner->request_drain();
+  const int64_t deadline = base::monotonic_ms() + options_.drain_timeout_ms;
+  bool drained = true;
+  for (auto& runner : sink_runners_) {
+    while (!runner->finished() && base::monotonic_ms() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!runner->finished()) drained = false;
+  }
+  if (!drained) {
+    base::MetricsWriter w;
+    for (auto& ch : channels_) ch->collect(w);
+    base::log_error("sinks did not drain the channels within {} ms; {} events are left undelivered",
+                    options_.drain_timeout_ms, static_cast<uint64_t>(w.sum("sluice_channel_size_events")));
+    for (auto& runner : sink_runners_) runner->request_abort();
+  }
+  for (auto& runner : sink_runners_) runner->join();
+  if (admin_) admin_->stop();
+  return drained;
+}
+
+std::vector<std::string> Agent::describe() const { return descriptions_; }
+
+std::string Agent::status_page() const {
+  std::string page = fmt::format("sluice agent '{}' from {}, {} shard(s), up {} s\n\n", config_.agent,
+                                 config_.file_name, options_.shards, (base::realtime_ms() - started_ms_) / 1000);
+  for (const auto& line : descriptions_) page += line + "\n";
+  base::MetricsWriter w;
+  metrics_.collect_all(w);
+  page += fmt::format("\nevents accepted: {}\nevents delivered by sinks: {}\nevents in channels: {}\n",
+                      static_cast<uint64_t>(w.sum("sluice_source_accepted_events_total")),
+                      static_cast<uint64_t>(w.sum("sluice_sink_drained_events_total")),
+                      static_cast<uint64_t>(w.sum("sluice_channel_size_events")));
+  return page;
+}
+
+}  // namespace sluice::app

@@ -1,0 +1,370 @@
+// The option tables of every component sluice has. Adding a component type is one entry in
+// build_specs(); reference.h renders these tables into docs/CONFIG.md.
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "server/base/assert.h"
+#include "server/config/schema.h"
+
+namespace sluice::config {
+namespace {
+
+constexpr int64_t kKiB = int64_t{1} << 10;
+constexpr int64_t kMiB = int64_t{1} << 20;
+constexpr int64_t kGiB = int64_t{1} << 30;
+
+// --- Checks beyond the type ---
+
+// Flume's keepFields: none|all (true|false, deprecated) or a list of header fields to keep.
+std::string check_keep_fields(std::string_view value) {
+  static constexpr std::string_view kExpected = "none, all, or a list of priority, version, timestamp, hostname";
+  std::vector<std::string> words = split_list(value);
+  if (words.empty()) return std::string(kExpected);
+  if (words.size() == 1) {
+    for (std::string_view whole : {"none", "all", "true", "false"}) {
+      if (equals_ignoring_case(words[0], whole)) return {};
+    }
+  }
+  for (const std::string& w : words) {
+    bool known = false;
+    for (std::string_view field : {"priority", "version", "timestamp", "hostname"}) {
+      known = known || equals_ignoring_case(w, field);
+    }
+    if (!known) return std::string(kExpected);
+  }
+  return {};
+}
+
+std::string check_one_name(std::string_view value) {
+  return split_list(value).size() == 1 ? std::string() : std::string("one channel name (a sink reads one channel)");
+}
+
+// --- Options shared by several types ---
+
+OptionSpec host_option() {
+  return {.name = "host", .default_value = "0.0.0.0", .description = "Address to listen on."};
+}
+
+OptionSpec port_option() {
+  return {.name = "port",
+          .type = OptionType::integer,
+          .description = "Port to listen on.",
+          .required = true,
+          .min = 1,
+          .max = 65535};
+}
+
+OptionSpec event_size_option(std::string_view default_value, int64_t max) {
+  return {.name = "eventSize",
+          .type = OptionType::bytes,
+          .default_value = default_value,
+          .description = "Longest message accepted; a longer one is truncated to this size and marked "
+                         "Incomplete in the flume.syslog.status header. Flume's default is 2500.",
+          .min = 64,
+          .max = max};
+}
+
+OptionSpec keep_fields_option() {
+  return {.name = "keepFields",
+          .default_value = "none",
+          .description = "Parts of the syslog header kept at the start of the body: none, all, or a "
+                         "space-separated list of priority, version, timestamp, hostname. Flume's "
+                         "deprecated true and false mean all and none.",
+          .check = check_keep_fields};
+}
+
+OptionSpec client_ip_header_option() {
+  return {.name = "clientIPHeader",
+          .description = "Header to store the client's IP address in; none when empty. Do not use a "
+                         "syslog header name such as host: it would be overwritten."};
+}
+
+OptionSpec syslog_headers_option() {
+  return {.name = "syslogHeaders",
+          .type = OptionType::boolean,
+          .default_value = "true",
+          .description = "sluice: store the RFC 5424 app-name, procid, msgid and structured data as the "
+                         "headers syslog.appname, syslog.procid, syslog.msgid and syslog.sd."};
+}
+
+// --- The tables ---
+
+std::vector<ComponentSpec> build_specs() {
+  std::vector<ComponentSpec> specs;
+
+  specs.push_back(ComponentSpec{
+      .kind = ComponentKind::source,
+      .type = "syslogtcp",
+      .type_aliases = {"org.apache.flume.source.SyslogTcpSource"},
+      .description = "Syslog over TCP: RFC 5424 and RFC 3164 messages, one per line or framed by "
+                     "octet counting (RFC 6587).",
+      .options = {host_option(), port_option(), event_size_option("64k", 16 * kMiB), keep_fields_option(),
+                  client_ip_header_option(), syslog_headers_option(),
+                  {.name = "maxConnections",
+                   .type = OptionType::integer,
+                   .default_value = "10000",
+                   .description = "Most open connections, per shard.",
+                   .min = 1,
+                   .max = 1'000'000}},
+      .flume_options_not_supported = {"clientHostnameHeader", "ssl", "keystore", "keystore-password",
+                                      "keystore-type", "exclude-protocols", "include-protocols",
+                                      "exclude-cipher-suites", "include-cipher-suites"},
+  });
+
+  specs.push_back(ComponentSpec{
+      .kind = ComponentKind::source,
+      .type = "syslogudp",
+      .type_aliases = {"org.apache.flume.source.SyslogUDPSource"},
+      .description = "Syslog over UDP: one RFC 5424 or RFC 3164 message per datagram. eventSize "
+                     "defaults to the largest UDP payload, 65507 bytes.",
+      .options = {host_option(), port_option(), event_size_option("65507", 65507), keep_fields_option(),
+                  client_ip_header_option(), syslog_headers_option()},
+      .flume_options_not_supported = {"clientHostnameHeader"},
+  });
+
+  specs.push_back(ComponentSpec{
+      .kind = ComponentKind::channel,
+      .type = "memory",
+      .type_aliases = {"org.apache.flume.channel.MemoryChannel"},
+      .description = "Events kept in memory, in a log per shard; lost when the process stops.",
+      .options =
+          {
+              {.name = "capacity",
+               .type = OptionType::integer,
+               .default_value = "0",
+               .description = "Most events the channel holds; 0 bounds it by byteCapacity only. Flume's "
+                              "default is 100: sluice bounds channels by bytes instead.",
+               .min = 0},
+              {.name = "byteCapacity",
+               .type = OptionType::bytes,
+               .default_value = "256m",
+               .description = "Most bytes the channel holds, for the whole channel: each shard gets an "
+                              "equal share. Counts whole stored events, headers included (Flume counts "
+                              "bodies only and defaults to 80% of the JVM heap).",
+               .min = 64 * kKiB},
+              {.name = "segmentSize",
+               .type = OptionType::bytes,
+               .default_value = "4m",
+               .description = "sluice: size of each segment of the channel's log. An event larger than "
+                              "a segment is refused.",
+               .min = 64 * kKiB,
+               .max = kGiB},
+              {.name = "transactionCapacity",
+               .type = OptionType::integer,
+               .default_value = "100",
+               .description = "Accepted for Flume compatibility; no effect (sources and sinks move "
+                              "batches of their own size).",
+               .min = 1},
+              {.name = "keep-alive",
+               .type = OptionType::integer,
+               .default_value = "3",
+               .description = "Accepted for Flume compatibility; no effect (a full channel pushes back "
+                              "on its sources instead of timing out).",
+               .min = 0},
+              {.name = "byteCapacityBufferPercentage",
+               .type = OptionType::integer,
+               .default_value = "20",
+               .description = "Accepted for Flume compatibility; no effect (byteCapacity already counts "
+                              "headers).",
+               .min = 0,
+               .max = 100},
+          },
+  });
+
+  specs.push_back(ComponentSpec{
+      .kind = ComponentKind::sink,
+      .type = "file_roll",
+      .type_aliases = {"org.apache.flume.sink.RollingFileSink"},
+      .description = "Writes events to files in a local directory, starting a new file every "
+                     "rollInterval.",
+      .options =
+          {
+              {.name = "sink.directory",
+               .description = "Directory the files are written to.",
+               .required = true},
+              {.name = "sink.rollInterval",
+               .type = OptionType::duration,
+               .default_value = "30s",
+               .description = "Start a new file this often; 0 never rolls (one file).",
+               .min = 0},
+              {.name = "sink.serializer",
+               .type = OptionType::enumeration,
+               .default_value = "TEXT",
+               .description = "How an event is written: TEXT is the body and a newline; "
+                              "HEADER_AND_TEXT the headers as Flume prints them ({k=v, ...}), a space, "
+                              "the body and a newline; JSON (sluice) one object per line with headers "
+                              "and body.",
+               .values = {"TEXT", "HEADER_AND_TEXT", "JSON"},
+               .values_not_supported = {"AVRO_EVENT"}},
+              {.name = "sink.batchSize",
+               .type = OptionType::integer,
+               .default_value = "1000",
+               .description = "Most events taken from the channel per write. Flume's default is 100.",
+               .aliases = {"batchSize"},
+               .min = 1,
+               .max = 1'000'000},
+              {.name = "sink.pathManager",
+               .type = OptionType::enumeration,
+               .default_value = "DEFAULT",
+               .description = "How files are named: DEFAULT names them "
+                              "<prefix><start time in ms>-<n>[.<extension>], as Flume does.",
+               .values = {"DEFAULT"},
+               .values_not_supported = {"ROLLTIME"}},
+              {.name = "sink.pathManager.prefix", .description = "Start of every file name."},
+              {.name = "sink.pathManager.extension",
+               .description = "File name extension, without the dot; none when empty."},
+          },
+      .flume_options_not_supported = {"sink.serializer.appendNewline"},
+  });
+
+  specs.push_back(ComponentSpec{
+      .kind = ComponentKind::sink,
+      .type = "logger",
+      .type_aliases = {"org.apache.flume.sink.LoggerSink"},
+      .description = "Logs every event at info level; for testing and debugging.",
+      .options = {{.name = "maxBytesToLog",
+                   .type = OptionType::integer,
+                   .default_value = "16",
+                   .description = "Most bytes of an event's body that are logged.",
+                   .min = 0,
+                   .max = 1 * kMiB}},
+  });
+
+  specs.push_back(ComponentSpec{
+      .kind = ComponentKind::sink,
+      .type = "null",
+      .type_aliases = {"org.apache.flume.sink.NullSink"},
+      .description = "Discards every event: for measuring sources and channels.",
+      .options = {{.name = "batchSize",
+                   .type = OptionType::integer,
+                   .default_value = "1000",
+                   .description = "Most events taken from the channel at a time. Flume's default is 100.",
+                   .min = 1,
+                   .max = 1'000'000}},
+  });
+
+  return specs;
+}
+
+std::vector<OptionSpec> build_common_options(ComponentKind kind) {
+  switch (kind) {
+    case ComponentKind::source:
+      return {
+          {.name = "channels",
+           .type = OptionType::list,
+           .description = "Channels the source writes every event to.",
+           .required = true},
+          {.name = "selector.type",
+           .type = OptionType::enumeration,
+           .default_value = "replicating",
+           .description = "How events are spread over the channels: replicating writes each event to "
+                          "every channel.",
+           .values = {"replicating"},
+           .values_not_supported = {"multiplexing", "load_balancing"}},
+      };
+    case ComponentKind::channel:
+      return {};
+    case ComponentKind::sink:
+      return {
+          {.name = "channel",
+           .description = "Channel the sink reads.",
+           .required = true,
+           .check = check_one_name},
+      };
+  }
+  SLUICE_UNREACHABLE("bad ComponentKind");
+}
+
+// Programmer errors in the tables stop the process at the first use rather than surfacing as a
+// confusing message to a user (and the tests call component_specs(), so they stop CI too).
+void assert_valid(ComponentKind kind, const ComponentSpec* spec, const std::vector<OptionSpec>& options) {
+  for (const OptionSpec& o : options) {
+    SLUICE_ASSERT(!o.name.empty(), "config table: an option has no name");
+    SLUICE_ASSERT(!o.description.empty(), "config table: an option has no description");
+    SLUICE_ASSERT(o.min <= o.max, "config table: min above max");
+    SLUICE_ASSERT((o.type == OptionType::enumeration) == !o.values.empty(),
+                  "config table: enumerations and only they list values");
+    SLUICE_ASSERT(find_option(kind, spec, o.name) == &o, "config table: an option name is used twice");
+    for (std::string_view alias : o.aliases) {
+      SLUICE_ASSERT(find_option(kind, spec, alias) == &o, "config table: an alias is used twice");
+    }
+    if (!o.required) {
+      SLUICE_ASSERT(parse_option_value(o, o.default_value).ok(), "config table: a default does not parse");
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& common_options(ComponentKind kind) {
+  static const std::array<std::vector<OptionSpec>, 3> tables = {
+      build_common_options(ComponentKind::source),
+      build_common_options(ComponentKind::channel),
+      build_common_options(ComponentKind::sink),
+  };
+  return tables[static_cast<size_t>(kind)];
+}
+
+const std::vector<ComponentSpec>& component_specs() {
+  static const std::vector<ComponentSpec> specs = [] {
+    std::vector<ComponentSpec> built = build_specs();
+    for (ComponentKind kind : {ComponentKind::source, ComponentKind::channel, ComponentKind::sink}) {
+      assert_valid(kind, nullptr, common_options(kind));
+    }
+    for (const ComponentSpec& spec : built) {
+      SLUICE_ASSERT(!spec.description.empty(), "config table: a component has no description");
+      assert_valid(spec.kind, &spec, spec.options);
+      std::vector<std::string_view> names = spec.type_aliases;
+      names.push_back(spec.type);
+      for (std::string_view name : names) {
+        int accepting = 0;
+        for (const ComponentSpec& other : built) {
+          if (other.kind != spec.kind) continue;
+          bool accepts = equals_ignoring_case(other.type, name);
+          for (std::string_view alias : other.type_aliases) accepts = accepts || equals_ignoring_case(alias, name);
+          accepting += accepts ? 1 : 0;
+        }
+        SLUICE_ASSERT(accepting == 1, "config table: a type name is used twice");
+      }
+    }
+    return built;
+  }();
+  return specs;
+}
+
+const ComponentSpec* find_component_spec(ComponentKind kind, std::string_view type_name) {
+  for (const ComponentSpec& spec : component_specs()) {
+    if (spec.kind != kind) continue;
+    if (equals_ignoring_case(spec.type, type_name)) return &spec;
+    for (std::string_view alias : spec.type_aliases) {
+      if (equals_ignoring_case(alias, type_name)) return &spec;
+    }
+  }
+  return nullptr;
+}
+
+bool is_flume_type_not_supported(ComponentKind kind, std::string_view type_name) {
+  // Flume's built-in short names (SourceType, ChannelType, SinkType) and the Kafka classes,
+  // less what sluice has. A type that gains a table above is found before this is asked.
+  static constexpr std::string_view kSources[] = {
+      "seq", "netcat", "exec", "avro", "multiport_syslogtcp", "spooldir", "http", "thrift", "jms",
+      "taildir", "netcatudp", "org.apache.flume.source.kafka.KafkaSource"};
+  static constexpr std::string_view kChannels[] = {"file", "jdbc", "spillablememory",
+                                                   "org.apache.flume.channel.kafka.KafkaChannel"};
+  static constexpr std::string_view kSinks[] = {
+      "hdfs", "irc", "avro", "thrift", "elasticsearch", "hbase", "asynchbase", "hbase2",
+      "morphline_solr", "hive", "http", "org.apache.flume.sink.kafka.KafkaSink"};
+  auto contains = [&](auto& names) {
+    return std::any_of(std::begin(names), std::end(names),
+                       [&](std::string_view n) { return equals_ignoring_case(n, type_name); });
+  };
+  switch (kind) {
+    case ComponentKind::source: return contains(kSources);
+    case ComponentKind::channel: return contains(kChannels);
+    case ComponentKind::sink: return contains(kSinks);
+  }
+  SLUICE_UNREACHABLE("bad ComponentKind");
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,163 @@
+#include "server/config/reference.h"
+
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "server/config/schema.h"
+
+namespace sluice::config {
+namespace {
+
+constexpr std::string_view kIntro = R"(# sluice configuration reference
+
+<!-- Generated from the option tables in server/config/components.cc by
+     config_reference_markdown(); edit those, not this file. -->
+
+sluice reads Apache Flume's properties format, so a Flume agent's file works unchanged for the
+component types below. Start it with `sluice -f FILE -n AGENT`: only the keys that start with
+`AGENT.` are read, and other agents' keys in the same file are ignored, as Flume does.
+
+```properties
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+
+a1.sources.r1.type = syslogtcp
+a1.sources.r1.port = 5514
+a1.sources.r1.channels = c1
+
+a1.channels.c1.type = memory
+a1.channels.c1.byteCapacity = 1g
+
+a1.sinks.k1.type = file_roll
+a1.sinks.k1.channel = c1
+a1.sinks.k1.sink.directory = /var/log/sluice
+```
+
+## File format
+
+- One entry per line: `key = value`, `key: value` or `key value`. Blanks around keys and values
+  are dropped. A line whose first non-blank character is `#` or `!` is a comment.
+- A backslash at the end of a line continues the entry on the next line (whose leading blanks
+  are dropped). Errors name the line the entry starts on.
+- Escapes: `\\` `\t` `\n` `\r` `\f` `\=` `\:` `\#` `\!` `\ ` (a kept blank) and `\uXXXX`. Any
+  other backslash sequence is an error (Java would drop the backslash without a word).
+- `AGENT.sources`, `AGENT.channels` and `AGENT.sinks` list the agent's components, separated by
+  blanks; `AGENT.sources.NAME.KEY` (and likewise for channels and sinks) configures one. Every
+  component needs a `type`; type names are matched ignoring case, and Flume's class names work
+  too.
+- Everything is checked before anything starts, and every problem is reported, each with its
+  line: a key set twice, an unknown key (with the closest known one), a bad value, a missing
+  required key, an unknown type, a component listed but not configured or configured but not
+  listed, a reference to a channel that does not exist, and a channel that no sink reads (it
+  would fill up and then block its sources).
+- Not supported yet, and reported as such: interceptors, sink groups (sink processors), the
+  multiplexing channel selector and other selector options, config filters.
+
+## Value types
+
+| Type | Written as |
+|---|---|
+| string | any text, possibly empty |
+| int | a decimal integer, within the range the table gives |
+| bytes | `65536`, `64k` (also `64K`, `64KB`, `64KiB`), `16m`, `1g`, `1t`: 1024-based, any case |
+| duration | `30s`, `500ms`, `5m`, `1h`; a bare number is in the unit the table gives |
+| bool | `true` or `false`, any case |
+| enum | one of the listed values, any case |
+| list | names separated by blanks |
+)";
+
+// Table cells: a '|' would end the cell and '<...>' would be taken for HTML.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '|': out += "\\|"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string code_list(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += fmt::format("`{}`", items[i]);
+  }
+  return out;
+}
+
+std::string type_cell(const OptionSpec& o) {
+  std::string out(option_type_name(o.type));
+  std::string range = describe_range(o);
+  switch (o.type) {
+    case OptionType::integer:
+    case OptionType::bytes:
+      if (!range.empty()) out += fmt::format(", {}", range);
+      break;
+    case OptionType::duration:
+      out += fmt::format(", bare number in {}", duration_unit_name(o.unit));
+      if (!range.empty()) out += fmt::format(", {}", range);
+      break;
+    case OptionType::enumeration:
+      out += ": " + code_list(o.values);
+      break;
+    default: break;
+  }
+  return out;
+}
+
+std::string default_cell(const OptionSpec& o) {
+  if (o.required) return "**required**";
+  if (o.default_value.empty()) return "(empty)";
+  return fmt::format("`{}`", o.default_value);
+}
+
+void append_table(std::string& out, const std::vector<OptionSpec>& options, std::string_view type_row) {
+  out += "| Key | Type | Default | Description |\n|---|---|---|---|\n";
+  if (!type_row.empty()) out += type_row;
+  for (const OptionSpec& o : options) {
+    std::string key = fmt::format("`{}`", o.name);
+    if (!o.aliases.empty()) key += " (also " + code_list(o.aliases) + ")";
+    out += fmt::format("| {} | {} | {} | {} |\n", key, cell(type_cell(o)), default_cell(o), cell(o.description));
+  }
+}
+
+std::string_view kind_title(ComponentKind kind) {
+  switch (kind) {
+    case ComponentKind::source: return "Sources";
+    case ComponentKind::channel: return "Channels";
+    case ComponentKind::sink: return "Sinks";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string config_reference_markdown() {
+  std::string out(kIntro);
+  for (ComponentKind kind : {ComponentKind::source, ComponentKind::channel, ComponentKind::sink}) {
+    out += fmt::format("\n## {}\n\nEvery {} takes these keys:\n\n", kind_title(kind), kind_name(kind));
+    append_table(out, common_options(kind),
+                 fmt::format("| `type` | string | **required** | The {} type: one of the names below. |\n",
+                             kind_name(kind)));
+    for (const ComponentSpec& spec : component_specs()) {
+      if (spec.kind != kind) continue;
+      std::vector<std::string_view> names = {spec.type};
+      names.insert(names.end(), spec.type_aliases.begin(), spec.type_aliases.end());
+      out += fmt::format("\n### {} {}\n\n{}\n\nType names: {} (any case).\n\n", spec.type, kind_name(kind),
+                         spec.description, code_list(names));
+      append_table(out, spec.options, {});
+      if (!spec.flume_options_not_supported.empty()) {
+        out += fmt::format("\nFlume keys not supported yet: {}.\n", code_list(spec.flume_options_not_supported));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace sluice::config

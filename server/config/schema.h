@@ -1,0 +1,135 @@
+// Option tables: what each component type accepts, as one table per type in the Fluent Bit
+// style ({name, type, default, description, aliases}). The tables are the schema, the validation
+// and the documentation (reference.h renders them), so they cannot drift apart.
+//
+// The tables live in components.cc. They are built on first use and never change afterwards:
+// any thread may read them. The parsers below are pure functions: any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "server/base/result.h"
+
+namespace sluice::config {
+
+enum class ComponentKind : uint8_t { source, channel, sink };
+
+// "source", "channel", "sink".
+std::string_view kind_name(ComponentKind kind);
+// "sources", "channels", "sinks": the key segment, as in a1.sources.r1.type.
+std::string_view kind_plural(ComponentKind kind);
+
+enum class OptionType : uint8_t {
+  string,
+  integer,      // decimal, optional sign, within [min, max]
+  bytes,        // 65536, 64k, 64K, 64KiB, 64KB, 16m, 1g, 1t: 1024-based, case-insensitive
+  duration,     // 30 (in the option's unit), 30s, 500ms, 5m, 1h; kept in milliseconds
+  boolean,      // true or false, case-insensitive
+  enumeration,  // one of `values`, case-insensitive, kept in its canonical spelling
+  list,         // names separated by blanks
+};
+
+// "string", "int", "bytes", "duration", "bool", "enum", "list".
+std::string_view option_type_name(OptionType type);
+
+enum class DurationUnit : uint8_t { milliseconds, seconds, minutes };
+
+// "milliseconds", "seconds", "minutes".
+std::string_view duration_unit_name(DurationUnit unit);
+
+// A check beyond the type (e.g. keepFields' vocabulary). Returns what was expected, or an empty
+// string when `value` is fine.
+using OptionCheck = std::string (*)(std::string_view value);
+
+struct OptionSpec {
+  std::string_view name{};
+  OptionType type = OptionType::string;
+  // As a user would write it, parsed the same way (an assertion checks every table at first
+  // use). Ignored when `required`.
+  std::string_view default_value{};
+  std::string_view description{};
+  // Other keys that set the same option (e.g. Flume spellings).
+  std::vector<std::string_view> aliases{};
+  bool required = false;
+  // Range for integer (the value), bytes (bytes) and duration (milliseconds), inclusive.
+  int64_t min = std::numeric_limits<int64_t>::min();
+  int64_t max = std::numeric_limits<int64_t>::max();
+  // duration: the unit of a bare number (Flume's rollInterval is in seconds).
+  DurationUnit unit = DurationUnit::seconds;
+  // enumeration: the accepted values in canonical spelling.
+  std::vector<std::string_view> values{};
+  // enumeration: values Flume accepts that sluice does not have yet ("not supported yet").
+  std::vector<std::string_view> values_not_supported{};
+  OptionCheck check = nullptr;
+};
+
+struct ComponentSpec {
+  ComponentKind kind = ComponentKind::source;
+  // Canonical type name, e.g. "syslogtcp".
+  std::string_view type{};
+  // Other accepted type names (Flume's class names); all matched ignoring case.
+  std::vector<std::string_view> type_aliases{};
+  std::string_view description{};
+  std::vector<OptionSpec> options{};
+  // Flume keys of this type that sluice does not have yet: rejected as "not supported yet"
+  // rather than as unknown keys.
+  std::vector<std::string_view> flume_options_not_supported{};
+};
+
+// A parsed option value. Which alternative is held follows the option's type: string and
+// enumeration hold std::string; integer, bytes and duration (ms) hold int64_t; boolean holds
+// bool; list holds the names.
+using OptionValue = std::variant<std::string, int64_t, bool, std::vector<std::string>>;
+
+// --- The registry (components.cc) ---
+
+// Every component type sluice has, in documentation order.
+const std::vector<ComponentSpec>& component_specs();
+
+// Keys every component of `kind` has besides `type` (sources: channels, selector.type; sinks:
+// channel; channels: none).
+const std::vector<OptionSpec>& common_options(ComponentKind kind);
+
+// The spec of `kind` whose type name or alias equals `type_name` ignoring case, or nullptr.
+const ComponentSpec* find_component_spec(ComponentKind kind, std::string_view type_name);
+
+// True for Flume's built-in type names of `kind` that sluice does not have yet ("avro",
+// "hdfs", "file"...), so that the error can say "not supported yet" instead of "unknown".
+bool is_flume_type_not_supported(ComponentKind kind, std::string_view type_name);
+
+// The common or type-specific option that `key` names (by name or alias), or nullptr.
+// `spec` may be null (the type is not known): then only the common options are searched.
+const OptionSpec* find_option(ComponentKind kind, const ComponentSpec* spec, std::string_view key);
+
+// --- Parsers; errors say what was expected, without location ---
+
+Result<int64_t> parse_integer(std::string_view text);
+Result<int64_t> parse_bytes(std::string_view text);
+Result<int64_t> parse_duration_ms(std::string_view text, DurationUnit bare_unit);
+Result<bool> parse_bool(std::string_view text);
+std::vector<std::string> split_list(std::string_view text);
+
+// Parses `text` as a value of `option`, range, enumeration and check included.
+Result<OptionValue> parse_option_value(const OptionSpec& option, std::string_view text);
+
+// The option's range for a table: "1 to 65535", "at least 1", "64 to 16m", or "" when only the
+// type's own limits apply. Meaningful for integer, bytes and duration.
+std::string describe_range(const OptionSpec& option);
+// How a type (with its range) reads in an error message: "an integer from 1 to 65535".
+std::string describe_expected(const OptionSpec& option);
+// 65536 -> "64k", 16777216 -> "16m", 65507 -> "65507".
+std::string format_bytes(int64_t bytes);
+// 30000 -> "30s", 300000 -> "5m", 1500 -> "1500ms".
+std::string format_duration_ms(int64_t ms);
+
+// Levenshtein distance with transpositions, ignoring ASCII case: for "did you mean" hints.
+size_t edit_distance(std::string_view a, std::string_view b);
+bool equals_ignoring_case(std::string_view a, std::string_view b);
+
+}  // namespace sluice::config

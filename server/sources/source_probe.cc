@@ -1,0 +1,34 @@
+#include "server/sources/source_probe.h"
+
+namespace sluice::sources {
+
+void SourceProbe::collect(base::MetricsWriter& out) const {
+  base::Labels labels = {{"component", component_}, {"type", type_}, {"shard", std::to_string(shard_)}};
+  out.counter("sluice_source_received_events_total", "Events received (accepted or rejected).", labels,
+              received_events_.value());
+  out.counter("sluice_source_received_bytes_total", "Bytes of the events received.", labels, received_bytes_.value());
+  out.counter("sluice_source_accepted_events_total", "Events stored in every channel of the source.", labels,
+              accepted_events_.value());
+  out.counter("sluice_source_rejected_events_total",
+              "Events received but not stored (UDP while the channel was full); lost.", labels,
+              rejected_events_.value());
+  out.counter("sluice_source_invalid_events_total", "Events kept but marked flume.syslog.status=Invalid.", labels,
+              invalid_events_.value());
+  out.counter("sluice_source_truncated_events_total", "Events cut to the size limit and marked Incomplete.", labels,
+              truncated_events_.value());
+  out.counter("sluice_source_framing_errors_total", "Connections closed for garbage framing.", labels,
+              framing_errors_.value());
+  out.counter("sluice_source_connections_accepted_total", "Connections accepted.", labels,
+              connections_accepted_.value());
+  out.counter("sluice_source_connections_refused_total", "Connections closed at once: maxConnections reached.",
+              labels, connections_refused_.value());
+  out.gauge("sluice_source_connections_active", "Connections open now.", labels,
+            static_cast<double>(connections_active_.value()));
+  out.counter("sluice_source_receive_errors_total", "Socket receive errors (resets and the like).", labels,
+              receive_errors_.value());
+  out.counter("sluice_source_backpressure_pauses_total",
+              "Times reading stopped because a channel was full (TCP pushes back on senders).", labels,
+              backpressure_pauses_.value());
+}
+
+}  // namespace sluice::sources

@@ -1,0 +1,97 @@
+#include "server/sources/syslog_udp_source.h"
+
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "server/base/log.h"
+#include "server/base/net.h"
+
+namespace sluice::sources {
+
+SyslogUdpSource::SyslogUdpSource(const SyslogSourceOptions& options, int fd, std::vector<ringbuf::Log*> logs,
+                                 SourceProbe& probe)
+    : options_(options), fd_(fd), probe_(&probe), ingest_(options, std::move(logs), *probe_) {
+  message_header_.msg_namelen = sizeof(sockaddr_in6);
+  message_header_.msg_controllen = 0;
+}
+
+SyslogUdpSource::~SyslogUdpSource() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status SyslogUdpSource::start(ShardContext& context) {
+  SLUICE_ASSERT(context.datagram_buffers != nullptr, "UDP source on a shard without datagram buffers");
+  context_ = &context;
+  ingest_.set_now(context.now_ms);
+  arm_receive();
+  return {};
+}
+
+void SyslogUdpSource::arm_receive() {
+  io_uring_sqe* sqe = context_->reactor->sqe();
+  io_uring_prep_recvmsg_multishot(sqe, fd_, &message_header_, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = context_->datagram_buffers->group_id();
+  sqe->user_data = reactor::tag(this, kReceive);
+  receive_armed_ = true;
+}
+
+void SyslogUdpSource::on_completion(uint8_t op, const io_uring_cqe& cqe) {
+  if (op == kCancel) return;
+  SLUICE_ASSERT(op == kReceive, "unexpected UDP source operation");
+  reactor::BufferRing& buffers = *context_->datagram_buffers;
+  if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_BUFFER)) {
+    auto id = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+    buffers.taken(id);
+    on_datagram(buffers.buffer(id), static_cast<uint32_t>(cqe.res));
+    buffers.recycle(id);
+  } else if (cqe.res < 0 && cqe.res != -ENOBUFS && cqe.res != -ECANCELED) {
+    probe_->receive_error();
+    if (ingest_.rate_limited_log().allow(context_->now_ms))
+      base::log_warn("source {}: receive failed: {}", options_.name, std::strerror(-cqe.res));
+  }
+  // Re-armed in after_batch(), once this batch has given its buffers back.
+  if (!(cqe.flags & IORING_CQE_F_MORE)) receive_armed_ = false;
+}
+
+void SyslogUdpSource::on_datagram(std::byte* buffer, uint32_t length) {
+  io_uring_recvmsg_out* out = io_uring_recvmsg_validate(buffer, static_cast<int>(length), &message_header_);
+  if (!out) {
+    probe_->receive_error();
+    return;
+  }
+  const char* payload = static_cast<const char*>(io_uring_recvmsg_payload(out, &message_header_));
+  size_t size = io_uring_recvmsg_payload_length(out, static_cast<int>(length), &message_header_);
+  // Senders often end a datagram with a newline or NUL; it is framing, not content.
+  while (size > 0 && (payload[size - 1] == '\n' || payload[size - 1] == '\r' || payload[size - 1] == '\0')) --size;
+  if (size == 0) return;
+  bool truncated = (out->flags & MSG_TRUNC) != 0;
+  if (size > options_.event_bytes_max) {
+    size = options_.event_bytes_max;
+    truncated = true;
+  }
+  char ip[48];
+  size_t ip_len = 0;
+  if (!options_.event.client_ip_header.empty() && out->namelen > 0)
+    ip_len = base::format_ip(static_cast<const sockaddr*>(io_uring_recvmsg_name(out)), ip, sizeof ip);
+  if (!ingest_.ingest(std::string_view(payload, size), truncated, std::string_view(ip, ip_len)))
+    probe_->event_rejected(size);
+}
+
+void SyslogUdpSource::after_batch() {
+  if (!receive_armed_ && !stopping_) arm_receive();
+}
+
+void SyslogUdpSource::stop() {
+  stopping_ = true;
+  if (receive_armed_) {
+    io_uring_sqe* sqe = context_->reactor->sqe();
+    io_uring_prep_cancel64(sqe, reactor::tag(this, kReceive), 0);
+    sqe->user_data = reactor::tag(this, kCancel);
+  }
+}
+
+}  // namespace sluice::sources

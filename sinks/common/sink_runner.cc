@@ -1,0 +1,133 @@
+#include "sinks/common/sink_runner.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "server/base/log.h"
+#include "server/base/time.h"
+
+namespace sluice::sinks {
+namespace {
+
+// Longest sleep while idle: bounds how late a roll or a shutdown request is noticed.
+constexpr int64_t kIdleWaitMsMax = 100;
+constexpr int64_t kRetryLogIntervalMs = 10'000;
+
+}  // namespace
+
+SinkRunner::SinkRunner(SinkRunnerOptions options, std::unique_ptr<Sink> sink,
+                       std::vector<ringbuf::LogReader*> readers, ringbuf::Doorbell* doorbell)
+    : options_(std::move(options)), sink_(std::move(sink)), readers_(std::move(readers)), doorbell_(doorbell) {
+  SLUICE_ASSERT(!readers_.empty(), "a sink needs at least one log to read");
+  batch_.reserve(options_.batch_events_max);
+}
+
+SinkRunner::~SinkRunner() { join(); }
+
+void SinkRunner::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), ("sink-" + options_.name).substr(0, 15).c_str());
+    run();
+  });
+}
+
+void SinkRunner::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void SinkRunner::run() {
+  size_t first_reader = 0;
+  const int64_t tick_interval_ms = std::max<int64_t>(1, sink_->tick_interval_ms());
+  int64_t next_tick_ms = base::monotonic_ms() + tick_interval_ms;
+  while (!abort_requested_.load(std::memory_order_acquire)) {
+    bool worked = false;
+    // Start at a different shard each round so that a busy shard cannot starve the others.
+    for (size_t i = 0; i < readers_.size(); ++i)
+      worked |= deliver_one_batch(*readers_[(first_reader + i) % readers_.size()]);
+    first_reader = (first_reader + 1) % readers_.size();
+
+    int64_t now_ms = base::monotonic_ms();
+    if (worked || now_ms >= next_tick_ms) {
+      sink_->tick(base::realtime_ms());
+      next_tick_ms = now_ms + tick_interval_ms;
+    }
+    if (worked) continue;
+    if (drain_requested_.load(std::memory_order_acquire) && all_drained()) break;
+
+    uint32_t ticket = doorbell_->prepare_wait();
+    bool work_waiting = std::any_of(readers_.begin(), readers_.end(), [](auto* r) { return r->has_unread(); });
+    if (work_waiting || abort_requested_.load(std::memory_order_acquire) ||
+        (drain_requested_.load(std::memory_order_acquire) && all_drained())) {
+      doorbell_->cancel_wait();
+      continue;
+    }
+    doorbell_->wait(ticket, std::clamp<int64_t>(next_tick_ms - now_ms, 1, kIdleWaitMsMax));
+  }
+  sink_->close();
+  finished_.store(true, std::memory_order_release);
+}
+
+bool SinkRunner::deliver_one_batch(ringbuf::LogReader& reader) {
+  batch_.clear();
+  if (reader.read(batch_, options_.batch_events_max, options_.batch_bytes_max) == 0) {
+    // A segment_end marker may have been skipped: let the producer reuse that segment.
+    if (reader.has_uncommitted()) reader.commit();
+    return false;
+  }
+  for (;;) {
+    Delivery delivery = sink_->deliver(batch_);
+    if (delivery.status == DeliveryStatus::ok) {
+      reader.commit();
+      uint64_t bytes = 0;
+      for (const auto& e : batch_) bytes += e.body().size();
+      drained_events_.add(batch_.size());
+      drained_bytes_.add(bytes);
+      batches_.add();
+      backoff_ms_ = 0;
+      return true;
+    }
+    delivery_errors_.add();
+    backoff_ms_ = std::clamp(backoff_ms_ * 2, options_.retry_backoff_ms_min, options_.retry_backoff_ms_max);
+    int64_t now_ms = base::monotonic_ms();
+    if (now_ms - last_retry_log_ms_ >= kRetryLogIntervalMs) {
+      base::log_warn("sink {}: delivery failed ({}); retrying in {} ms, nothing is committed until it succeeds{}",
+                     options_.name, delivery.error, backoff_ms_,
+                     retry_log_suppressed_ ? fmt::format(" ({} similar failures not logged)", retry_log_suppressed_)
+                                           : std::string());
+      last_retry_log_ms_ = now_ms;
+      retry_log_suppressed_ = 0;
+    } else {
+      ++retry_log_suppressed_;
+    }
+    sleep_backoff(backoff_ms_);
+    if (abort_requested_.load(std::memory_order_acquire)) {
+      reader.rewind();
+      return false;
+    }
+  }
+}
+
+void SinkRunner::sleep_backoff(int64_t ms) {
+  const int64_t until = base::monotonic_ms() + ms;
+  for (int64_t now = base::monotonic_ms(); now < until && !abort_requested_.load(std::memory_order_acquire);
+       now = base::monotonic_ms())
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(until - now, 50)));
+}
+
+bool SinkRunner::all_drained() const {
+  return std::all_of(readers_.begin(), readers_.end(), [](auto* r) { return r->drained(); });
+}
+
+void SinkRunner::collect(base::MetricsWriter& out) const {
+  base::Labels labels = {{"component", options_.name}, {"type", options_.type}};
+  out.counter("sluice_sink_drained_events_total", "Events delivered by the sink and committed.", labels,
+              drained_events_.value());
+  out.counter("sluice_sink_drained_bytes_total", "Body bytes of the events delivered.", labels,
+              drained_bytes_.value());
+  out.counter("sluice_sink_batches_total", "Batches delivered.", labels, batches_.value());
+  out.counter("sluice_sink_errors_total", "Failed delivery attempts (each retried).", labels,
+              delivery_errors_.value());
+  sink_->collect(out, labels);
+}
+
+}  // namespace sluice::sinks

@@ -1,0 +1,719 @@
+#include "server/config/agent_config.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace sluice::config {
+namespace {
+
+// The brief's example, one key per line; tests add lines after it (line 11 on) or drop some.
+//  1 a1.sources = r1
+//  2 a1.channels = c1
+//  3 a1.sinks = k1
+//  4 a1.sources.r1.type = syslogtcp
+//  5 a1.sources.r1.port = 5514
+//  6 a1.sources.r1.channels = c1
+//  7 a1.channels.c1.type = memory
+//  8 a1.sinks.k1.type = file_roll
+//  9 a1.sinks.k1.channel = c1
+// 10 a1.sinks.k1.sink.directory = /var/log/out
+std::vector<std::string> base_lines() {
+  return {
+      "a1.sources = r1",
+      "a1.channels = c1",
+      "a1.sinks = k1",
+      "a1.sources.r1.type = syslogtcp",
+      "a1.sources.r1.port = 5514",
+      "a1.sources.r1.channels = c1",
+      "a1.channels.c1.type = memory",
+      "a1.sinks.k1.type = file_roll",
+      "a1.sinks.k1.channel = c1",
+      "a1.sinks.k1.sink.directory = /var/log/out",
+  };
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += l + "\n";
+  return out;
+}
+
+// The base config plus `extra` lines (the first of them is line 11).
+std::string base_with(std::vector<std::string> extra = {}) {
+  std::vector<std::string> lines = base_lines();
+  lines.insert(lines.end(), extra.begin(), extra.end());
+  return join_lines(lines);
+}
+
+// The base config with line `number` (1-based) replaced; an empty replacement keeps the line
+// blank so that the other line numbers stay.
+std::string base_replacing(int number, std::string replacement) {
+  std::vector<std::string> lines = base_lines();
+  lines.at(static_cast<size_t>(number - 1)) = std::move(replacement);
+  return join_lines(lines);
+}
+
+AgentConfig load_ok(const std::string& text, std::string_view agent = "a1") {
+  Result<AgentConfig> r = load_agent_config(text, agent, "f.conf");
+  EXPECT_TRUE(r.ok()) << r.error().message;
+  if (!r.ok()) return AgentConfig{};
+  return std::move(r).value();
+}
+
+std::string load_error(const std::string& text, std::string_view agent = "a1") {
+  Result<AgentConfig> r = load_agent_config(text, agent, "f.conf");
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? std::string("(loaded)") : r.error().message;
+}
+
+// --- Accepted configurations ---
+
+TEST(AgentConfig, LoadsTheBriefExample) {
+  AgentConfig c = load_ok(base_with());
+  EXPECT_EQ(c.agent, "a1");
+  EXPECT_EQ(c.file_name, "f.conf");
+  ASSERT_EQ(c.sources.size(), 1u);
+  ASSERT_EQ(c.channels.size(), 1u);
+  ASSERT_EQ(c.sinks.size(), 1u);
+
+  const ComponentConfig& r1 = c.sources[0];
+  EXPECT_EQ(r1.name(), "r1");
+  EXPECT_EQ(r1.kind(), ComponentKind::source);
+  EXPECT_EQ(r1.type(), "syslogtcp");
+  EXPECT_EQ(&r1.spec(), find_component_spec(ComponentKind::source, "syslogtcp"));
+  EXPECT_EQ(r1.line(), 4);
+  EXPECT_EQ(r1.get_int("port"), 5514);
+  EXPECT_EQ(r1.get_list("channels"), (std::vector<std::string>{"c1"}));
+
+  const ComponentConfig& c1 = c.channels[0];
+  EXPECT_EQ(c1.name(), "c1");
+  EXPECT_EQ(c1.type(), "memory");
+  EXPECT_EQ(c1.line(), 7);
+
+  const ComponentConfig& k1 = c.sinks[0];
+  EXPECT_EQ(k1.name(), "k1");
+  EXPECT_EQ(k1.type(), "file_roll");
+  EXPECT_EQ(k1.get_string("channel"), "c1");
+  EXPECT_EQ(k1.get_string("sink.directory"), "/var/log/out");
+
+  EXPECT_EQ(c.find(ComponentKind::sink, "k1"), &c.sinks[0]);
+  EXPECT_EQ(c.find(ComponentKind::source, "k1"), nullptr);
+}
+
+TEST(AgentConfig, DefaultsAreApplied) {
+  AgentConfig c = load_ok(base_with());
+  const ComponentConfig& r1 = c.sources[0];
+  EXPECT_EQ(r1.get_string("host"), "0.0.0.0");
+  EXPECT_EQ(r1.get_bytes("eventSize"), 65536u);
+  EXPECT_EQ(r1.get_string("keepFields"), "none");
+  EXPECT_EQ(r1.get_string("clientIPHeader"), "");
+  EXPECT_TRUE(r1.get_bool("syslogHeaders"));
+  EXPECT_EQ(r1.get_int("maxConnections"), 10000);
+  EXPECT_EQ(r1.get_enum("selector.type"), "replicating");
+
+  const ComponentConfig& c1 = c.channels[0];
+  EXPECT_EQ(c1.get_int("capacity"), 0);
+  EXPECT_EQ(c1.get_bytes("byteCapacity"), 256u << 20);
+  EXPECT_EQ(c1.get_bytes("segmentSize"), 4u << 20);
+  EXPECT_EQ(c1.get_int("transactionCapacity"), 100);
+  EXPECT_EQ(c1.get_int("keep-alive"), 3);
+  EXPECT_EQ(c1.get_int("byteCapacityBufferPercentage"), 20);
+
+  const ComponentConfig& k1 = c.sinks[0];
+  EXPECT_EQ(k1.get_duration_ms("sink.rollInterval"), 30'000);
+  EXPECT_EQ(k1.get_enum("sink.serializer"), "TEXT");
+  EXPECT_EQ(k1.get_int("sink.batchSize"), 1000);
+  EXPECT_EQ(k1.get_int("batchSize"), 1000);  // by alias
+  EXPECT_EQ(k1.get_enum("sink.pathManager"), "DEFAULT");
+  EXPECT_EQ(k1.get_string("sink.pathManager.prefix"), "");
+  EXPECT_EQ(k1.get_string("sink.pathManager.extension"), "");
+}
+
+TEST(AgentConfig, WhereEachValueCameFrom) {
+  AgentConfig c = load_ok(base_with({"a1.sources.r1.eventSize = 2500"}));
+  const ComponentConfig& r1 = c.sources[0];
+  EXPECT_TRUE(r1.is_set("port"));
+  EXPECT_EQ(r1.line_of("port"), 5);
+  EXPECT_TRUE(r1.is_set("eventSize"));
+  EXPECT_EQ(r1.line_of("eventSize"), 11);
+  EXPECT_EQ(r1.get_bytes("eventSize"), 2500u);
+  EXPECT_FALSE(r1.is_set("host"));
+  EXPECT_EQ(r1.line_of("host"), 0);
+  EXPECT_EQ(r1.key_of("port"), "a1.sources.r1.port");
+  EXPECT_EQ(r1.locate("port"), "f.conf: line 5: a1.sources.r1.port");
+  EXPECT_EQ(r1.locate("host"), "f.conf: a1.sources.r1.host (default)");
+  EXPECT_EQ(c.sinks[0].locate("batchSize"), "f.conf: a1.sinks.k1.sink.batchSize (default)");
+}
+
+TEST(AgentConfig, EveryTypeOfValue) {
+  AgentConfig c = load_ok(base_with({
+      "a1.sources.r1.host = 127.0.0.1",               // string
+      "a1.sources.r1.maxConnections = 64",            // int
+      "a1.sources.r1.eventSize = 16KiB",              // bytes
+      "a1.sources.r1.syslogHeaders = FALSE",          // bool
+      "a1.sources.r1.keepFields = timestamp hostname",
+      "a1.sources.r1.clientIPHeader = client",
+      "a1.sources.r1.selector.type = Replicating",    // enum
+      "a1.sinks.k1.sink.rollInterval = 500ms",        // duration
+      "a1.sinks.k1.sink.serializer = header_and_text",
+      "a1.sinks.k1.sink.pathManager.prefix = events-",
+      "a1.sinks.k1.sink.pathManager.extension = log",
+      "a1.channels.c1.byteCapacity = 1g",
+      "a1.channels.c1.capacity = 1000000",
+  }));
+  const ComponentConfig& r1 = c.sources[0];
+  EXPECT_EQ(r1.get_string("host"), "127.0.0.1");
+  EXPECT_EQ(r1.get_int("maxConnections"), 64);
+  EXPECT_EQ(r1.get_bytes("eventSize"), 16384u);
+  EXPECT_FALSE(r1.get_bool("syslogHeaders"));
+  EXPECT_EQ(r1.get_string("keepFields"), "timestamp hostname");
+  EXPECT_EQ(r1.get_string("clientIPHeader"), "client");
+  EXPECT_EQ(r1.get_enum("selector.type"), "replicating");
+  const ComponentConfig& k1 = c.sinks[0];
+  EXPECT_EQ(k1.get_duration_ms("sink.rollInterval"), 500);
+  EXPECT_EQ(k1.get_enum("sink.serializer"), "HEADER_AND_TEXT");
+  EXPECT_EQ(k1.get_string("sink.pathManager.prefix"), "events-");
+  EXPECT_EQ(k1.get_string("sink.pathManager.extension"), "log");
+  EXPECT_EQ(c.channels[0].get_bytes("byteCapacity"), 1ull << 30);
+  EXPECT_EQ(c.channels[0].get_int("capacity"), 1000000);
+}
+
+TEST(AgentConfig, FlumeRollIntervalIsInSeconds) {
+  AgentConfig c = load_ok(base_with({"a1.sinks.k1.sink.rollInterval = 0"}));
+  EXPECT_EQ(c.sinks[0].get_duration_ms("sink.rollInterval"), 0);
+  c = load_ok(base_with({"a1.sinks.k1.sink.rollInterval = 300"}));
+  EXPECT_EQ(c.sinks[0].get_duration_ms("sink.rollInterval"), 300'000);
+}
+
+TEST(AgentConfig, BatchSizeAliasOfFileRoll) {
+  AgentConfig c = load_ok(base_with({"a1.sinks.k1.batchSize = 500"}));
+  EXPECT_EQ(c.sinks[0].get_int("sink.batchSize"), 500);
+  EXPECT_EQ(c.sinks[0].line_of("sink.batchSize"), 11);
+}
+
+TEST(AgentConfig, ComponentsComeInTheOrderOfTheList) {
+  AgentConfig c = load_ok(join_lines({
+      "a1.sources = tcp udp",
+      "a1.channels = c1",
+      "a1.sinks = b a",
+      "a1.sinks.a.type = null",
+      "a1.sinks.a.channel = c1",
+      "a1.sinks.b.type = logger",
+      "a1.sinks.b.channel = c1",
+      "a1.sources.udp.type = syslogudp",
+      "a1.sources.udp.port = 5514",
+      "a1.sources.udp.channels = c1",
+      "a1.sources.tcp.type = syslogtcp",
+      "a1.sources.tcp.port = 5514",
+      "a1.sources.tcp.channels = c1",
+      "a1.channels.c1.type = memory",
+  }));
+  ASSERT_EQ(c.sources.size(), 2u);
+  EXPECT_EQ(c.sources[0].name(), "tcp");
+  EXPECT_EQ(c.sources[1].name(), "udp");
+  ASSERT_EQ(c.sinks.size(), 2u);
+  EXPECT_EQ(c.sinks[0].name(), "b");
+  EXPECT_EQ(c.sinks[1].name(), "a");
+}
+
+TEST(AgentConfig, TypeNamesIgnoreCaseAndFlumeClassNamesWork) {
+  AgentConfig c = load_ok(join_lines({
+      "a1.sources = r1 r2",
+      "a1.channels = c1",
+      "a1.sinks = k1 k2 k3",
+      "a1.sources.r1.type = org.apache.flume.source.SyslogTcpSource",
+      "a1.sources.r1.port = 5140",
+      "a1.sources.r1.channels = c1",
+      "a1.sources.r2.type = SYSLOGUDP",
+      "a1.sources.r2.port = 5140",
+      "a1.sources.r2.channels = c1",
+      "a1.channels.c1.type = org.apache.flume.channel.MemoryChannel",
+      "a1.sinks.k1.type = org.apache.flume.sink.RollingFileSink",
+      "a1.sinks.k1.channel = c1",
+      "a1.sinks.k1.sink.directory = /tmp/out",
+      "a1.sinks.k2.type = org.apache.flume.sink.LoggerSink",
+      "a1.sinks.k2.channel = c1",
+      "a1.sinks.k3.type = Null",
+      "a1.sinks.k3.channel = c1",
+  }));
+  EXPECT_EQ(c.sources[0].type(), "syslogtcp");
+  EXPECT_EQ(c.sources[1].type(), "syslogudp");
+  EXPECT_EQ(c.channels[0].type(), "memory");
+  EXPECT_EQ(c.sinks[0].type(), "file_roll");
+  EXPECT_EQ(c.sinks[1].type(), "logger");
+  EXPECT_EQ(c.sinks[2].type(), "null");
+  EXPECT_EQ(c.sinks[1].get_int("maxBytesToLog"), 16);
+  EXPECT_EQ(c.sinks[2].get_int("batchSize"), 1000);
+}
+
+TEST(AgentConfig, OtherAgentsInTheFileAreIgnored) {
+  std::string text = join_lines({
+      "# agent a1 is broken on purpose: loading a2 must not care",
+      "a1.sources = r1",
+      "a1.sources.r1.type = avro",
+      "a1.sources.r1.port = not-a-port",
+      "a2.sources = s",
+      "a2.channels = c",
+      "a2.sinks = k",
+      "a2.sources.s.type = syslogudp",
+      "a2.sources.s.port = 514",
+      "a2.sources.s.channels = c",
+      "a2.channels.c.type = memory",
+      "a2.sinks.k.type = logger",
+      "a2.sinks.k.channel = c",
+  });
+  AgentConfig c = load_ok(text, "a2");
+  EXPECT_EQ(c.agent, "a2");
+  ASSERT_EQ(c.sources.size(), 1u);
+  EXPECT_EQ(c.sources[0].get_int("port"), 514);
+  EXPECT_EQ(c.sources[0].key_of("port"), "a2.sources.s.port");
+  EXPECT_EQ(c.sources[0].line(), 8);
+  // And the other way round, a1's errors are a1's.
+  EXPECT_EQ(load_error(text, "a1"),
+            "f.conf: agent 'a1' has no a1.channels line (the list of its channels)\n"
+            "f.conf: agent 'a1' has no a1.sinks line (the list of its sinks)\n"
+            "f.conf: line 3: a1.sources.r1.type: source type 'avro' is not supported yet (sluice has: syslogtcp, "
+            "syslogudp)");
+}
+
+TEST(AgentConfig, AgentNamesArePrefixesNotSubstrings) {
+  std::string text = base_with();
+  for (size_t p = text.find("a1."); p != std::string::npos; p = text.find("a1.", p + 4)) text.replace(p, 3, "a10.");
+  EXPECT_EQ(load_error(text, "a1"), "f.conf: no agent 'a1' in the file (agents found: a10)");
+  EXPECT_EQ(load_ok(text, "a10").sources.size(), 1u);
+}
+
+// The user guide's examples for these component types, combined into one agent as a Flume user
+// would bring them (comments, continuation lines and the guide's values included).
+TEST(AgentConfig, AcceptsARealisticFlumeConfig) {
+  std::string text = R"(# example.conf: syslog in, files and a logger out
+# Name the components on this agent
+a1.sources = r1 r2
+a1.sinks = k1 k2 k3
+a1.channels = c1 \
+              c2
+
+# Syslog TCP source, from the user guide
+a1.sources.r1.type = syslogtcp
+a1.sources.r1.port = 5140
+a1.sources.r1.host = localhost
+a1.sources.r1.channels = c1 c2
+a1.sources.r1.keepFields = true
+a1.sources.r1.eventSize = 2500
+a1.sources.r1.selector.type = replicating
+
+# Syslog UDP source
+a1.sources.r2.type = syslogudp
+a1.sources.r2.port = 5140
+a1.sources.r2.host = localhost
+a1.sources.r2.channels = c1
+a1.sources.r2.keepFields = false
+a1.sources.r2.clientIPHeader = clientIp
+
+# Memory channel, from the user guide
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = 10000
+a1.channels.c1.transactionCapacity = 10000
+a1.channels.c1.byteCapacityBufferPercentage = 20
+a1.channels.c1.byteCapacity = 800000
+a1.channels.c2.type = memory
+a1.channels.c2.keep-alive = 3
+
+# File roll sink
+a1.sinks.k1.type = file_roll
+a1.sinks.k1.channel = c1
+a1.sinks.k1.sink.directory = /var/log/flume
+a1.sinks.k1.sink.rollInterval = 60
+a1.sinks.k1.sink.serializer = TEXT
+a1.sinks.k1.sink.batchSize = 100
+a1.sinks.k1.sink.pathManager = DEFAULT
+a1.sinks.k1.sink.pathManager.prefix = syslog-
+a1.sinks.k1.sink.pathManager.extension = txt
+
+# Logger and null sinks
+a1.sinks.k2.type = logger
+a1.sinks.k2.channel = c1
+a1.sinks.k2.maxBytesToLog = 64
+a1.sinks.k3.type = null
+a1.sinks.k3.channel = c2
+a1.sinks.k3.batchSize = 100
+)";
+  AgentConfig c = load_ok(text);
+  ASSERT_EQ(c.sources.size(), 2u);
+  ASSERT_EQ(c.channels.size(), 2u);
+  ASSERT_EQ(c.sinks.size(), 3u);
+  EXPECT_EQ(c.sources[0].get_list("channels"), (std::vector<std::string>{"c1", "c2"}));
+  EXPECT_EQ(c.sources[0].get_string("keepFields"), "true");
+  EXPECT_EQ(c.sources[0].get_bytes("eventSize"), 2500u);
+  EXPECT_EQ(c.sources[0].line(), 9);
+  EXPECT_EQ(c.channels[0].get_bytes("byteCapacity"), 800000u);
+  EXPECT_EQ(c.channels[0].get_int("capacity"), 10000);
+  EXPECT_EQ(c.channels[1].name(), "c2");
+  EXPECT_EQ(c.sinks[0].get_duration_ms("sink.rollInterval"), 60'000);
+  EXPECT_EQ(c.sinks[0].get_int("sink.batchSize"), 100);
+  EXPECT_EQ(c.sinks[1].get_int("maxBytesToLog"), 64);
+  EXPECT_EQ(c.sinks[2].get_int("batchSize"), 100);
+}
+
+// --- Errors: each message checked whole ---
+
+TEST(AgentConfig, NoSuchAgent) {
+  std::string text = base_with({"a2.sources = x", "a3.channels = y"});
+  EXPECT_EQ(load_error(text, "a9"), "f.conf: no agent 'a9' in the file (agents found: a1, a2, a3)");
+  EXPECT_EQ(load_error("# nothing here\n", "a1"), "f.conf: no agent 'a1' in the file (no agents found)");
+  EXPECT_EQ(load_error(base_with(), "A1"), "f.conf: no agent 'A1' in the file (agents found: a1)");
+}
+
+TEST(AgentConfig, PropertiesErrorsNameTheFile) {
+  EXPECT_EQ(load_error(base_with({"a1.sources.r1.port = 5515"})),
+            "f.conf: line 11: key 'a1.sources.r1.port' is set twice (first on line 5)");
+  EXPECT_EQ(load_error(base_with({"a1.sinks.k1.sink.pathManager.prefix = C:\\out"})),
+            "f.conf: line 11: unknown escape '\\o' in the value of 'a1.sinks.k1.sink.pathManager.prefix' (write "
+            "'\\\\' for a backslash)");
+}
+
+TEST(AgentConfig, KeyWithoutAnAgent) {
+  EXPECT_EQ(load_error(base_with({"sources = r1", ".sinks = k1"})),
+            "f.conf: line 11: key 'sources' does not start with an agent name (as in a1.sources)\n"
+            "f.conf: line 12: key '.sinks' does not start with an agent name (as in a1.sources)");
+}
+
+TEST(AgentConfig, UnknownAgentLevelKey) {
+  EXPECT_EQ(load_error(base_with({"a1.source.r9.type = syslogtcp", "a1.foo = bar", "a1.Sinks = k1"})),
+            "f.conf: line 11: unknown key 'a1.source.r9.type' (did you mean 'a1.sources.r9.type'?)\n"
+            "f.conf: line 12: unknown key 'a1.foo' (an agent's keys start with a1.sources, a1.channels or "
+            "a1.sinks)\n"
+            "f.conf: line 13: unknown key 'a1.Sinks' (did you mean 'a1.sinks'?)");
+}
+
+TEST(AgentConfig, ComponentKeyWithoutAnOption) {
+  EXPECT_EQ(load_error(base_with({"a1.sources.r1 = x", "a1.sinks..type = null", "a1.channels.c1. = y"})),
+            "f.conf: line 11: a1.sources.r1: expected a1.sources.<name>.<option>\n"
+            "f.conf: line 12: a1.sinks..type: expected a1.sinks.<name>.<option>\n"
+            "f.conf: line 13: a1.channels.c1.: expected a1.channels.<name>.<option>");
+}
+
+TEST(AgentConfig, UnknownKeyWithASuggestion) {
+  EXPECT_EQ(load_error(base_with({
+                "a1.sources.r1.prot = 514",
+                "a1.sources.r1.eventsize = 1k",
+                "a1.sinks.k1.rollInterval = 60",
+                "a1.channels.c1.byteCapacty = 1m",
+            })),
+            "f.conf: line 11: a1.sources.r1.prot: unknown key for a syslogtcp source (did you mean 'port'?)\n"
+            "f.conf: line 12: a1.sources.r1.eventsize: unknown key for a syslogtcp source (did you mean "
+            "'eventSize'?)\n"
+            "f.conf: line 13: a1.sinks.k1.rollInterval: unknown key for a file_roll sink (did you mean "
+            "'sink.rollInterval'?)\n"
+            "f.conf: line 14: a1.channels.c1.byteCapacty: unknown key for a memory channel (did you mean "
+            "'byteCapacity'?)");
+}
+
+TEST(AgentConfig, UnknownKeyWithoutASuggestion) {
+  EXPECT_EQ(load_error(base_with({"a1.sources.r1.colour = red", "a1.sinks.k1.x = 1"})),
+            "f.conf: line 11: a1.sources.r1.colour: unknown key for a syslogtcp source\n"
+            "f.conf: line 12: a1.sinks.k1.x: unknown key for a file_roll sink");
+}
+
+TEST(AgentConfig, OptionsOfOtherTypesAreUnknown) {
+  // maxConnections is a TCP option; eventSize is not a sink option.
+  EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = syslogudp") + "a1.sources.r1.maxConnections = 5\n"),
+            "f.conf: line 11: a1.sources.r1.maxConnections: unknown key for a syslogudp source");
+}
+
+TEST(AgentConfig, SourceWithChannelInsteadOfChannels) {
+  EXPECT_EQ(load_error(base_replacing(6, "a1.sources.r1.channel = c1")),
+            "f.conf: line 4: source 'r1' (syslogtcp) is missing the required key a1.sources.r1.channels\n"
+            "f.conf: line 6: a1.sources.r1.channel: unknown key for a syslogtcp source (did you mean 'channels'?)");
+}
+
+TEST(AgentConfig, UnknownType) {
+  EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = syslog")),
+            "f.conf: line 4: a1.sources.r1.type: source type 'syslog' is unknown (sluice has: syslogtcp, syslogudp)");
+  EXPECT_EQ(load_error(base_replacing(7, "a1.channels.c1.type = mem")),
+            "f.conf: line 7: a1.channels.c1.type: channel type 'mem' is unknown (sluice has: memory)");
+  EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = file")),
+            "f.conf: line 8: a1.sinks.k1.type: sink type 'file' is unknown (sluice has: file_roll, logger, null)");
+}
+
+TEST(AgentConfig, FlumeTypeNotSupportedYet) {
+  EXPECT_EQ(load_error(base_replacing(7, "a1.channels.c1.type = file")),
+            "f.conf: line 7: a1.channels.c1.type: channel type 'file' is not supported yet (sluice has: memory)");
+  EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = HDFS")),
+            "f.conf: line 8: a1.sinks.k1.type: sink type 'HDFS' is not supported yet (sluice has: file_roll, logger, "
+            "null)");
+  EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = multiport_syslogtcp")),
+            "f.conf: line 4: a1.sources.r1.type: source type 'multiport_syslogtcp' is not supported yet (sluice "
+            "has: syslogtcp, syslogudp)");
+}
+
+TEST(AgentConfig, UnknownTypeDoesNotCascade) {
+  // The keys of a component whose type is unknown cannot be judged, so they are not reported;
+  // its wiring still is.
+  EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = avro") + "a1.sources.r1.bind = 0.0.0.0\n"),
+            "f.conf: line 4: a1.sources.r1.type: source type 'avro' is not supported yet (sluice has: syslogtcp, "
+            "syslogudp)");
+  EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = hdfs")),
+            "f.conf: line 8: a1.sinks.k1.type: sink type 'hdfs' is not supported yet (sluice has: file_roll, "
+            "logger, null)");
+}
+
+TEST(AgentConfig, BadValueForEachType) {
+  EXPECT_EQ(load_error(base_with({
+                "a1.sources.r1.maxConnections = many",
+                "a1.sources.r1.eventSize = 10x",
+                "a1.sources.r1.syslogHeaders = yes",
+                "a1.sources.r1.keepFields = everything",
+                "a1.sinks.k1.sink.rollInterval = 2 days",
+                "a1.sinks.k1.sink.serializer = xml",
+                "a1.sinks.k1.sink.pathManager = ROLLTIME",
+                "a1.sinks.k1.sink.serializer.appendNewline = false",
+            })),
+            "f.conf: line 11: a1.sources.r1.maxConnections: expected an integer from 1 to 1000000, got 'many'\n"
+            "f.conf: line 12: a1.sources.r1.eventSize: expected a size in bytes from 64 to 16m (such as 65536, "
+            "64k or 16m), got '10x'\n"
+            "f.conf: line 13: a1.sources.r1.syslogHeaders: expected true or false, got 'yes'\n"
+            "f.conf: line 14: a1.sources.r1.keepFields: expected none, all, or a list of priority, version, "
+            "timestamp, hostname, got 'everything'\n"
+            "f.conf: line 15: a1.sinks.k1.sink.rollInterval: expected a duration (such as 30, 30s, 500ms or 5m; a "
+            "bare number is in seconds), got '2 days'\n"
+            "f.conf: line 16: a1.sinks.k1.sink.serializer: expected one of TEXT, HEADER_AND_TEXT, JSON, got 'xml'\n"
+            "f.conf: line 17: a1.sinks.k1.sink.pathManager: 'ROLLTIME' is not supported yet (sluice has: DEFAULT)\n"
+            "f.conf: line 18: a1.sinks.k1.sink.serializer.appendNewline: Flume's sink.serializer.appendNewline is "
+            "not supported yet by the file_roll sink");
+}
+
+TEST(AgentConfig, ValuesOutOfRange) {
+  EXPECT_EQ(load_error(base_replacing(5, "a1.sources.r1.port = 70000") +
+                       "a1.channels.c1.segmentSize = 2g\na1.channels.c1.byteCapacityBufferPercentage = 101\n"),
+            "f.conf: line 5: a1.sources.r1.port: expected an integer from 1 to 65535, got '70000'\n"
+            "f.conf: line 11: a1.channels.c1.segmentSize: expected a size in bytes from 64k to 1g (such as 65536, "
+            "64k or 16m), got '2g'\n"
+            "f.conf: line 12: a1.channels.c1.byteCapacityBufferPercentage: expected an integer from 0 to 100, got "
+            "'101'");
+}
+
+TEST(AgentConfig, EmptyRequiredValues) {
+  EXPECT_EQ(load_error(base_replacing(6, "a1.sources.r1.channels =") + "a1.sinks.k1.sink.directory.x = 1\n"),
+            "f.conf: line 6: a1.sources.r1.channels: a value is required\n"
+            "f.conf: line 11: a1.sinks.k1.sink.directory.x: unknown key for a file_roll sink (did you mean "
+            "'sink.directory'?)");
+  EXPECT_EQ(load_error(base_replacing(10, "a1.sinks.k1.sink.directory = ")),
+            "f.conf: line 10: a1.sinks.k1.sink.directory: a value is required");
+}
+
+TEST(AgentConfig, MissingRequiredKeysPointAtTheComponent) {
+  EXPECT_EQ(load_error(base_replacing(5, "") + "\n"),
+            "f.conf: line 4: source 'r1' (syslogtcp) is missing the required key a1.sources.r1.port");
+  EXPECT_EQ(load_error(base_replacing(10, "")),
+            "f.conf: line 8: sink 'k1' (file_roll) is missing the required key a1.sinks.k1.sink.directory");
+}
+
+TEST(AgentConfig, SinkWithoutAChannel) {
+  EXPECT_EQ(load_error(base_replacing(9, "")),
+            "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = "
+            "c1); it would fill up and then block its sources\n"
+            "f.conf: line 8: sink 'k1' (file_roll) is missing the required key a1.sinks.k1.channel");
+}
+
+TEST(AgentConfig, AliasAndNameBothSet) {
+  EXPECT_EQ(load_error(base_with({"a1.sinks.k1.sink.batchSize = 10", "a1.sinks.k1.batchSize = 20"})),
+            "f.conf: line 12: a1.sinks.k1.batchSize: sets the same option as a1.sinks.k1.sink.batchSize (line 11)");
+}
+
+TEST(AgentConfig, ListedButNeverConfigured) {
+  EXPECT_EQ(load_error(base_replacing(1, "a1.sources = r1 r2")),
+            "f.conf: line 1: a1.sources: source 'r2' is listed but never configured (a1.sources.r2.type is missing)");
+  // Keys but no type is the same mistake.
+  EXPECT_EQ(load_error(base_replacing(1, "a1.sources = r1 r2") + "a1.sources.r2.port = 1\n"),
+            "f.conf: line 1: a1.sources: source 'r2' is listed but never configured (a1.sources.r2.type is missing)");
+  EXPECT_EQ(load_error(base_replacing(2, "a1.channels = c1 c2")),
+            "f.conf: line 2: a1.channels: channel 'c2' is listed but never configured (a1.channels.c2.type is "
+            "missing)");
+}
+
+TEST(AgentConfig, ConfiguredButNotListed) {
+  EXPECT_EQ(load_error(base_with({"a1.sources.r3.type = syslogudp", "a1.sources.r3.port = 514",
+                                  "a1.sinks.k2.type = null", "a1.sinks.k2.channel = c1"})),
+            "f.conf: line 11: a1.sources.r3.type: source 'r3' is configured but not listed in a1.sources (line 1), "
+            "so nothing runs it\n"
+            "f.conf: line 13: a1.sinks.k2.type: sink 'k2' is configured but not listed in a1.sinks (line 3), so "
+            "nothing runs it");
+}
+
+TEST(AgentConfig, ConfiguredButNotListedSuggestsAListedName) {
+  std::string text = base_replacing(1, "a1.sources = r1 tcp") +
+                     join_lines({"a1.sources.tpc.type = syslogtcp", "a1.sources.tpc.port = 1",
+                                 "a1.sources.tpc.channels = c1"});
+  EXPECT_EQ(load_error(text),
+            "f.conf: line 1: a1.sources: source 'tcp' is listed but never configured (a1.sources.tcp.type is "
+            "missing)\n"
+            "f.conf: line 11: a1.sources.tpc.type: source 'tpc' is configured but not listed in a1.sources (line 1), "
+            "so nothing runs it (did you mean 'tcp'?)");
+}
+
+TEST(AgentConfig, MissingLists) {
+  EXPECT_EQ(load_error(base_replacing(3, "")),
+            "f.conf: agent 'a1' has no a1.sinks line (the list of its sinks)\n"
+            "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = "
+            "c1); it would fill up and then block its sources\n"
+            "f.conf: line 8: a1.sinks.k1.type: sink 'k1' is configured but not listed in a1.sinks, so nothing runs "
+            "it");
+  EXPECT_EQ(load_error(base_replacing(2, "")),
+            "f.conf: agent 'a1' has no a1.channels line (the list of its channels)\n"
+            "f.conf: line 6: a1.sources.r1.channels: channel 'c1' does not exist (there is no a1.channels line)\n"
+            "f.conf: line 7: a1.channels.c1.type: channel 'c1' is configured but not listed in a1.channels, so "
+            "nothing runs it\n"
+            "f.conf: line 9: a1.sinks.k1.channel: channel 'c1' does not exist (there is no a1.channels line)");
+}
+
+TEST(AgentConfig, BadLists) {
+  EXPECT_EQ(load_error(base_replacing(1, "a1.sources = r1 r1 r.2")),
+            "f.conf: line 1: a1.sources: 'r1' is listed twice\n"
+            "f.conf: line 1: a1.sources: 'r.2' is not a valid source name (names cannot contain '.')");
+  EXPECT_EQ(load_error(join_lines({"a1.sources =", "a1.channels = c1", "a1.sinks = k1", "a1.channels.c1.type = memory",
+                                   "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1"})),
+            "f.conf: line 1: a1.sources: lists no sources");
+}
+
+TEST(AgentConfig, ChannelsThatDoNotExist) {
+  EXPECT_EQ(load_error(base_replacing(6, "a1.sources.r1.channels = c1 c9 c1")),
+            "f.conf: line 6: a1.sources.r1.channels: channel 'c9' does not exist (a1.channels lists: c1)\n"
+            "f.conf: line 6: a1.sources.r1.channels: channel 'c1' is listed twice");
+  EXPECT_EQ(load_error(base_replacing(9, "a1.sinks.k1.channel = c2")),
+            "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = "
+            "c1); it would fill up and then block its sources\n"
+            "f.conf: line 9: a1.sinks.k1.channel: channel 'c2' does not exist (a1.channels lists: c1)");
+}
+
+TEST(AgentConfig, SinkReadsOneChannel) {
+  EXPECT_EQ(load_error(base_replacing(9, "a1.sinks.k1.channel = c1 c2")),
+            "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = "
+            "c1); it would fill up and then block its sources\n"
+            "f.conf: line 9: a1.sinks.k1.channel: expected one channel name (a sink reads one channel), got 'c1 c2'");
+}
+
+TEST(AgentConfig, ChannelThatNoSinkReads) {
+  std::string text = base_replacing(2, "a1.channels = c1 c2") + "a1.channels.c2.type = memory\n";
+  EXPECT_EQ(load_error(text),
+            "f.conf: line 11: a1.channels.c2.type: channel 'c2' is read by no sink (no a1.sinks.<name>.channel = "
+            "c2); it would fill up and then block its sources");
+  // Sinks that are not listed do not run, so they do not count as readers.
+  EXPECT_EQ(load_error(text + "a1.sinks.k9.type = null\na1.sinks.k9.channel = c2\n"),
+            "f.conf: line 11: a1.channels.c2.type: channel 'c2' is read by no sink (no a1.sinks.<name>.channel = "
+            "c2); it would fill up and then block its sources\n"
+            "f.conf: line 12: a1.sinks.k9.type: sink 'k9' is configured but not listed in a1.sinks (line 3), so "
+            "nothing runs it");
+}
+
+TEST(AgentConfig, InterceptorsAreNotSupportedYet) {
+  EXPECT_EQ(load_error(base_with({"a1.sources.r1.interceptors = i1 i2", "a1.sources.r1.interceptors.i1.type = host",
+                                  "a1.sources.r1.interceptors.i2.type = timestamp"})),
+            "f.conf: line 11: a1.sources.r1.interceptors: interceptors are not supported yet");
+}
+
+TEST(AgentConfig, SinkGroupsAreNotSupportedYet) {
+  EXPECT_EQ(load_error(base_with({"a1.sinkgroups = g1", "a1.sinkgroups.g1.sinks = k1",
+                                  "a1.sinkgroups.g1.processor.type = failover"})),
+            "f.conf: line 11: a1.sinkgroups: sink groups are not supported yet");
+}
+
+TEST(AgentConfig, MultiplexingSelectorIsNotSupportedYet) {
+  EXPECT_EQ(load_error(base_with({"a1.sources.r1.selector.type = multiplexing", "a1.sources.r1.selector.header = state",
+                                  "a1.sources.r1.selector.mapping.CZ = c1", "a1.sources.r1.selector.default = c1"})),
+            "f.conf: line 11: a1.sources.r1.selector.type: 'multiplexing' is not supported yet (sluice has: "
+            "replicating)\n"
+            "f.conf: line 12: a1.sources.r1.selector.header: channel selector options are not supported yet");
+  EXPECT_EQ(load_error(base_with({"a1.sources.r1.selector.optional = c1"})),
+            "f.conf: line 11: a1.sources.r1.selector.optional: channel selector options are not supported yet");
+}
+
+TEST(AgentConfig, ConfigFiltersAreNotSupportedYet) {
+  EXPECT_EQ(load_error(base_with({"a1.configfilters = f1", "a1.configfilters.f1.type = env"})),
+            "f.conf: line 11: a1.configfilters: config filters are not supported yet");
+}
+
+TEST(AgentConfig, FlumeSourceOptionsNotSupportedYet) {
+  EXPECT_EQ(load_error(base_with({"a1.sources.r1.clientHostnameHeader = h", "a1.sources.r1.ssl = true"})),
+            "f.conf: line 11: a1.sources.r1.clientHostnameHeader: Flume's clientHostnameHeader is not supported yet "
+            "by the syslogtcp source\n"
+            "f.conf: line 12: a1.sources.r1.ssl: Flume's ssl is not supported yet by the syslogtcp source");
+}
+
+TEST(AgentConfig, CollectsEveryErrorOnePerLineInLineOrder) {
+  std::string text = join_lines({
+      "a1.sources = r1 r2",                      // 1: r2 never configured
+      "a1.channels = c1",                        // 2
+      "a1.sinks = k1",                           // 3
+      "a1.sinks.k1.type = logger",               // 4
+      "a1.sinks.k1.channel = c1",                // 5
+      "a1.sources.r1.type = syslogudp",          // 6: port missing
+      "a1.sources.r1.channels = c1 c3",          // 7: c3 does not exist
+      "a1.sources.r1.host = ",                   // 8: fine (empty host)
+      "a1.sinks.k1.maxBytesToLog = -1",          // 9: out of range
+      "a1.channels.c1.type = memory",            // 10
+      "a1.channels.c1.capacity = lots",          // 11: not an integer
+  });
+  EXPECT_EQ(load_error(text),
+            "f.conf: line 1: a1.sources: source 'r2' is listed but never configured (a1.sources.r2.type is missing)\n"
+            "f.conf: line 6: source 'r1' (syslogudp) is missing the required key a1.sources.r1.port\n"
+            "f.conf: line 7: a1.sources.r1.channels: channel 'c3' does not exist (a1.channels lists: c1)\n"
+            "f.conf: line 9: a1.sinks.k1.maxBytesToLog: expected an integer from 0 to 1048576, got '-1'\n"
+            "f.conf: line 11: a1.channels.c1.capacity: expected an integer of at least 0, got 'lots'");
+}
+
+TEST(AgentConfig, ReadsAFile) {
+  char path[] = "/tmp/sluice_config_test_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string text = base_with();
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  Result<AgentConfig> ok = load_agent_config_file(path, "a1");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->file_name, path);
+  EXPECT_EQ(ok->sources[0].locate("port"), fmt::format("{}: line 5: a1.sources.r1.port", path));
+
+  Result<AgentConfig> bad = load_agent_config_file(path, "b1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, fmt::format("{}: no agent 'b1' in the file (agents found: a1)", path));
+  std::remove(path);
+}
+
+TEST(AgentConfig, MissingFile) {
+  Result<AgentConfig> r = load_agent_config_file("/nonexistent/dir/flume.conf", "a1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "cannot read /nonexistent/dir/flume.conf: No such file or directory");
+}
+
+TEST(AgentConfig, TooLargeFile) {
+  char path[] = "/tmp/sluice_config_test_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, static_cast<off_t>(config_file_bytes_max + 1)), 0);
+  close(fd);
+  Result<AgentConfig> r = load_agent_config_file(path, "a1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, fmt::format("cannot read {}: larger than 16777216 bytes", path));
+  std::remove(path);
+}
+
+using AgentConfigDeathTest = ::testing::Test;
+
+TEST(AgentConfigDeathTest, AccessorsCatchProgrammerErrors) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  AgentConfig c = load_ok(base_with());
+  const ComponentConfig& r1 = c.sources[0];
+  EXPECT_DEATH((void)r1.get_string("nope"), "the component has no such option");
+  EXPECT_DEATH((void)r1.get_int("host"), "accessor of another type");
+  EXPECT_DEATH((void)r1.get_bytes("port"), "accessor of another type");
+}
+
+}  // namespace
+}  // namespace sluice::config

@@ -1,0 +1,112 @@
+#include "sinks/common/sink_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "ringbuf/append.h"
+#include "ringbuf/segment_store.h"
+
+namespace sluice::sinks {
+namespace {
+
+// Records what it is given; fails the first `failures` deliveries.
+class RecordingSink final : public Sink {
+ public:
+  explicit RecordingSink(int failures) : failures_left_(failures) {}
+  Delivery deliver(std::span<const ringbuf::EventView> events) override {
+    if (failures_left_.load() > 0) {
+      --failures_left_;
+      return Delivery::retry("injected failure");
+    }
+    std::lock_guard lock(mutex_);
+    for (const auto& e : events) bodies_.emplace_back(e.body());
+    return Delivery::ok();
+  }
+  void close() override { closed_ = true; }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mutex_);
+    return bodies_;
+  }
+  std::atomic<int> failures_left_;
+  std::atomic<bool> closed_{false};
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> bodies_;
+};
+
+struct Fixture {
+  explicit Fixture(uint32_t shards) {
+    ringbuf::LogOptions o;
+    o.capacity_bytes = 1 << 20;
+    for (uint32_t i = 0; i < shards; ++i)
+      logs.push_back(std::make_unique<ringbuf::Log>(o, std::make_unique<ringbuf::MemorySegmentStore>(256 << 10), &bell));
+  }
+  void append(uint32_t shard, const std::string& body) {
+    ringbuf::Log* log = logs[shard].get();
+    ringbuf::PreparedEvent e{.timestamp_ms = 1, .headers = {}, .body = body};
+    ASSERT_TRUE(ringbuf::append_event(std::span(&log, 1), e));
+    log->publish();
+  }
+  std::vector<ringbuf::LogReader*> readers() {
+    std::vector<ringbuf::LogReader*> r;
+    for (auto& l : logs) r.push_back(&l->reader(0));
+    return r;
+  }
+  ringbuf::Doorbell bell;
+  std::vector<std::unique_ptr<ringbuf::Log>> logs;
+};
+
+TEST(SinkRunner, DeliversEveryShardThenDrainsAndCloses) {
+  Fixture f(2);
+  auto sink = std::make_unique<RecordingSink>(0);
+  RecordingSink* seen = sink.get();
+  SinkRunner runner({.name = "k1", .type = "test"}, std::move(sink), f.readers(), &f.bell);
+  runner.start();
+  for (int i = 0; i < 100; ++i) f.append(i % 2, "e" + std::to_string(i));
+  for (auto& l : f.logs) l->close();
+  runner.request_drain();
+  runner.join();
+  EXPECT_TRUE(runner.finished());
+  EXPECT_TRUE(seen->closed_);
+  EXPECT_EQ(seen->bodies().size(), 100u);
+  for (auto& l : f.logs) EXPECT_EQ(l->stats().size_events(), 0u);
+}
+
+TEST(SinkRunner, RetriesAFailedBatchAndCommitsNothingUntilItSucceeds) {
+  Fixture f(1);
+  auto sink = std::make_unique<RecordingSink>(2);
+  RecordingSink* seen = sink.get();
+  SinkRunner runner({.name = "k1", .type = "test", .retry_backoff_ms_min = 1, .retry_backoff_ms_max = 5},
+                    std::move(sink), f.readers(), &f.bell);
+  for (int i = 0; i < 10; ++i) f.append(0, "e" + std::to_string(i));
+  runner.start();
+  f.logs[0]->close();
+  runner.request_drain();
+  runner.join();
+  EXPECT_EQ(seen->failures_left_.load(), 0);
+  ASSERT_EQ(seen->bodies().size(), 10u);
+  EXPECT_EQ(seen->bodies().front(), "e0");
+  base::MetricsWriter w;
+  runner.collect(w);
+  EXPECT_EQ(w.sum("sluice_sink_errors_total"), 2);
+  EXPECT_EQ(w.sum("sluice_sink_drained_events_total"), 10);
+}
+
+TEST(SinkRunner, AbortStopsAFailingSinkWithoutCommitting) {
+  Fixture f(1);
+  SinkRunner runner({.name = "k1", .type = "test", .retry_backoff_ms_min = 1, .retry_backoff_ms_max = 5},
+                    std::make_unique<RecordingSink>(1'000'000), f.readers(), &f.bell);
+  f.append(0, "stuck");
+  runner.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  runner.request_abort();
+  runner.join();
+  EXPECT_EQ(f.logs[0]->stats().size_events(), 1u);
+}
+
+}  // namespace
+}  // namespace sluice::sinks
