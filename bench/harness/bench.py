@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark: each system in turn on the same loopback load, same client, same run.
+
+For every (workload, client, system) it runs the client `--runs` times against a freshly started
+server, sending a fixed number of events, and measures
+  - events/s: events the server processed divided by the time from the first send until the
+    server's own counter reached the total (so a client that finishes early into kernel
+    buffers does not flatter anyone);
+  - server CPU-µs/event: the server process's user+system CPU time over the same window
+    (/proc/PID/stat), which holds even when the client is the bottleneck.
+Each cell is the median of the runs with min-max. Started by scripts/bench."""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from clients import CLIENTS  # noqa: E402
+from systems import SYSTEMS  # noqa: E402
+from workloads import WORKLOADS  # noqa: E402
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def wait_processed(system, target, timeout_s):
+    """Polls the server's processed counter until it reaches `target`; returns the time it did,
+    or the time of the last increase if it stalled (then the run counts what arrived)."""
+    last_value, last_change = system.processed(), time.monotonic()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = system.processed()
+        now = time.monotonic()
+        if value != last_value:
+            last_value, last_change = value, now
+        if value >= target:
+            return now, value
+        if now - last_change > 10:
+            break
+        time.sleep(0.02)
+    return last_change, last_value
+
+
+def one_run(workload, client, system_cls, args, workdir):
+    system = system_cls(workdir, workload, args)
+    system.start()
+    try:
+        base = system.processed()
+        cpu_before = cpu_seconds(system.pid)
+        count = args.count or client.default_count
+        count -= count % args.connections  # clients split it evenly over connections
+        started = time.monotonic()
+        client_cpu = client.run(workload, system.port, count, args)
+        done_at, processed = wait_processed(system, base + count, timeout_s=600)
+        cpu_used = cpu_seconds(system.pid) - cpu_before
+        events = processed - base
+        elapsed = max(done_at - started, 1e-9)
+        return {"events": events, "sent": count, "elapsed_s": elapsed, "events_per_s": events / elapsed,
+                "server_cpu_us_per_event": cpu_used * 1e6 / max(events, 1),
+                "client_cpu_us_per_event": client_cpu * 1e6 / max(count, 1)}
+    finally:
+        system.stop()
+
+
+def cell(values, fmt):
+    if not values:
+        return "n/a"
+    med = statistics.median(values)
+    return f"{fmt(med)} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def rate_fmt(v):
+    return f"{v / 1e6:.2f}M" if v >= 1e5 else f"{v / 1e3:.0f}k"
+
+
+def cpu_fmt(v):
+    return f"{v:.3f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: " + ", ".join(WORKLOADS))
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated: " + ", ".join(SYSTEMS))
+    parser.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated: " + ", ".join(CLIENTS))
+    parser.add_argument("--runs", type=int, default=3, help="runs per cell (median reported)")
+    parser.add_argument("--count", type=int, default=0, help="events per run (default: per client)")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--size", type=int, default=200)
+    parser.add_argument("--shards", type=int, default=0, help="sluice shards (default: one per core)")
+    parser.add_argument("--bin-dir", default=os.path.join(os.path.dirname(__file__), "../../build/bin"))
+    parser.add_argument("--json", help="also write every run as JSON to this file")
+    args = parser.parse_args()
+    args.bin_dir = os.path.abspath(args.bin_dir)
+
+    workdir = os.path.abspath(os.path.join(args.bin_dir, "../bench-work"))
+    os.makedirs(workdir, exist_ok=True)
+    results = []
+    for wname in args.workloads.split(","):
+        workload = WORKLOADS[wname]
+        for cname in args.clients.split(","):
+            client = CLIENTS[cname](args)
+            if not client.supports(workload):
+                continue
+            for sname in args.systems.split(","):
+                system_cls = SYSTEMS[sname]
+                if not system_cls.supports(workload):
+                    continue
+                for run in range(args.runs):
+                    r = one_run(workload, client, system_cls, args, workdir)
+                    r.update(workload=wname, client=cname, system=sname, run=run)
+                    results.append(r)
+                    print(f"  {wname} / {cname} / {sname} run {run + 1}: {rate_fmt(r['events_per_s'])} events/s, "
+                          f"{r['server_cpu_us_per_event']:.3f} server CPU-µs/event, "
+                          f"{r['events']}/{r['sent']} events", file=sys.stderr, flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    print_table(results, args)
+
+
+def print_table(results, args):
+    systems = [s for s in args.systems.split(",") if any(r["system"] == s for r in results)]
+    rows = []
+    for r in results:
+        key = (r["workload"], r["client"])
+        if key not in rows:
+            rows.append(key)
+    print(f"\nevents/s, median of {args.runs} runs (min–max); {args.connections} connections, {args.size}-byte events\n")
+    print("| workload | client | " + " | ".join(systems) + " | " +
+          " | ".join(f"sluice ÷ {s}" for s in systems if s != "sluice") + " |")
+    print("|---|---|" + "---|" * (len(systems) + len([s for s in systems if s != "sluice"])))
+    for metric, fmt, title, better in (("events_per_s", rate_fmt, "events/s", max),
+                                       ("server_cpu_us_per_event", cpu_fmt, "server CPU-µs/event", min)):
+        for workload, client in rows:
+            cells, medians = [], {}
+            for s in systems:
+                values = [r[metric] for r in results if (r["workload"], r["client"], r["system"]) == (workload, client, s)]
+                cells.append(cell(values, fmt))
+                if values:
+                    medians[s] = statistics.median(values)
+            ratios = []
+            for s in systems:
+                if s == "sluice":
+                    continue
+                if "sluice" in medians and s in medians and medians[s] > 0 and medians["sluice"] > 0:
+                    ratio = medians["sluice"] / medians[s] if metric == "events_per_s" else medians[s] / medians["sluice"]
+                    ratios.append(f"{ratio:.1f}×")
+                else:
+                    ratios.append("n/a")
+            print(f"| {workload} ({title}) | {client} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    print("\nRatios: how many times sluice's events/s, and how many times less CPU per event sluice uses.")
+
+
+if __name__ == "__main__":
+    main()

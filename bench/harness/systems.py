@@ -1,0 +1,118 @@
+"""The servers scripts/bench compares. Each starts from its committed config under bench/peers/,
+reports how many events it has processed (its own counter), and stops."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+PEERS = os.path.join(os.path.dirname(__file__), "../peers")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout_s=30):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def render(peer, workload, **values):
+    with open(os.path.join(PEERS, peer, f"{workload.name}.conf")) as f:
+        text = f.read()
+    for k, v in values.items():
+        text = text.replace("{" + k + "}", str(v))
+    return text
+
+
+class Sluice:
+    name = "sluice"
+
+    @staticmethod
+    def supports(workload):
+        return os.path.exists(os.path.join(PEERS, "sluice", f"{workload.name}.conf"))
+
+    def __init__(self, workdir, workload, args):
+        self.dir = os.path.join(workdir, "sluice")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.port = free_port()
+        self.admin_port = free_port()
+        self.workload = workload
+        self.args = args
+
+    def start(self):
+        conf = os.path.join(self.dir, "sluice.conf")
+        with open(conf, "w") as f:
+            f.write(render("sluice", self.workload, port=self.port, dir=self.dir))
+        cmd = [os.path.join(self.args.bin_dir, "sluice"), "-f", conf, "-n", "a1", "--admin",
+               f"127.0.0.1:{self.admin_port}"]
+        if self.args.shards:
+            cmd += ["--shards", str(self.args.shards)]
+        self.process = subprocess.Popen(cmd, cwd=self.dir, stdout=subprocess.PIPE,
+                                        stderr=open(os.path.join(self.dir, "stderr"), "wb"))
+        while b"ready" not in self.process.stdout.readline():
+            if self.process.poll() is not None:
+                raise RuntimeError("sluice failed to start: " + open(os.path.join(self.dir, "stderr")).read())
+        self.pid = self.process.pid
+
+    def processed(self):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        return int(sum(float(v) for v in re.findall(r"^sluice_source_accepted_events_total\{[^}]*\} (\S+)$", text, re.M)))
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=120)
+        self.process.stdout.close()
+
+
+class SyslogNg:
+    name = "syslog-ng"
+
+    @staticmethod
+    def supports(workload):
+        return shutil.which("syslog-ng") and os.path.exists(os.path.join(PEERS, "syslog-ng", f"{workload.name}.conf"))
+
+    def __init__(self, workdir, workload, args):
+        self.dir = os.path.join(workdir, "syslog-ng")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.port = free_port()
+        self.workload = workload
+        self.ctl = os.path.join(self.dir, "ctl")
+
+    def start(self):
+        conf = os.path.join(self.dir, "syslog-ng.conf")
+        with open(conf, "w") as f:
+            f.write(render("syslog-ng", self.workload, port=self.port, dir=self.dir))
+        self.process = subprocess.Popen(
+            ["syslog-ng", "-F", "--no-caps", "-f", conf, "-R", os.path.join(self.dir, "persist"),
+             "-p", os.path.join(self.dir, "pid"), "-c", self.ctl],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "stderr"), "wb"))
+        wait_for_port(self.port)
+        self.pid = self.process.pid
+
+    def processed(self):
+        out = subprocess.run(["syslog-ng-ctl", "stats", "-c", self.ctl], capture_output=True, text=True).stdout
+        m = re.search(r"^source;s_net;;a;processed;(\d+)$", out, re.M)
+        return int(m.group(1)) if m else 0
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=120)
+
+
+SYSTEMS = {"sluice": Sluice, "syslog-ng": SyslogNg}
