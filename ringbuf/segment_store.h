@@ -28,8 +28,15 @@ class SegmentStore {
 class MemorySegmentStore final : public SegmentStore {
  public:
   // Keeps up to `spare_max` released segments mapped for reuse so that a steady stream does not
-  // mmap and munmap a segment per roll.
-  explicit MemorySegmentStore(uint32_t segment_bytes, size_t spare_max = 2);
+  // mmap and munmap a segment per roll. Sanitizer builds keep none: every released segment is
+  // unmapped, so that a reader touching bytes after committing them faults at once.
+  explicit MemorySegmentStore(uint32_t segment_bytes, size_t spare_max = kDefaultSpareMax);
+
+#ifdef SLUICE_SANITIZE_BUILD
+  static constexpr size_t kDefaultSpareMax = 0;
+#else
+  static constexpr size_t kDefaultSpareMax = 2;
+#endif
   ~MemorySegmentStore() override;
 
   uint32_t segment_bytes() const override { return segment_bytes_; }

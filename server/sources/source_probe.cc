@@ -26,6 +26,10 @@ void SourceProbe::collect(base::MetricsWriter& out) const {
             static_cast<double>(connections_active_.value()));
   out.counter("sluice_source_receive_errors_total", "Socket receive errors (resets and the like).", labels,
               receive_errors_.value());
+  if (type_ == "syslogudp")
+    out.counter("sluice_source_kernel_drops_total",
+                "Datagrams the kernel dropped because the socket's receive buffer was full (SO_RXQ_OVFL); lost.",
+                labels, kernel_drops_.value());
   out.counter("sluice_source_backpressure_pauses_total",
               "Times reading stopped because a channel was full (TCP pushes back on senders).", labels,
               backpressure_pauses_.value());

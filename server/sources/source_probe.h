@@ -38,6 +38,8 @@ class SourceProbe {
   void connection_closed() { connections_active_.add(-1); }
   void connection_refused() { connections_refused_.add(); }
   void receive_error() { receive_errors_.add(); }
+  // UDP: datagrams the kernel dropped before sluice could read them (socket buffer full).
+  void kernel_dropped(uint64_t n) { kernel_drops_.add(n); }
   void paused_for_space() { backpressure_pauses_.add(); }
 
   // Admin thread.
@@ -49,7 +51,7 @@ class SourceProbe {
   uint32_t shard_;
   base::Counter received_events_, received_bytes_, accepted_events_, rejected_events_;
   base::Counter invalid_events_, truncated_events_, framing_errors_;
-  base::Counter connections_accepted_, connections_refused_, receive_errors_, backpressure_pauses_;
+  base::Counter connections_accepted_, connections_refused_, receive_errors_, backpressure_pauses_, kernel_drops_;
   base::Gauge connections_active_;
 };
 

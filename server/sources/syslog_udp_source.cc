@@ -14,8 +14,14 @@ namespace sluice::sources {
 SyslogUdpSource::SyslogUdpSource(const SyslogSourceOptions& options, int fd, std::vector<ringbuf::Log*> logs,
                                  SourceProbe& probe)
     : options_(options), fd_(fd), probe_(&probe), ingest_(options, std::move(logs), *probe_) {
-  message_header_.msg_namelen = sizeof(sockaddr_in6);
-  message_header_.msg_controllen = 0;
+  // The kernel lays out [recvmsg_out][name: msg_namelen bytes][control][payload] in each
+  // buffer; a name area rounded up to 8 bytes keeps the control messages aligned.
+  message_header_.msg_namelen = (sizeof(sockaddr_in6) + 7) & ~size_t{7};
+  // Room for SO_RXQ_OVFL: the kernel's count of datagrams it dropped because the socket's
+  // receive buffer was full, delivered with every datagram.
+  message_header_.msg_controllen = CMSG_SPACE(sizeof(uint32_t));
+  int one = 1;
+  if (setsockopt(fd_, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one) != 0) message_header_.msg_controllen = 0;
 }
 
 SyslogUdpSource::~SyslogUdpSource() {
@@ -68,6 +74,7 @@ void SyslogUdpSource::on_datagram(std::byte* buffer, uint32_t length) {
   // Senders often end a datagram with a newline or NUL; it is framing, not content.
   while (size > 0 && (payload[size - 1] == '\n' || payload[size - 1] == '\r' || payload[size - 1] == '\0')) --size;
   if (size == 0) return;
+  note_kernel_drops(out);
   bool truncated = (out->flags & MSG_TRUNC) != 0;
   if (size > options_.event_bytes_max) {
     size = options_.event_bytes_max;
@@ -79,6 +86,24 @@ void SyslogUdpSource::on_datagram(std::byte* buffer, uint32_t length) {
     ip_len = base::format_ip(static_cast<const sockaddr*>(io_uring_recvmsg_name(out)), ip, sizeof ip);
   if (!ingest_.ingest(std::string_view(payload, size), truncated, std::string_view(ip, ip_len)))
     probe_->event_rejected(size);
+}
+
+void SyslogUdpSource::note_kernel_drops(io_uring_recvmsg_out* out) {
+  for (cmsghdr* c = io_uring_recvmsg_cmsg_firsthdr(out, &message_header_); c;
+       c = io_uring_recvmsg_cmsg_nexthdr(out, &message_header_, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL) continue;
+    uint32_t dropped;
+    std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
+    // The counter is cumulative for the socket and wraps at 2^32.
+    uint32_t increase = dropped - kernel_drops_seen_;
+    kernel_drops_seen_ = dropped;
+    if (increase == 0) continue;
+    probe_->kernel_dropped(increase);
+    if (ingest_.rate_limited_log().allow(context_->now_ms))
+      base::log_warn("source {}: the kernel dropped {} datagrams: the socket's receive buffer was full "
+                     "(sluice_source_kernel_drops_total counts them)",
+                     options_.name, increase);
+  }
 }
 
 void SyslogUdpSource::after_batch() {

@@ -33,6 +33,7 @@ class SyslogUdpSource final : public ShardSource, public reactor::IoHandler {
   enum Op : uint8_t { kReceive = 1, kCancel = 2 };
   void arm_receive();
   void on_datagram(std::byte* buffer, uint32_t length);
+  void note_kernel_drops(io_uring_recvmsg_out* out);
 
   const SyslogSourceOptions& options_;
   int fd_;
@@ -40,6 +41,7 @@ class SyslogUdpSource final : public ShardSource, public reactor::IoHandler {
   SyslogIngest ingest_;
   ShardContext* context_ = nullptr;
   msghdr message_header_{};  // template for the multishot recvmsg: room for the sender address
+  uint32_t kernel_drops_seen_ = 0;
   bool receive_armed_ = false;
   bool stopping_ = false;
 };

@@ -77,12 +77,14 @@ bool SinkRunner::deliver_one_batch(ringbuf::LogReader& reader) {
   for (;;) {
     Delivery delivery = sink_->deliver(batch_);
     if (delivery.status == DeliveryStatus::ok) {
-      reader.commit();
+      // Count before committing: once committed, the producer may reuse (or unmap) the bytes.
       uint64_t bytes = 0;
       for (const auto& e : batch_) bytes += e.body().size();
+      reader.commit();
       drained_events_.add(batch_.size());
       drained_bytes_.add(bytes);
       batches_.add();
+      batch_.clear();  // the views point at bytes the producer may now reuse
       backoff_ms_ = 0;
       return true;
     }
