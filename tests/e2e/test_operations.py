@@ -83,7 +83,8 @@ class Operations(unittest.TestCase):
         s = self.start(tcp_port=port, source_extra="eventSize = 100")
         long_one = rfc5424(1, body_pad=" " + "x" * 300)
         send_tcp(port, b"this is not syslog\n" + long_one + b"\n" + b"<999>bad priority\n")
-        events = wait_until(lambda: len(read_json_events(self.out)) >= 3 and read_json_events(self.out), 30)
+        events = wait_until(lambda: len(read_json_events(self.out)) >= 3 and read_json_events(self.out), 30,
+                            what="3 events", details=s.diagnostics)
         by_body = {e["body"]: e["headers"] for e in events}
         self.assertEqual(by_body["this is not syslog"]["flume.syslog.status"], "Invalid")
         self.assertEqual(by_body["<999>bad priority"]["flume.syslog.status"], "Invalid")
@@ -183,7 +184,8 @@ class Backpressure(unittest.TestCase):
         rejected = s.metric("sluice_source_rejected_events_total")
         self.assertGreater(rejected, 0)
         self.grow_disk()
-        wait_until(lambda: s.metric("sluice_channel_size_events") == 0, 60, what="the channel to drain")
+        wait_until(lambda: s.metric("sluice_channel_size_events") == 0, 60, what="the channel to drain",
+                   details=s.diagnostics)
         accepted = s.metric("sluice_source_accepted_events_total")
         self.assertEqual(s.stop(), 0)
         lines = read_lines(self.out)

@@ -50,7 +50,8 @@ class SyslogNgRelay(unittest.TestCase):
                             "--number=500", "--size=200", "127.0.0.1", str(in_port)], check=True, capture_output=True,
                            timeout=120)
             # 1 probe + 2 x 500 from loggen.
-            wait_until(lambda: len(read_json_events(out)) >= 1001, 60, what="1001 relayed events")
+            wait_until(lambda: len(read_json_events(out)) >= 1001, 60, what="1001 relayed events",
+                       details=sluice.diagnostics)
             time.sleep(0.5)
             self.assertEqual(sluice.stop(), 0, sluice.stderr())
             return read_json_events(out)

@@ -41,7 +41,7 @@ class SyslogClients(unittest.TestCase):
 
     def events_after_stop(self, expected_count):
         wait_until(lambda: len(read_json_events(self.out)) >= expected_count, 60,
-                   what=f"{expected_count} events in the sink's output")
+                   what=f"{expected_count} events in the sink's output", details=self.sluice.diagnostics)
         self.assertEqual(self.sluice.stop(), 0, self.sluice.stderr())
         return read_json_events(self.out)
 

@@ -37,14 +37,22 @@ def free_port():
     raise RuntimeError("no free port")
 
 
-def wait_until(predicate, timeout_s, interval_s=0.05, what="condition"):
+def wait_until(predicate, timeout_s, interval_s=0.05, what="condition", details=None):
+    """Polls `predicate` until it is truthy. On timeout the error carries `details()` (say, the
+    server's metrics and log) so that a failure in CI can be understood from its output."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+            extra = ""
+            if details:
+                try:
+                    extra = "\n" + details()
+                except Exception as e:  # the details are a courtesy; never hide the timeout
+                    extra = f"\n(no details: {e})"
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}{extra}")
         time.sleep(interval_s)
 
 
@@ -153,9 +161,20 @@ class Sluice:
                 total += value
         return total
 
+    def diagnostics(self):
+        """The server's counters that matter and the end of its log, for failure messages."""
+        lines = []
+        try:
+            for name, labels, value in parse_metrics(self.metrics_text()):
+                if value and ("_total" in name or "size" in name):
+                    lines.append(f"  {name}{labels} {value:g}")
+        except Exception as e:
+            lines.append(f"  (metrics unavailable: {e})")
+        return "sluice metrics:\n" + "\n".join(lines) + "\nsluice log (tail):\n" + self.stderr()[-3000:]
+
     def wait_metric(self, name, at_least, timeout_s=60, **labels):
         return wait_until(lambda: self.metric(name, **labels) >= at_least, timeout_s,
-                          what=f"{name}{labels} >= {at_least}")
+                          what=f"{name}{labels} >= {at_least}", details=self.diagnostics)
 
     def stop(self, timeout_s=STOP_TIMEOUT_S):
         """SIGTERM, then wait; returns the exit code."""
