@@ -9,6 +9,9 @@ void SourceProbe::collect(base::MetricsWriter& out) const {
   out.counter("sluice_source_received_bytes_total", "Bytes of the events received.", labels, received_bytes_.value());
   out.counter("sluice_source_accepted_events_total", "Events stored in every channel of the source.", labels,
               accepted_events_.value());
+  out.counter("sluice_source_accepted_bytes_total", "Bytes of the events stored.", labels, accepted_bytes_.value());
+  out.counter("sluice_source_rejected_bytes_total", "Bytes of the events received but not stored.", labels,
+              rejected_bytes_.value());
   out.counter("sluice_source_rejected_events_total",
               "Events received but not stored (UDP while the channel was full); lost.", labels,
               rejected_events_.value());

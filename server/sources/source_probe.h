@@ -21,12 +21,14 @@ class SourceProbe {
     received_events_.add();
     received_bytes_.add(bytes);
     accepted_events_.add();
+    accepted_bytes_.add(bytes);
   }
   // An event was received but could not be stored (UDP with a full channel) and is lost.
   void event_rejected(uint64_t bytes) {
     received_events_.add();
     received_bytes_.add(bytes);
     rejected_events_.add();
+    rejected_bytes_.add(bytes);
   }
   void event_invalid() { invalid_events_.add(); }
   void event_truncated() { truncated_events_.add(); }
@@ -49,7 +51,7 @@ class SourceProbe {
   std::string component_;
   std::string type_;
   uint32_t shard_;
-  base::Counter received_events_, received_bytes_, accepted_events_, rejected_events_;
+  base::Counter received_events_, received_bytes_, accepted_events_, accepted_bytes_, rejected_events_, rejected_bytes_;
   base::Counter invalid_events_, truncated_events_, framing_errors_;
   base::Counter connections_accepted_, connections_refused_, receive_errors_, backpressure_pauses_, kernel_drops_;
   base::Gauge connections_active_;
