@@ -1,6 +1,7 @@
 #include "ringbuf/log.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "server/base/assert.h"
 
@@ -14,15 +15,19 @@ Log::Log(LogOptions options, std::unique_ptr<SegmentStore> store, Doorbell* read
       store_(std::move(store)),
       readers_bell_(readers_bell),
       segment_bytes_(store_->segment_bytes()),
+      header_bytes_(store_->header_bytes()),
       slot_count_((options.capacity_bytes + segment_bytes_ - 1) / segment_bytes_ + 1),
-      write_position_(start.write_position),
+      write_position_(normalize(start.write_position)),
       next_sequence_(start.next_sequence),
+      durable_position_(write_position_),
+      durable_sequence_(start.next_sequence),
       slots_(new std::atomic<std::byte*>[slot_count_]),
-      published_position_(start.write_position),
+      published_position_(write_position_),
       published_sequence_(start.next_sequence),
       readers_(new LogReader[options.readers]) {
   SLUICE_ASSERT(options.readers > 0, "a log needs at least one reader");
-  SLUICE_ASSERT(segment_bytes_ % kRecordAlign == 0 && segment_bytes_ >= 4 * kRecordHeaderBytes,
+  SLUICE_ASSERT(segment_bytes_ % kRecordAlign == 0 && header_bytes_ % kRecordAlign == 0 &&
+                    segment_bytes_ >= header_bytes_ + 4 * kRecordHeaderBytes,
                 "segment size must be a multiple of 8 and hold records");
   SLUICE_ASSERT(options.capacity_bytes >= segment_bytes_ / 2, "capacity below half a segment");
   SLUICE_ASSERT(start.reader_positions.empty() || start.reader_positions.size() == options.readers,
@@ -34,7 +39,7 @@ Log::Log(LogOptions options, std::unique_ptr<SegmentStore> store, Doorbell* read
   for (uint32_t i = 0; i < options.readers; ++i) {
     LogReader& r = readers_[i];
     r.log_ = this;
-    uint64_t position = start.reader_positions.empty() ? write_position_ : start.reader_positions[i];
+    uint64_t position = start.reader_positions.empty() ? write_position_ : normalize(start.reader_positions[i]);
     uint64_t sequence = start.reader_sequences.empty() ? next_sequence_ : start.reader_sequences[i];
     SLUICE_ASSERT(position <= write_position_ && sequence <= next_sequence_, "reader ahead of the log");
     r.read_position_ = position;
@@ -51,7 +56,7 @@ Log::Log(LogOptions options, std::unique_ptr<SegmentStore> store, Doorbell* read
   const uint64_t current = write_position_ / segment_bytes_;
   SLUICE_ASSERT(current - oldest_live_segment_ < slot_count_, "recovered log exceeds its capacity");
   for (uint64_t k = oldest_live_segment_; k <= current; ++k) {
-    auto opened = store_->open_segment(k);
+    auto opened = store_->open_segment(k, next_sequence_);
     SLUICE_ASSERT(opened.ok(), "cannot map a segment at start-up");
     slots_[k % slot_count_].store(opened.value(), std::memory_order_relaxed);
     live_segments_.fetch_add(1, std::memory_order_relaxed);
@@ -60,15 +65,17 @@ Log::Log(LogOptions options, std::unique_ptr<SegmentStore> store, Doorbell* read
   segment_end_ = (current + 1) * segment_bytes_;
 }
 
-Log::~Log() {
-  for (uint64_t k = oldest_live_segment_; k * segment_bytes_ < segment_end_; ++k) {
-    std::byte* base = slots_[k % slot_count_].load(std::memory_order_relaxed);
-    if (base) store_->release_segment(k, base);
-  }
+// Live segments are not released here: releasing means "every reader is done with it", which a
+// durable store answers by deleting the file. The store unmaps what it holds when it goes.
+Log::~Log() = default;
+
+uint64_t Log::normalize(uint64_t position) const {
+  uint64_t offset = position % segment_bytes_;
+  return offset < header_bytes_ ? position - offset + header_bytes_ : position;
 }
 
 size_t Log::record_bytes_max() const {
-  uint64_t by_segment = segment_bytes_ - kRecordHeaderBytes;
+  uint64_t by_segment = segment_bytes_ - header_bytes_ - kRecordHeaderBytes;
   uint64_t by_capacity = options_.capacity_bytes & ~uint64_t{kRecordAlign - 1};
   return static_cast<size_t>(std::min(by_segment, by_capacity));
 }
@@ -86,7 +93,13 @@ std::span<std::byte> Log::reserve(size_t record_bytes) {
   if (!has_room(aligned)) return {};
   refusal_ = AppendRefusal::none;
   reserved_bytes_ = aligned;
-  return {segment_base_ + write_position_ % segment_bytes_, aligned};
+  std::byte* at = segment_base_ + write_position_ % segment_bytes_;
+  // Zero the length field of the slot after this record before writing it, so that whatever
+  // lies beyond the log's end (a recycled segment's old bytes) reads as "never written" and
+  // recovery after a crash finds a clean end rather than garbage. The room is there: every
+  // segment keeps kRecordHeaderBytes free for its end marker.
+  std::memset(at + aligned, 0, 8);
+  return {at, aligned};
 }
 
 void Log::commit(size_t record_bytes) {
@@ -105,13 +118,22 @@ void Log::abandon() {
 
 void Log::publish() {
   if (!has_unpublished()) return;
-  published_sequence_.store(next_sequence_, std::memory_order_relaxed);
-  published_position_.store(write_position_, std::memory_order_release);
+  published_sequence_.store(visible_sequence(), std::memory_order_relaxed);
+  published_position_.store(visible_position(), std::memory_order_release);
   readers_bell_->ring();
+}
+
+void Log::set_durable(uint64_t position, uint64_t sequence) {
+  SLUICE_ASSERT(position >= durable_position_ && position <= write_position_, "durable position out of range");
+  SLUICE_ASSERT(sequence >= durable_sequence_ && sequence <= next_sequence_, "durable sequence out of range");
+  durable_position_ = position;
+  durable_sequence_ = sequence;
 }
 
 void Log::close() {
   SLUICE_ASSERT(!has_unpublished(), "close() with unpublished records");
+  SLUICE_ASSERT(options_.publish_mode == PublishMode::on_commit || durable_position_ == write_position_,
+                "close() of an on_durable log with records not yet durable");
   closed_.store(true, std::memory_order_release);
   readers_bell_->ring();
 }
@@ -144,19 +166,21 @@ bool Log::roll() {
     refusal_ = AppendRefusal::full_bytes;
     return false;
   }
-  auto opened = store_->open_segment(next);
+  auto opened = store_->open_segment(next, next_sequence_);
   if (!opened.ok()) {
     refusal_ = AppendRefusal::store_error;
     return false;
   }
   const uint64_t offset = write_position_ % segment_bytes_;
   SLUICE_ASSERT(offset + kRecordHeaderBytes <= segment_bytes_, "no room left for the segment end marker");
+  // The new segment's first slot must read as empty before the old one points to it.
+  std::memset(opened.value() + header_bytes_, 0, 8);
   encode_segment_end({segment_base_ + offset, kRecordHeaderBytes}, next_sequence_);
   slots_[next % slot_count_].store(opened.value(), std::memory_order_relaxed);
   live_segments_.fetch_add(1, std::memory_order_relaxed);
   segment_base_ = opened.value();
-  write_position_ = next * segment_bytes_;
-  segment_end_ = write_position_ + segment_bytes_;
+  write_position_ = segment_start(next);
+  segment_end_ = (next + 1) * segment_bytes_;
   return true;
 }
 
@@ -227,7 +251,7 @@ size_t LogReader::read(std::vector<EventView>& out, size_t events_max, size_t by
     SLUICE_ASSERT(check == RecordCheck::ok, "corrupt record in a published log range");
     EventView view(record, read_position_);
     if (view.type() == RecordType::segment_end) {
-      read_position_ = (read_position_ / segment_bytes + 1) * segment_bytes;
+      read_position_ = log_->segment_start(read_position_ / segment_bytes + 1);
       continue;
     }
     SLUICE_ASSERT(view.sequence() == read_sequence_, "log sequence numbers out of order");

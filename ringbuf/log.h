@@ -24,6 +24,14 @@
 
 namespace sluice::ringbuf {
 
+enum class PublishMode : uint8_t {
+  // Records become visible to readers at the producer's next publish().
+  on_commit,
+  // Records become visible only once made durable (set_durable(), after an fsync): readers never
+  // deliver what a power cut could take back.
+  on_durable,
+};
+
 struct LogOptions {
   // Bytes the log may hold that some reader has not committed. Rounded up to whole segments
   // for the segment table; enforced to the byte.
@@ -32,9 +40,11 @@ struct LogOptions {
   uint64_t capacity_events = 0;
   // Independent readers (one per sink).
   uint32_t readers = 1;
+  PublishMode publish_mode = PublishMode::on_commit;
 };
 
-// Where a log starts: zero for a new log, or what recovery found.
+// Where a log starts: zero for a new log, or what recovery found. Positions inside a segment's
+// header are moved to its first record.
 struct LogStart {
   uint64_t write_position = 0;
   uint64_t next_sequence = 0;
@@ -124,8 +134,14 @@ class Log {
   void commit(size_t record_bytes);
   // Gives up the outstanding reservation without writing anything.
   void abandon();
-  // Makes committed records visible to readers and wakes sleeping readers.
+  // Makes committed records visible to readers (in on_durable mode: the durable ones) and wakes
+  // sleeping readers.
   void publish();
+  // on_durable mode: everything before `position` (a committed record boundary, whose next
+  // record has `sequence`) is on stable storage. Visible at the next publish().
+  void set_durable(uint64_t position, uint64_t sequence);
+  uint64_t write_position() const { return write_position_; }
+  uint64_t durable_position() const { return durable_position_; }
   // The producer will append no more. Call after the last publish().
   void close();
   // Releases segments every reader has passed. Called on roll and, from the shard's timer, to
@@ -133,7 +149,9 @@ class Log {
   void maintain();
   // The largest record this log can ever hold.
   size_t record_bytes_max() const;
-  bool has_unpublished() const { return write_position_ != published_position_.load(std::memory_order_relaxed); }
+  bool has_unpublished() const { return visible_position() != published_position_.load(std::memory_order_relaxed); }
+  // The segment that holds `position`.
+  uint64_t segment_of(uint64_t position) const { return position / segment_bytes_; }
 
   // ---- reader threads ----
   LogReader& reader(uint32_t index);
@@ -141,6 +159,9 @@ class Log {
   // ---- any thread ----
   LogStats stats() const;
   uint32_t segment_bytes() const { return segment_bytes_; }
+  uint32_t header_bytes() const { return header_bytes_; }
+  // The first record position of segment k.
+  uint64_t segment_start(uint64_t k) const { return k * segment_bytes_ + header_bytes_; }
 
  private:
   friend class LogReader;
@@ -148,11 +169,19 @@ class Log {
   bool has_room(size_t aligned_bytes);
   void refresh_reader_minimum();
   const std::byte* segment_for(uint64_t position) const;
+  uint64_t normalize(uint64_t position) const;
+  uint64_t visible_position() const {
+    return options_.publish_mode == PublishMode::on_durable ? durable_position_ : write_position_;
+  }
+  uint64_t visible_sequence() const {
+    return options_.publish_mode == PublishMode::on_durable ? durable_sequence_ : next_sequence_;
+  }
 
   const LogOptions options_;
   const std::unique_ptr<SegmentStore> store_;
   Doorbell* const readers_bell_;
   const uint32_t segment_bytes_;
+  const uint32_t header_bytes_;
   const uint64_t slot_count_;
 
   // Producer-private.
@@ -164,6 +193,8 @@ class Log {
   uint64_t reader_min_position_ = 0;  // cached lower bounds of the readers' commits
   uint64_t reader_min_sequence_ = 0;
   uint64_t reserved_bytes_ = 0;       // of the outstanding reserve(), 0 if none
+  uint64_t durable_position_;          // on_durable mode: what set_durable() last said
+  uint64_t durable_sequence_;
   AppendRefusal refusal_ = AppendRefusal::none;
 
   // Producer-written, reader-read.

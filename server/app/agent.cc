@@ -71,21 +71,50 @@ Status Agent::build_channels() {
     o.capacity_bytes = c.get_bytes("byteCapacity");
     o.capacity_events = static_cast<uint64_t>(c.get_int("capacity"));
     o.shards = options_.shards;
-    o.readers = static_cast<uint32_t>(std::count_if(config_.sinks.begin(), config_.sinks.end(), [&](const auto& s) {
-      return s.get_string("channel") == c.name();
-    }));
+    for (const auto& s : config_.sinks)
+      if (s.get_string("channel") == c.name()) o.readers.push_back(s.name());
+    if (o.readers.size() > ringbuf::kCheckpointReadersMax)
+      return make_error(fmt::format("channel {}: {} sinks read it; a channel serves at most {}", c.name(),
+                                    o.readers.size(), ringbuf::kCheckpointReadersMax));
     uint64_t segment = c.get_bytes("segmentSize");
-    uint64_t per_shard = o.capacity_bytes / o.shards;
-    if (segment % 8 != 0 || segment < (64 << 10) || segment > (1ull << 30))
-      return make_error(fmt::format("{}: segmentSize must be a multiple of 8 from 64k to 1g", c.locate("segmentSize")));
-    // A small channel gets smaller segments rather than one segment larger than itself.
-    while (segment > per_shard / 2 && segment > (64 << 10)) segment /= 2;
-    segment &= ~uint64_t{7};
-    if (per_shard < segment)
-      return make_error(fmt::format("{}: {} bytes over {} shards leaves {} per shard, less than one {} byte segment",
-                                    c.locate("byteCapacity"), o.capacity_bytes, o.shards, per_shard, segment));
+    if (segment % 8 != 0)
+      return make_error(fmt::format("{}: segmentSize must be a multiple of 8", c.locate("segmentSize")));
+    if (o.type == "file") {
+      // A file channel's segment size is part of its files: it is never adjusted behind the
+      // user's back (a restart with other settings would not find its segments).
+      o.durability = c.get_enum("durability") == "fsync" ? Durability::fsync : Durability::os;
+      o.data_dirs = c.get_list("dataDirs");
+      if (o.data_dirs.empty()) return make_error(fmt::format("{}: needs at least one directory", c.locate("dataDirs")));
+      o.checkpoint_dir = c.get_string("checkpointDir");
+      o.group_commit_interval_ms = c.get_duration_ms("groupCommitInterval");
+      o.group_commit_bytes = c.get_bytes("groupCommitBytes");
+      o.checkpoint_interval_ms = c.get_duration_ms("checkpointInterval");
+      o.minimum_free_bytes = c.get_bytes("minimumRequiredSpace");
+      for (const std::string& reader : o.readers)
+        if (reader.size() > ringbuf::kCheckpointNameBytesMax)
+          return make_error(fmt::format("channel {}: sink name '{}' is longer than the {} bytes a file channel's "
+                                        "checkpoint holds",
+                                        c.name(), reader, ringbuf::kCheckpointNameBytesMax));
+      if (o.capacity_bytes == 0) o.capacity_bytes = std::max<uint64_t>(4ull << 30, 4 * segment * o.shards);
+      if (o.capacity_bytes / o.shards < 2 * segment)
+        return make_error(fmt::format("{}: {} bytes over {} shards leaves {} per shard; each shard needs at least "
+                                      "two {}-byte segments: raise byteCapacity to {} or lower segmentSize",
+                                      c.locate("byteCapacity"), o.capacity_bytes, o.shards,
+                                      o.capacity_bytes / o.shards, segment, 2 * segment * o.shards));
+    } else {
+      // A small memory channel gets smaller segments rather than one larger than itself.
+      uint64_t per_shard = o.capacity_bytes / o.shards;
+      while (segment > per_shard / 2 && segment > (64 << 10)) segment /= 2;
+      segment &= ~uint64_t{7};
+      if (per_shard < segment)
+        return make_error(fmt::format("{}: {} bytes over {} shards leaves {} per shard, less than one {} byte "
+                                      "segment",
+                                      c.locate("byteCapacity"), o.capacity_bytes, o.shards, per_shard, segment));
+    }
     o.segment_bytes = static_cast<uint32_t>(segment);
-    channels_.push_back(std::make_unique<Channel>(o));
+    auto channel = Channel::open(o);
+    if (!channel.ok()) return Error{channel.error().message};
+    channels_.push_back(std::move(channel).value());
   }
   return {};
 }
@@ -112,10 +141,11 @@ Status Agent::build_sinks() {
       o.prefix = c.get_string("sink.pathManager.prefix");
       o.extension = c.get_string("sink.pathManager.extension");
       runner.batch_events_max = static_cast<size_t>(c.get_int("sink.batchSize"));
-      descriptions_.push_back(fmt::format("sink {} (file_roll) writes {} lines to {}, a new file every {}", c.name(),
+      descriptions_.push_back(fmt::format("sink {} (file_roll) writes {} lines to {}, {}", c.name(),
                                           c.get_enum("sink.serializer"), o.directory,
-                                          o.roll_interval_ms ? config::format_duration_ms(o.roll_interval_ms)
-                                                             : std::string("never")));
+                                          o.roll_interval_ms ? "a new file every " +
+                                                                   config::format_duration_ms(o.roll_interval_ms)
+                                                             : std::string("one file (never rolled)")));
       sink = std::make_unique<sinks::FileRollSink>(std::move(o));
     } else if (c.type() == "logger") {
       sinks::LoggerSinkOptions o;
@@ -225,8 +255,12 @@ Status Agent::start() {
     so.cpu = options_.pin_shards && !cpus.empty() ? cpus[i % cpus.size()] : -1;
     so.datagram_buffer_bytes = datagram_buffer_bytes_;
     std::vector<ringbuf::Log*> logs;
-    for (auto& ch : channels_) logs.push_back(&ch->log(i));
-    shards_.push_back(std::make_unique<Shard>(so, std::move(shard_sources_[i]), std::move(logs)));
+    std::vector<std::unique_ptr<LogDurability>> durability;
+    for (auto& ch : channels_) {
+      logs.push_back(&ch->log(i));
+      if (ch->durable()) durability.push_back(std::make_unique<LogDurability>(*ch, i));
+    }
+    shards_.push_back(std::make_unique<Shard>(so, std::move(shard_sources_[i]), std::move(logs), std::move(durability)));
     Status s = shards_.back()->start();
     if (!s) return s;
   }
@@ -270,6 +304,8 @@ bool Agent::stop() {
     for (auto& runner : sink_runners_) runner->request_abort();
   }
   for (auto& runner : sink_runners_) runner->join();
+  // Every sink has stopped: save where each got to, so that a restart repeats nothing.
+  for (auto& ch : channels_) ch->finish();
   if (admin_) admin_->stop();
   return drained;
 }

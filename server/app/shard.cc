@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 
 #include <fmt/format.h>
@@ -25,8 +26,8 @@ constexpr int64_t kMaintainIntervalMs = 100;
 }  // namespace
 
 Shard::Shard(ShardOptions options, std::vector<std::unique_ptr<sources::ShardSource>> sources,
-             std::vector<ringbuf::Log*> logs)
-    : options_(options), sources_(std::move(sources)), logs_(std::move(logs)) {
+             std::vector<ringbuf::Log*> logs, std::vector<std::unique_ptr<LogDurability>> durability)
+    : options_(options), sources_(std::move(sources)), logs_(std::move(logs)), durability_(std::move(durability)) {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   SLUICE_ASSERT(wake_fd_ >= 0, "cannot create an eventfd");
 }
@@ -85,6 +86,7 @@ Status Shard::set_up() {
   context_.stream_buffers = stream_buffers_.get();
   context_.datagram_buffers = datagram_buffers_.get();
   context_.now_ms = base::realtime_ms();
+  for (auto& d : durability_) d->start(*reactor_);
   for (auto& source : sources_) {
     Status started = source->start(context_);
     if (!started.ok()) return make_error(fmt::format("shard {}: {}", options_.id, started.message()));
@@ -93,27 +95,43 @@ Status Shard::set_up() {
   return {};
 }
 
+int64_t Shard::wait_ns(int64_t now_ms) const {
+  int64_t wait = kIdleWaitNs;
+  for (auto& source : sources_)
+    if (source->waiting_for_space()) wait = kSpaceWaitNs;
+  for (auto& d : durability_) {
+    int64_t budget = d->wait_budget_ns(now_ms);
+    if (budget >= 0) wait = std::min(wait, budget);
+  }
+  return wait;
+}
+
 void Shard::run() {
   int64_t next_maintain_ms = 0;
   while (!stop_requested_.load(std::memory_order_acquire)) {
-    bool waiting = false;
-    for (auto& source : sources_) waiting |= source->waiting_for_space();
-    reactor_->submit_and_wait(waiting ? kSpaceWaitNs : kIdleWaitNs);
+    reactor_->submit_and_wait(wait_ns(base::monotonic_ms()));
     context_.now_ms = base::realtime_ms();
     for (auto& source : sources_) source->begin_batch(context_.now_ms);
     reactor_->dispatch();
     for (auto& source : sources_) source->after_batch();
+    // Sinks see new events at the publish; in fsync mode only once a group commit has made them
+    // durable (LogDurability publishes when it completes).
+    const int64_t now_ms = base::monotonic_ms();
+    for (auto& d : durability_) d->after_batch(now_ms);
     publish_all();
+    for (auto& d : durability_) d->tick(now_ms);
     if (context_.now_ms >= next_maintain_ms) {
       for (auto* log : logs_) log->maintain();
       next_maintain_ms = context_.now_ms + kMaintainIntervalMs;
     }
   }
   stop_sources();
+  for (auto& d : durability_) d->flush();
   publish_all();
   for (auto* log : logs_) log->close();
   // The ring and buffers go with the thread that owns them.
   sources_.clear();
+  durability_.clear();
   datagram_buffers_.reset();
   stream_buffers_.reset();
   reactor_.reset();
@@ -125,6 +143,8 @@ void Shard::stop_sources() {
   auto all_stopped = [&] {
     for (auto& source : sources_)
       if (!source->stopped()) return false;
+    for (auto& d : durability_)
+      if (!d->idle()) return false;
     return true;
   };
   while (!all_stopped()) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ringbuf/log.h"
+#include "server/app/log_durability.h"
 #include "server/base/result.h"
 #include "server/sources/shard_context.h"
 
@@ -30,8 +31,10 @@ struct ShardOptions {
 
 class Shard {
  public:
+  // `logs`: this shard's log of every channel (it is their producer); `durability`: the group
+  // commit and checkpoint work of the file-channel ones.
   Shard(ShardOptions options, std::vector<std::unique_ptr<sources::ShardSource>> sources,
-        std::vector<ringbuf::Log*> logs);
+        std::vector<ringbuf::Log*> logs, std::vector<std::unique_ptr<LogDurability>> durability);
   ~Shard();
 
   // Starts the thread and waits until its reactor and sources are up (or failed).
@@ -44,10 +47,12 @@ class Shard {
   void run();
   void publish_all();
   void stop_sources();
+  int64_t wait_ns(int64_t now_ms) const;
 
   const ShardOptions options_;
   std::vector<std::unique_ptr<sources::ShardSource>> sources_;
   std::vector<ringbuf::Log*> logs_;
+  std::vector<std::unique_ptr<LogDurability>> durability_;
   std::unique_ptr<reactor::Reactor> reactor_;
   std::unique_ptr<reactor::BufferRing> stream_buffers_;
   std::unique_ptr<reactor::BufferRing> datagram_buffers_;

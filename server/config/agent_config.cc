@@ -427,8 +427,12 @@ void Loader::check_unknown_key(ComponentKind kind, const ComponentSpec& spec, co
                                const std::string& full_key) {
   const auto& unsupported = spec.flume_options_not_supported;
   if (std::find(unsupported.begin(), unsupported.end(), key.option) != unsupported.end()) {
-    errors_.add(key.line, fmt::format("{}: Flume's {} is not supported yet by the {} {}", full_key, key.option,
-                                      spec.type, kind_name(kind)));
+    // Flume keys whose job a sluice option does differently get a pointer to it.
+    std::string_view instead;
+    if (key.option == "fsyncPerTransaction" || key.option == "fsyncInterval")
+      instead = "; sluice's durability (os or fsync) and groupCommitInterval take its place";
+    errors_.add(key.line, fmt::format("{}: Flume's {} is not supported yet by the {} {}{}", full_key, key.option,
+                                      spec.type, kind_name(kind), instead));
     return;
   }
   std::vector<std::string> candidates = {"type"};

@@ -188,6 +188,7 @@ class Sluice:
         rest = self.process.stdout.read()
         if rest:
             self.stdout_lines.extend(rest.decode().splitlines(True))
+        self.close_files()
         return code
 
     def cleanup(self):

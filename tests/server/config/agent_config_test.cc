@@ -437,14 +437,15 @@ TEST(AgentConfig, UnknownType) {
   EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = syslog")),
             "f.conf: line 4: a1.sources.r1.type: source type 'syslog' is unknown (sluice has: syslogtcp, syslogudp)");
   EXPECT_EQ(load_error(base_replacing(7, "a1.channels.c1.type = mem")),
-            "f.conf: line 7: a1.channels.c1.type: channel type 'mem' is unknown (sluice has: memory)");
+            "f.conf: line 7: a1.channels.c1.type: channel type 'mem' is unknown (sluice has: memory, file)");
   EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = file")),
             "f.conf: line 8: a1.sinks.k1.type: sink type 'file' is unknown (sluice has: file_roll, logger, null)");
 }
 
 TEST(AgentConfig, FlumeTypeNotSupportedYet) {
-  EXPECT_EQ(load_error(base_replacing(7, "a1.channels.c1.type = file")),
-            "f.conf: line 7: a1.channels.c1.type: channel type 'file' is not supported yet (sluice has: memory)");
+  EXPECT_EQ(load_error(base_replacing(7, "a1.channels.c1.type = jdbc")),
+            "f.conf: line 7: a1.channels.c1.type: channel type 'jdbc' is not supported yet (sluice has: memory, "
+            "file)");
   EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = HDFS")),
             "f.conf: line 8: a1.sinks.k1.type: sink type 'HDFS' is not supported yet (sluice has: file_roll, logger, "
             "null)");

@@ -255,7 +255,9 @@ TEST(Schema, UnknownAndNotYetSupportedTypes) {
   EXPECT_EQ(find_component_spec(ComponentKind::sink, "memory"), nullptr);  // kinds do not mix
   EXPECT_EQ(find_component_spec(ComponentKind::source, "syslog"), nullptr);
   EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::source, "syslog"));
-  EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::channel, "FILE"));
+  EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::channel, "SpillableMemory"));
+  EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::channel, "file"));  // sluice has it
+  EXPECT_NE(find_component_spec(ComponentKind::channel, "org.apache.flume.channel.file.FileChannel"), nullptr);
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::sink, "hdfs"));
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::sink, "org.apache.flume.sink.kafka.KafkaSink"));
   EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::channel, "hdfs"));
@@ -325,7 +327,7 @@ TEST(Schema, EveryTableIsWellFormed) {
       }
     }
   }
-  EXPECT_EQ(seen.size(), 6u);
+  EXPECT_EQ(seen.size(), 7u);
 }
 
 }  // namespace

@@ -1,0 +1,160 @@
+#include "server/app/log_durability.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "server/base/log.h"
+#include "server/base/time.h"
+
+namespace sluice::app {
+namespace {
+
+// After a failed fdatasync, wait this long before trying again.
+constexpr int64_t kSyncRetryDelayMs = 1000;
+
+}  // namespace
+
+LogDurability::LogDurability(Channel& channel, uint32_t shard)
+    : channel_(channel),
+      shard_(shard),
+      log_(channel.log(shard)),
+      store_(*channel.store(shard)),
+      probe_(channel.probe(shard)),
+      fsync_mode_(channel.options().durability == Durability::fsync) {}
+
+void LogDurability::after_batch(int64_t now_ms) {
+  if (!fsync_mode_) return;
+  const uint64_t unsynced = log_.write_position() - log_.durable_position();
+  probe_.unsynced_bytes.set(static_cast<int64_t>(unsynced));
+  if (unsynced == 0) {
+    first_unsynced_ms_ = 0;
+    return;
+  }
+  if (first_unsynced_ms_ == 0) first_unsynced_ms_ = now_ms;
+  if (syncs_in_flight_ > 0 || now_ms < retry_sync_after_ms_) return;
+  const auto& o = channel_.options();
+  if (unsynced >= o.group_commit_bytes || now_ms - first_unsynced_ms_ >= o.group_commit_interval_ms)
+    start_group_commit(now_ms);
+}
+
+int64_t LogDurability::wait_budget_ns(int64_t now_ms) const {
+  if (!fsync_mode_ || first_unsynced_ms_ == 0 || syncs_in_flight_ > 0) return -1;
+  int64_t due_ms = std::max(first_unsynced_ms_ + channel_.options().group_commit_interval_ms, retry_sync_after_ms_);
+  return std::max<int64_t>(0, due_ms - now_ms) * 1'000'000 + 100'000;
+}
+
+void LogDurability::start_group_commit(int64_t now_ms) {
+  sync_target_position_ = log_.write_position();
+  sync_target_sequence_ = log_.next_sequence();
+  sync_error_ = 0;
+  sync_started_ns_ = base::monotonic_ns();
+  first_unsynced_ms_ = 0;
+  // Every segment written since the last sync: usually one, two right after a roll.
+  const uint64_t first = log_.segment_of(log_.durable_position());
+  const uint64_t last = log_.segment_of(sync_target_position_);
+  for (uint64_t k = first; k <= last; ++k) {
+    int fd = store_.segment_fd(k);
+    if (fd < 0) continue;  // not created yet (the position sits at its very start)
+    io_uring_sqe* sqe = reactor_->sqe();
+    io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
+    sqe->user_data = reactor::tag(this, kSync);
+    ++syncs_in_flight_;
+  }
+  // New segment files survive a power cut only once their directory entry does.
+  if (store_.take_directory_changed()) {
+    io_uring_sqe* sqe = reactor_->sqe();
+    io_uring_prep_fsync(sqe, store_.directory_fd(), 0);
+    sqe->user_data = reactor::tag(this, kSync);
+    ++syncs_in_flight_;
+  }
+  if (syncs_in_flight_ == 0) group_commit_done();
+  (void)now_ms;
+}
+
+void LogDurability::group_commit_done() {
+  if (sync_error_ != 0) {
+    probe_.fsync_errors.add();
+    base::log_error("channel {} shard {}: fdatasync failed: {}; events written since the last sync stay "
+                    "invisible to sinks, retrying in {} ms",
+                    channel_.name(), shard_, std::strerror(sync_error_), kSyncRetryDelayMs);
+    retry_sync_after_ms_ = base::monotonic_ms() + kSyncRetryDelayMs;
+    // Make the retry cover these appends again.
+    first_unsynced_ms_ = 1;
+    return;
+  }
+  int64_t elapsed = base::monotonic_ns() - sync_started_ns_;
+  probe_.fsyncs.add();
+  probe_.fsync_nanoseconds.add(static_cast<uint64_t>(elapsed));
+  if (elapsed > probe_.fsync_nanoseconds_max.value()) probe_.fsync_nanoseconds_max.set(elapsed);
+  log_.set_durable(sync_target_position_, sync_target_sequence_);
+  log_.publish();
+}
+
+void LogDurability::tick(int64_t now_ms) {
+  if (checkpoint_writes_in_flight_ > 0 || now_ms < next_checkpoint_ms_) return;
+  next_checkpoint_ms_ = now_ms + channel_.options().checkpoint_interval_ms;
+  // Skip the write when no sink has moved since the last one.
+  uint64_t fingerprint = 0;
+  for (uint32_t i = 0; i < channel_.options().readers.size(); ++i)
+    fingerprint = fingerprint * 1000003 + log_.reader(i).committed_position();
+  if (fingerprint == last_checkpoint_fingerprint_) return;
+  last_checkpoint_fingerprint_ = fingerprint;
+  uint64_t offset = store_.prepare_checkpoint(log_, checkpoint_slot_);
+  io_uring_sqe* sqe = reactor_->sqe();
+  io_uring_prep_write(sqe, store_.checkpoint_fd(), checkpoint_slot_, sizeof checkpoint_slot_, offset);
+  sqe->user_data = reactor::tag(this, kCheckpointWrite);
+  ++checkpoint_writes_in_flight_;
+  if (fsync_mode_) {
+    sqe->flags |= IOSQE_IO_LINK;
+    sqe = reactor_->sqe();
+    io_uring_prep_fsync(sqe, store_.checkpoint_fd(), IORING_FSYNC_DATASYNC);
+    sqe->user_data = reactor::tag(this, kCheckpointWrite);
+    ++checkpoint_writes_in_flight_;
+  }
+}
+
+void LogDurability::on_completion(uint8_t op, const io_uring_cqe& cqe) {
+  if (op == kSync) {
+    if (cqe.res < 0 && sync_error_ == 0) sync_error_ = -cqe.res;
+    if (--syncs_in_flight_ == 0) group_commit_done();
+    return;
+  }
+  SLUICE_ASSERT(op == kCheckpointWrite, "unexpected durability operation");
+  --checkpoint_writes_in_flight_;
+  bool failed = cqe.res < 0 || (cqe.res >= 0 && cqe.res != static_cast<int>(sizeof checkpoint_slot_) &&
+                                cqe.res != 0);  // an fsync completes with 0, the write with its size
+  if (failed) {
+    probe_.checkpoint_errors.add();
+    last_checkpoint_fingerprint_ = ~uint64_t{0};  // write it again next time
+    base::log_warn("channel {} shard {}: checkpoint write failed: {}", channel_.name(), shard_,
+                   cqe.res < 0 ? std::strerror(-cqe.res) : "short write");
+  } else if (checkpoint_writes_in_flight_ == 0) {
+    probe_.checkpoints.add();
+  }
+}
+
+void LogDurability::flush() {
+  SLUICE_ASSERT(idle(), "flush() with requests in flight");
+  if (!fsync_mode_ || log_.durable_position() == log_.write_position()) return;
+  const uint64_t target = log_.write_position();
+  const uint64_t sequence = log_.next_sequence();
+  bool ok = true;
+  for (uint64_t k = log_.segment_of(log_.durable_position()); k <= log_.segment_of(target); ++k) {
+    int fd = store_.segment_fd(k);
+    if (fd >= 0 && fdatasync(fd) != 0) ok = false;
+  }
+  if (store_.take_directory_changed() && fsync(store_.directory_fd()) != 0) ok = false;
+  if (!ok) {
+    base::log_error("channel {} shard {}: final fdatasync failed: {}; the unsynced events are recovered from the "
+                    "page cache at the next start unless the machine loses power first",
+                    channel_.name(), shard_, std::strerror(errno));
+  }
+  // Visible either way: the sinks may deliver them now; a restart without a power cut finds them.
+  log_.set_durable(target, sequence);
+  log_.publish();
+}
+
+}  // namespace sluice::app
