@@ -53,6 +53,7 @@ def one_run(workload, client, system_cls, args, workdir):
     system.start()
     try:
         base = system.processed()
+        stored_before = system.stored_bytes() if hasattr(system, "stored_bytes") else None
         cpu_before = cpu_seconds(system.pid)
         count = args.count or client.default_count
         count -= count % args.connections  # clients split it evenly over connections
@@ -62,9 +63,14 @@ def one_run(workload, client, system_cls, args, workdir):
         cpu_used = cpu_seconds(system.pid) - cpu_before
         events = processed - base
         elapsed = max(done_at - started, 1e-9)
-        return {"events": events, "sent": count, "elapsed_s": elapsed, "events_per_s": events / elapsed,
-                "server_cpu_us_per_event": cpu_used * 1e6 / max(events, 1),
-                "client_cpu_us_per_event": client_cpu * 1e6 / max(count, 1)}
+        result = {"events": events, "sent": count, "elapsed_s": elapsed, "events_per_s": events / elapsed,
+                  "server_cpu_us_per_event": cpu_used * 1e6 / max(events, 1),
+                  "client_cpu_us_per_event": client_cpu * 1e6 / max(count, 1)}
+        if stored_before is not None and workload.output.startswith("durable"):
+            # In fsync mode the position counts durable bytes only: wait for the last group commit.
+            time.sleep(0.5)
+            result["stored_mb_per_s"] = (system.stored_bytes() - stored_before) / elapsed / 1e6
+        return result
     finally:
         system.stop()
 
@@ -96,6 +102,9 @@ def main():
     parser.add_argument("--shards", type=int, default=0, help="sluice shards (default: one per core)")
     parser.add_argument("--bin-dir", default=os.path.join(os.path.dirname(__file__), "../../build/bin"))
     parser.add_argument("--json", help="also write every run as JSON to this file")
+    parser.add_argument("--ceilings", action="store_true",
+                        help="also measure the disk's sequential write rate with dd (page cache + fdatasync, "
+                             "and O_DIRECT) in the work directory")
     args = parser.parse_args()
     args.bin_dir = os.path.abspath(args.bin_dir)
 
@@ -119,10 +128,33 @@ def main():
                     print(f"  {wname} / {cname} / {sname} run {run + 1}: {rate_fmt(r['events_per_s'])} events/s, "
                           f"{r['server_cpu_us_per_event']:.3f} server CPU-µs/event, "
                           f"{r['events']}/{r['sent']} events", file=sys.stderr, flush=True)
+    ceilings = measure_disk(workdir, args.runs) if args.ceilings else {}
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+            json.dump({"runs": results, "ceilings": ceilings}, f, indent=1)
     print_table(results, args)
+    for name, values in ceilings.items():
+        print(f"| ceiling: {name} | dd | {cell(values, lambda v: f'{v:.0f} MB/s')} |")
+
+
+def measure_disk(workdir, runs):
+    """The disk's sequential write rate, the two ways that bound what a log can do."""
+    import re as _re
+    import subprocess
+    out = {}
+    path = os.path.join(workdir, "dd.test")
+    for name, flag in (("disk write, page cache + fdatasync (1 GiB)", "conv=fdatasync"),
+                       ("disk write, O_DIRECT (1 GiB)", "oflag=direct")):
+        values = []
+        for _ in range(runs):
+            p = subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=1M", "count=1024", flag],
+                               capture_output=True, text=True)
+            m = _re.search(r"copied, ([\d.]+) s", p.stderr)
+            if m:
+                values.append(1024 * 1024 * 1024 / float(m.group(1)) / 1e6)
+            os.remove(path)
+        out[name] = values
+    return out
 
 
 def print_table(results, args):
@@ -137,11 +169,15 @@ def print_table(results, args):
           " | ".join(f"sluice ÷ {s}" for s in systems if s != "sluice") + " |")
     print("|---|---|" + "---|" * (len(systems) + len([s for s in systems if s != "sluice"])))
     for metric, fmt, title, better in (("events_per_s", rate_fmt, "events/s", max),
-                                       ("server_cpu_us_per_event", cpu_fmt, "server CPU-µs/event", min)):
+                                       ("server_cpu_us_per_event", cpu_fmt, "server CPU-µs/event", min),
+                                       ("stored_mb_per_s", lambda v: f"{v:.0f}", "MB/s stored", max)):
         for workload, client in rows:
             cells, medians = [], {}
+            if not any(metric in r for r in results if (r["workload"], r["client"]) == (workload, client)):
+                continue
             for s in systems:
-                values = [r[metric] for r in results if (r["workload"], r["client"], r["system"]) == (workload, client, s)]
+                values = [r[metric] for r in results
+                          if (r["workload"], r["client"], r["system"]) == (workload, client, s) and metric in r]
                 cells.append(cell(values, fmt))
                 if values:
                     medians[s] = statistics.median(values)

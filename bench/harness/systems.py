@@ -68,10 +68,17 @@ class Sluice:
                 raise RuntimeError("sluice failed to start: " + open(os.path.join(self.dir, "stderr")).read())
         self.pid = self.process.pid
 
-    def processed(self):
+    def metric_sum(self, name):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=10) as r:
             text = r.read().decode()
-        return int(sum(float(v) for v in re.findall(r"^sluice_source_accepted_events_total\{[^}]*\} (\S+)$", text, re.M)))
+        return sum(float(v) for v in re.findall(rf"^{name}\{{[^}}]*\}} (\S+)$", text, re.M))
+
+    def processed(self):
+        return int(self.metric_sum("sluice_source_accepted_events_total"))
+
+    def stored_bytes(self):
+        """Bytes the channel has stored (its log positions), for MB/s to disk."""
+        return self.metric_sum("sluice_channel_position_bytes")
 
     def stop(self):
         self.process.terminate()

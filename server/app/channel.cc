@@ -118,6 +118,9 @@ void Channel::collect(base::MetricsWriter& out) const {
     out.gauge("sluice_channel_segments", "Segments held.", labels, static_cast<double>(s.segments_live));
     out.gauge("sluice_channel_next_sequence", "Sequence number the next visible event will have.", labels,
               static_cast<double>(s.published_sequence));
+    out.gauge("sluice_channel_position_bytes",
+              "Log position after the last visible event: grows by every stored byte (records, padding).",
+              labels, static_cast<double>(s.published_position));
     if (!durable()) continue;
     const ringbuf::RecoveryReport& r = recovery_[shard];
     ringbuf::FileStoreStats fs_stats = stores_[shard]->stats();

@@ -30,11 +30,11 @@ using namespace sluice;
 
 constexpr std::string_view kUsage = R"(Usage: sluice [options]
 
-sluice is an event ingestion server: it takes syslog (UDP and TCP) into per-core channels and
-writes it out through sinks, configured like an Apache Flume agent.
+sluice is an event ingestion server: it takes syslog (UDP and TCP) into per-core channels (in
+memory, or durable files) and writes it out through sinks, configured like an Apache Flume agent.
 
-With no -f, sluice runs its embedded default: syslog on UDP and TCP port 5514 into a memory
-channel, written as JSON lines under ./var/out (see --print-default-config).
+With no -f, sluice runs its embedded default: syslog on UDP and TCP port 5514 into a file
+channel under ./var/channel, written as JSON lines under ./var/out (see --print-default-config).
 
 Options:
   -f, --conf-file FILE     Flume-style properties file to run
