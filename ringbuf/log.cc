@@ -116,6 +116,49 @@ void Log::abandon() {
   reserved_bytes_ = 0;
 }
 
+LogMark Log::mark() const {
+  SLUICE_ASSERT(reserved_bytes_ == 0, "mark() with a reservation outstanding");
+  return {write_position_, next_sequence_, segment_end_, segment_base_};
+}
+
+void Log::rollback(const LogMark& m) {
+  SLUICE_ASSERT(reserved_bytes_ == 0, "rollback() with a reservation outstanding");
+  SLUICE_ASSERT(m.write_position <= write_position_ && m.next_sequence <= next_sequence_, "rollback forward");
+  SLUICE_ASSERT(published_position_.load(std::memory_order_relaxed) <= m.write_position &&
+                    durable_position_ <= m.write_position,
+                "rollback over published or durable records");
+  // Segments opened after the mark hold only what is undone: give them back.
+  for (uint64_t k = m.segment_end / segment_bytes_; k < segment_end_ / segment_bytes_; ++k) {
+    auto& slot = slots_[k % slot_count_];
+    store_->release_segment(k, slot.load(std::memory_order_relaxed));
+    slot.store(nullptr, std::memory_order_relaxed);
+    live_segments_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  write_position_ = m.write_position;
+  next_sequence_ = m.next_sequence;
+  segment_end_ = m.segment_end;
+  segment_base_ = m.segment_base;
+  // The undone records (or the segment_end marker a roll wrote) start here: make the slot read
+  // as empty, so that recovery after a crash ends the log here too.
+  std::memset(segment_base_ + write_position_ % segment_bytes_, 0, 8);
+}
+
+bool Log::room_for(uint64_t record_bytes, uint64_t events, uint64_t largest_record_bytes) {
+  const uint64_t usable = segment_bytes_ - header_bytes_ - kRecordHeaderBytes;
+  const uint64_t rolls = record_bytes / usable + 1;
+  const uint64_t worst = record_bytes + events * kRecordAlign + rolls * (largest_record_bytes + kRecordHeaderBytes +
+                                                                         header_bytes_);
+  auto fits = [&] {
+    bool bytes_ok = write_position_ + worst - reader_min_position_ <= options_.capacity_bytes;
+    bool events_ok = options_.capacity_events == 0 || next_sequence_ + events - reader_min_sequence_ <= options_.capacity_events;
+    bool segments_ok = segment_end_ / segment_bytes_ + rolls - oldest_live_segment_ <= slot_count_;
+    return bytes_ok && events_ok && segments_ok;
+  };
+  if (fits()) return true;
+  maintain();
+  return fits();
+}
+
 void Log::publish() {
   if (!has_unpublished()) return;
   published_sequence_.store(visible_sequence(), std::memory_order_relaxed);

@@ -61,6 +61,14 @@ enum class AppendRefusal : uint8_t {
   store_error,  // the segment store failed (memory, disk)
 };
 
+// A point in a log's producer state that appends can be undone back to (see Log::rollback).
+struct LogMark {
+  uint64_t write_position = 0;
+  uint64_t next_sequence = 0;
+  uint64_t segment_end = 0;
+  std::byte* segment_base = nullptr;
+};
+
 struct LogStats {
   uint64_t published_position;
   uint64_t published_sequence;     // sequence the next event will get
@@ -134,6 +142,15 @@ class Log {
   void commit(size_t record_bytes);
   // Gives up the outstanding reservation without writing anything.
   void abandon();
+  // All-or-nothing batches (an HTTP request, an Avro appendBatch): take a mark, append, and if
+  // a later append is refused, roll back to the mark. Nothing appended after the mark may have
+  // been published (take the mark and roll back within one completion batch).
+  LogMark mark() const;
+  void rollback(const LogMark& mark);
+  // Whether `events` records of `record_bytes` in total (the largest `largest_record_bytes`)
+  // would fit now, counting what segment ends may waste. Conservative: a yes can still meet a
+  // store error, a no means "full".
+  bool room_for(uint64_t record_bytes, uint64_t events, uint64_t largest_record_bytes);
   // Makes committed records visible to readers (in on_durable mode: the durable ones) and wakes
   // sleeping readers.
   void publish();

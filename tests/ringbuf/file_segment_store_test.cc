@@ -273,6 +273,23 @@ TEST_F(FileLogTest, CapacityAppliesBackpressure) {
   EXPECT_GT(accepted, 500u);
 }
 
+TEST_F(FileLogTest, RolledBackAppendsDoNotComeBackAfterACrash) {
+  ASSERT_TRUE(open().ok());
+  append(100);
+  LogMark mark = log_->mark();
+  for (int i = 0; i < 800; ++i) {  // across several segments
+    std::string body = "undone " + std::string(100, 'u');
+    Log* logs[] = {log_.get()};
+    ASSERT_TRUE(append_event(logs, {.timestamp_ms = 1, .headers = {}, .body = body}));
+  }
+  log_->rollback(mark);
+  ASSERT_TRUE(open().ok());  // crash right after the rollback
+  EXPECT_TRUE(report_.problems.empty()) << report_.problems.front();
+  EXPECT_EQ(read_all(), range(0, 100));
+  append(3);
+  EXPECT_EQ(read_all(), range(100, 103));
+}
+
 TEST_F(FileLogTest, NoRoomForTheFirstSegmentIsAStartError) {
   FileStoreOptions o = options();
   o.minimum_free_bytes = uint64_t{1} << 62;  // no disk is that big

@@ -217,3 +217,44 @@ TEST(Log, ConcurrentProducerAndReadersKeepOrderWithoutLoss) {
 
 }  // namespace
 }  // namespace sluice::ringbuf
+
+namespace sluice::ringbuf {
+namespace {
+
+TEST(LogRollback, UndoesAppendsWithinASegmentAndAcrossRolls) {
+  auto log = make_log(64 * kSegment);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(append(*log, "kept-" + std::to_string(i)));
+  log->publish();
+  uint64_t live = log->stats().segments_live;
+  LogMark mark = log->mark();
+  for (int i = 0; i < 500; ++i) ASSERT_TRUE(append(*log, std::string(100, 'u')));  // rolls several times
+  EXPECT_GT(log->stats().segments_live, live);
+  log->rollback(mark);
+  EXPECT_EQ(log->stats().segments_live, live);
+  EXPECT_EQ(log->next_sequence(), 10u);
+  ASSERT_TRUE(append(*log, "after"));
+  log->publish();
+  auto bodies = read_all(log->reader(0));
+  ASSERT_EQ(bodies.size(), 11u);
+  EXPECT_EQ(bodies.back(), "after");
+  // Rolling again into the segments given back works.
+  for (int i = 0; i < 500; ++i) ASSERT_TRUE(append(*log, std::string(100, 'v')));
+  log->publish();
+  EXPECT_EQ(read_all(log->reader(0)).size(), 500u);
+}
+
+TEST(LogRollback, RoomForIsConservative) {
+  auto log = make_log(2 * kSegment);
+  EXPECT_TRUE(log->room_for(1000, 10, 200));
+  EXPECT_FALSE(log->room_for(3 * kSegment, 100, 200));
+  // When room_for says yes, the appends succeed.
+  uint64_t n = 0;
+  while (log->room_for(150, 1, 150)) {
+    ASSERT_TRUE(append(*log, std::string(100, 'r'))) << "after " << n;
+    ++n;
+  }
+  EXPECT_GT(n, 10u);
+}
+
+}  // namespace
+}  // namespace sluice::ringbuf
