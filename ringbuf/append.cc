@@ -1,5 +1,6 @@
 #include "ringbuf/append.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "server/base/assert.h"
@@ -28,6 +29,33 @@ bool append_event(std::span<Log* const> logs, const PreparedEvent& event, Log** 
     logs[i]->commit(written);
   }
   return true;
+}
+
+AppendRefusal append_batch(std::span<Log* const> logs, std::span<const PreparedEvent> events) {
+  SLUICE_ASSERT(logs.size() <= 16, "more channels than a selector may fan out to");
+  if (events.empty()) return AppendRefusal::none;
+  uint64_t total = 0;
+  uint64_t largest = 0;
+  for (const PreparedEvent& e : events) {
+    uint64_t bytes = align_record(record_size(e.headers, e.body.size()));
+    total += bytes;
+    largest = std::max(largest, bytes);
+  }
+  for (Log* log : logs) {
+    if (largest > log->record_bytes_max()) return AppendRefusal::too_large;
+    if (!log->room_for(total, events.size(), largest)) return AppendRefusal::full_bytes;
+  }
+  LogMark marks[16];
+  for (size_t i = 0; i < logs.size(); ++i) marks[i] = logs[i]->mark();
+  for (const PreparedEvent& e : events) {
+    Log* refused = nullptr;
+    if (!append_event(logs, e, &refused)) {
+      AppendRefusal why = refused->refusal();
+      for (size_t i = 0; i < logs.size(); ++i) logs[i]->rollback(marks[i]);
+      return why;
+    }
+  }
+  return AppendRefusal::none;
 }
 
 }  // namespace sluice::ringbuf

@@ -24,4 +24,10 @@ struct PreparedEvent {
 // why). Records become visible at each log's next publish().
 bool append_event(std::span<Log* const> logs, const PreparedEvent& event, Log** refused = nullptr);
 
+// Appends every event of a batch (an HTTP request, an Avro appendBatch) to every log in `logs`,
+// or nothing at all: when any append is refused, everything the batch appended is rolled back.
+// Returns AppendRefusal::none when stored; otherwise why not (full_* when the batch does not fit
+// now, too_large when one event can never fit, store_error when the disk failed).
+AppendRefusal append_batch(std::span<Log* const> logs, std::span<const PreparedEvent> events);
+
 }  // namespace sluice::ringbuf

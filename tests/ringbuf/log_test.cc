@@ -258,3 +258,29 @@ TEST(LogRollback, RoomForIsConservative) {
 
 }  // namespace
 }  // namespace sluice::ringbuf
+
+namespace sluice::ringbuf {
+namespace {
+
+TEST(AppendBatch, AllOrNothingAcrossLogs) {
+  auto small = make_log(2 * kSegment);
+  auto large = make_log(64 * kSegment);
+  Log* logs[] = {large.get(), small.get()};
+  std::string body(100, 'b');
+  std::vector<PreparedEvent> batch(20, PreparedEvent{.timestamp_ms = 1, .headers = {}, .body = body});
+  EXPECT_EQ(append_batch(logs, batch), AppendRefusal::none);
+  EXPECT_EQ(small->next_sequence(), 20u);
+  EXPECT_EQ(large->next_sequence(), 20u);
+  // A batch the small log cannot take leaves both untouched.
+  std::vector<PreparedEvent> huge(200, PreparedEvent{.timestamp_ms = 1, .headers = {}, .body = body});
+  EXPECT_EQ(append_batch(logs, huge), AppendRefusal::full_bytes);
+  EXPECT_EQ(small->next_sequence(), 20u);
+  EXPECT_EQ(large->next_sequence(), 20u);
+  std::string too_big(kSegment, 'z');
+  std::vector<PreparedEvent> one(1, PreparedEvent{.timestamp_ms = 1, .headers = {}, .body = too_big});
+  EXPECT_EQ(append_batch(logs, one), AppendRefusal::too_large);
+  EXPECT_EQ(append_batch(logs, {}), AppendRefusal::none);
+}
+
+}  // namespace
+}  // namespace sluice::ringbuf
