@@ -1,5 +1,7 @@
 #include "ringbuf/log.h"
 
+#include "ringbuf/append.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
