@@ -263,8 +263,16 @@ TEST(AvroBinary, CountsBeyondTheInputOrTheLimitsAreRejectedBeforeUse) {
   {  // many items announced in a few bytes: within the limits, but not in the input
     const std::string in_bytes = encoded_long(100'000) + "\x02\x02"s;
     Reader in(in_bytes, Limits{});
-    read_longs(in);
+    // Refused at the count, before any item: a caller never sizes anything by it.
+    Reader::Block block;
+    EXPECT_FALSE(in.read_block(1, block));
     EXPECT_EQ(in.error(), errc::truncated);
+    EXPECT_EQ(block.count, 0u);
+    // A map entry needs 2 bytes: 3 entries do not fit in 5 bytes.
+    const std::string map_bytes = encoded_long(3) + "\x00\x00\x00\x00\x00"s;
+    Reader map(map_bytes, Limits{});
+    EXPECT_FALSE(map.read_block(2, block));
+    EXPECT_EQ(map.error(), errc::truncated);
   }
   {
     const std::string in_bytes = encoded_long(11) + std::string(11, '\x02') + "\x00"s;

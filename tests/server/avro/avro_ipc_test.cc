@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -67,6 +73,29 @@ TEST(FlumeProtocol, Avro1111VariantIsTheSameTextWithoutCommentStars) {
   const std::string variant = json.substr(0, doc) + stripped + json.substr(doc_end);
   EXPECT_TRUE(variant.find(R"("doc":"Licensed to the Apache)") != std::string::npos);
   EXPECT_EQ(hash_of(variant), kFlumeProtocolMd5Avro1111);
+}
+
+// Java's Avro itself (Debian's libavro-java) parses the constant, prints it back unchanged and
+// hashes it to the constant MD5: the text is in Java's canonical form.
+TEST(FlumeProtocol, JavaAvroAgrees) {
+  const std::string jars = "/usr/share/java/avro.jar:/usr/share/java/jackson-core-asl.jar:"
+                           "/usr/share/java/jackson-mapper-asl.jar:/usr/share/java/slf4j-api.jar";
+  if (std::system("command -v java >/dev/null 2>&1 && test -r /usr/share/java/avro.jar") != 0)
+    GTEST_SKIP() << "java or libavro-java is not installed (scripts/setup installs them)";
+  const auto dir = std::filesystem::temp_directory_path() / ("avro_java_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto json = dir / "protocol.json";
+  std::ofstream(json, std::ios::binary) << kFlumeProtocolJson;
+  const std::string cmd = "java -cp " + jars + " " + SLUICE_AVRO_JAVA_TOOL + " --json " + json.string() + " 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  EXPECT_EQ(pclose(pipe), 0) << out;
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(out, testing::hex(kFlumeProtocolMd5) + "\nroundtrip-identical\n" + std::string(kFlumeProtocolJson) + "\n");
 }
 
 TEST(FlumeProtocol, ClientProtocolCheck) {
