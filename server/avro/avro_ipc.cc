@@ -205,6 +205,7 @@ bool ServerSession::handshake(Reader& in) {
   }
   established_ = true;
   remote_ = remote;
+  client_hash_ = request.client_hash;
   return true;
 }
 
@@ -252,7 +253,10 @@ const ServerSession::Call& ServerSession::on_request(std::string_view payload) {
   event_header_counts_.clear();
 
   Reader in(payload, limits_);
-  if (!established_) {
+  const bool repeated_handshake =
+      established_ && payload.size() > client_hash_.size() &&
+      std::memcmp(payload.data(), client_hash_.data(), client_hash_.size()) == 0;
+  if (!established_ || repeated_handshake) {
     call_.handshake = true;
     if (!handshake(in)) return call_;
   }

@@ -91,6 +91,11 @@ struct ServerOptions {
 // response, keeping the handshake state of the connection as Java's Responder keeps it in its
 // Transceiver.
 //
+// Stateless clients (python3-avro's stock Requestor, which sends a handshake with every call)
+// work too: on an established connection a request that starts with the connection's own
+// client hash is taken as a new handshake and answered with one. A call request cannot start
+// that way in practice (it would need metadata whose encoding begins with those 16 bytes).
+//
 // Usage, per frame: `auto call = session.on_request(frame.payload)`; for Call::Kind::events,
 // store call.events and send respond(FlumeStatus::ok) (or respond(failed) / respond_error());
 // for Call::Kind::reply, send reply(). Only one call is in progress at a time: the views of a
@@ -154,6 +159,7 @@ class ServerSession {
   Limits limits_;
   bool established_ = false;
   RemoteProtocol remote_;
+  Md5 client_hash_{};  // of the handshake that established the connection
   Call call_;
   // Bytes of out_ that belong to the handshake response of the current call.
   size_t handshake_bytes_ = 0;

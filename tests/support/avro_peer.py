@@ -7,8 +7,10 @@ buffer, big-endian) and Java's stateful handshake (only until a connection has o
 what Flume's NettyAvroRpcClient and AvroSource speak. Run with Debian's /usr/bin/python3.
 
   avro_peer.py client --port P [--message appendBatch] [--events 3] [--calls 2] [--deflate]
+      [--stateless]
       sends calls on one connection, prints one line per call: "<message> <STATUS>" or
-      "<message> ERROR <text>"
+      "<message> ERROR <text>"; --stateless sends a handshake with every call (python3-avro's
+      stock Requestor) instead of only until one succeeded (Java's)
   avro_peer.py server [--port 0] [--port-file F] [--status OK] [--python-hash] [--deflate]
       serves AvroSourceProtocol; prints each received event as a JSON line
       {"headers": {...}, "body": "..."} and a line {"handshake": "BOTH"|...} per handshake;
@@ -189,7 +191,8 @@ def make_events(count, body_bytes, start):
 def run_client(args):
     sock = socket.create_connection((args.host, args.port), timeout=30)
     transceiver = NettyTransceiver(Stream(sock, args.deflate), f"{args.host}:{args.port}")
-    requestor = StatefulRequestor(PROTOCOL, transceiver)
+    # --stateless: python3-avro's stock Requestor, a handshake with every call.
+    requestor = (avro.ipc.Requestor if args.stateless else StatefulRequestor)(PROTOCOL, transceiver)
     sent = 0
     for _ in range(args.calls):
         if args.message == "append":
@@ -282,6 +285,7 @@ def main():
     c.add_argument("--body-bytes", type=int, default=20)
     c.add_argument("--calls", type=int, default=2)
     c.add_argument("--deflate", action="store_true")
+    c.add_argument("--stateless", action="store_true")
     s = sub.add_parser("server")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=0)

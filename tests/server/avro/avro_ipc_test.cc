@@ -329,6 +329,27 @@ TEST(ServerSession, FlumeClientGetsBothAndLaterCallsCarryNoHandshake) {
   EXPECT_EQ(r2.status, 1u);
 }
 
+TEST(ServerSession, StatelessClientMayRepeatTheHandshake) {
+  ProtocolRegistry registry;
+  ServerSession session(registry);
+  for (int i = 0; i < 3; ++i) {
+    RequestBuilder req;
+    req.handshake(kFlumeProtocolMd5, kFlumeProtocolMd5).call("append").event({}, "x");
+    const auto& call = session.on_request(req.out);
+    ASSERT_EQ(call.kind, Kind::events) << i << " " << call.problem;
+    EXPECT_TRUE(call.handshake);
+    const auto r = parse_response(session.respond(FlumeStatus::ok), true);
+    EXPECT_EQ(r.handshake->match, HandshakeMatch::both);
+  }
+  // A Java client on the same kind of connection: no handshake, none answered.
+  RequestBuilder plain;
+  plain.call("append").event({}, "y");
+  const auto& call = session.on_request(plain.out);
+  ASSERT_EQ(call.kind, Kind::events);
+  EXPECT_FALSE(call.handshake);
+  EXPECT_EQ(parse_response(session.respond(FlumeStatus::ok), false).status, 0u);
+}
+
 TEST(ServerSession, Avro1111FlumeClientIsKnownButGuessedItsOwnHash) {
   ProtocolRegistry registry;
   ServerSession session(registry);
