@@ -150,12 +150,15 @@ void Shard::stop_sources() {
   while (!all_stopped()) {
     if (base::monotonic_ms() >= deadline_ms) {
       base::log_error("shard {}: sources did not stop within {} ms", options_.id, options_.stop_timeout_ms);
+      for (auto& source : sources_)
+        if (!source->stopped()) base::log_error("shard {}: {}", options_.id, source->stop_diagnostics());
       break;
     }
     reactor_->submit_and_wait(10'000'000);
     context_.now_ms = base::realtime_ms();
     for (auto& source : sources_) source->begin_batch(context_.now_ms);
     reactor_->dispatch();
+    for (auto& source : sources_) source->after_batch();
     publish_all();
   }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "server/base/result.h"
 #include "server/reactor/buffer_ring.h"
@@ -37,6 +38,8 @@ class ShardSource {
   // close every socket. Completions keep arriving until stopped() is true.
   virtual void stop() = 0;
   virtual bool stopped() const = 0;
+  // What is still open after stop(), for the log when stopping takes too long.
+  virtual std::string stop_diagnostics() const { return {}; }
 };
 
 }  // namespace sluice::sources
