@@ -247,7 +247,12 @@ struct Handler {
 }  // namespace
 
 struct BoostJsonEvents::Impl {
-  Impl() : parser(bj::parse_options{}) {}
+  static bj::parse_options options() {
+    bj::parse_options o;
+    o.max_depth = 64;  // as the simdjson path allows inside ignored fields
+    return o;
+  }
+  Impl() : parser(options()) {}
   bj::basic_parser<Handler> parser;
 
   HttpError decode(std::string_view json, EventBuilder& out, bool line) {

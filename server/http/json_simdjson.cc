@@ -25,6 +25,16 @@ JsonKind kind_of(od::json_type type) {
   return JsonKind::null;
 }
 
+// A scalar's JSON text (to the next structural character: trailing blanks included).
+simdjson::error_code raw_token(od::value& v, std::string_view& out) {
+  out = v.raw_json_token();
+  return simdjson::SUCCESS;
+}
+simdjson::error_code raw_token(od::document& doc, std::string_view& out) { return doc.raw_json_token().get(out); }
+
+// Nesting accepted inside ignored fields (an event object is at depth 2 of the document).
+constexpr size_t kDepthMax = 64;
+
 std::string_view trim_json_space(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
   return s;
@@ -56,6 +66,68 @@ class Reader {
     return out_.error(kStatusBadRequest, "invalid JSON: {}", what);
   }
 
+  // The type of a value the caller is about to refuse as the wrong kind. On-Demand decides the
+  // type from the first byte only: "nope" would be "null". Validate atoms first, so that bad
+  // JSON is reported as bad JSON.
+  template <typename Value>
+  HttpError checked_kind(Value& v, od::json_type type, JsonKind& kind) {
+    kind = kind_of(type);
+    if (type == od::json_type::null) {
+      bool is_null = false;
+      if (auto code = v.is_null().get(is_null)) return syntax(code);
+      if (!is_null) return syntax(simdjson::N_ATOM_ERROR);
+    } else if (type == od::json_type::boolean) {
+      bool b = false;
+      if (auto code = v.get_bool().get(b)) return syntax(code);
+    } else if (type == od::json_type::number) {
+      std::string_view token;
+      if (auto code = raw_token(v, token)) return syntax(code);
+      token = trim_json_space(token);
+      if (!is_json_number(token)) return invalid_json(token.data(), "invalid number");
+    }
+    return {};
+  }
+
+  // Reads a value that is not used (an unknown field's), checking it as a full parser would:
+  // On-Demand would skip it without looking at its atoms or its separators.
+  HttpError skip_checked(od::value& v, size_t depth) {
+    if (depth > kDepthMax) return invalid_json(nullptr, "nesting too deep");
+    od::json_type type;
+    if (auto code = v.type().get(type)) return syntax(code);
+    switch (type) {
+      case od::json_type::string: {
+        std::string_view ignored;
+        return string(v, ignored);
+      }
+      case od::json_type::array: {
+        od::array array;
+        if (auto code = v.get_array().get(array)) return syntax(code);
+        for (auto element_result : array) {
+          od::value element;
+          if (auto code = std::move(element_result).get(element)) return syntax(code);
+          if (HttpError e = skip_checked(element, depth + 1)) return e;
+        }
+        return {};
+      }
+      case od::json_type::object: {
+        od::object object;
+        if (auto code = v.get_object().get(object)) return syntax(code);
+        for (auto field_result : object) {
+          od::field field;
+          if (auto code = std::move(field_result).get(field)) return syntax(code);
+          std::string_view ignored;
+          if (HttpError e = string_at(field.key().raw(), ignored)) return e;
+          if (HttpError e = skip_checked(field.value(), depth + 1)) return e;
+        }
+        return {};
+      }
+      default: {
+        JsonKind kind;
+        return checked_kind(v, type, kind);
+      }
+    }
+  }
+
   HttpError string(od::value& v, std::string_view& value) {
     od::raw_json_string raw;
     if (auto code = v.get_raw_json_string().get(raw)) return syntax(code);
@@ -85,9 +157,12 @@ class Reader {
         value = b ? "true" : "false";
         return {};
       }
-      default:
+      default: {
+        JsonKind kind;
+        if (HttpError e = checked_kind(v, type, kind)) return e;
         return out_.error_here(kStatusBadRequest, "header \"{}\": value must be a string, number or boolean, not {}",
-                               message_excerpt(key), json_kind_article(kind_of(type)));
+                               message_excerpt(key), json_kind_article(kind));
+      }
     }
   }
 
@@ -101,9 +176,11 @@ class Reader {
       out_.clear_headers();
       return {};
     }
-    if (type != od::json_type::object)
-      return out_.error_here(kStatusBadRequest, "\"headers\" must be an object, not {}",
-                             json_kind_article(kind_of(type)));
+    if (type != od::json_type::object) {
+      JsonKind kind;
+      if (HttpError e = checked_kind(v, type, kind)) return e;
+      return out_.error_here(kStatusBadRequest, "\"headers\" must be an object, not {}", json_kind_article(kind));
+    }
     od::object object;
     if (auto code = v.get_object().get(object)) return syntax(code);
     out_.clear_headers();
@@ -135,7 +212,9 @@ class Reader {
       out_.set_body({});
       return {};
     }
-    return out_.error_here(kStatusBadRequest, "\"body\" must be a string, not {}", json_kind_article(kind_of(type)));
+    JsonKind kind;
+    if (HttpError e = checked_kind(v, type, kind)) return e;
+    return out_.error_here(kStatusBadRequest, "\"body\" must be a string, not {}", json_kind_article(kind));
   }
 
   template <typename Object>
@@ -150,8 +229,9 @@ class Reader {
         if (HttpError e = headers(field.value())) return e;
       } else if (key == "body") {
         if (HttpError e = body(field.value())) return e;
+      } else if (HttpError e = skip_checked(field.value(), 2)) {  // ignored, as Gson ignores it
+        return e;
       }
-      // Other fields are skipped by the iteration, as Gson skips unknown fields.
     }
     return out_.end_event();
   }
@@ -159,8 +239,11 @@ class Reader {
   HttpError element(od::value& v) {
     od::json_type type;
     if (auto code = v.type().get(type)) return syntax(code);
-    if (type != od::json_type::object)
-      return out_.error_here(kStatusBadRequest, "an event must be an object, not {}", json_kind_article(kind_of(type)));
+    if (type != od::json_type::object) {
+      JsonKind kind;
+      if (HttpError e = checked_kind(v, type, kind)) return e;
+      return out_.error_here(kStatusBadRequest, "an event must be an object, not {}", json_kind_article(kind));
+    }
     od::object object;
     if (auto code = v.get_object().get(object)) return syntax(code);
     return event(object);
@@ -186,12 +269,14 @@ class Reader {
       od::object object;
       if (auto code = doc.get_object().get(object)) return syntax(code);
       if (HttpError e = event(object)) return e;
+    } else if (JsonKind kind; HttpError e = checked_kind(doc, type, kind)) {
+      return e;
     } else if (line) {
       return out_.error(kStatusBadRequest, "line {}: an event must be an object, not {}", out_.line_for_messages(),
-                        json_kind_article(kind_of(type)));
+                        json_kind_article(kind));
     } else {
       return out_.error(kStatusBadRequest, "the body must be a JSON array of events or one event object, not {}",
-                        json_kind_article(kind_of(type)));
+                        json_kind_article(kind));
     }
     // Anything after the value (the iteration stops at its end).
     auto rest = doc.current_location();
