@@ -1,6 +1,6 @@
-// Flume JSON events with Boost.JSON's SAX parser (basic_parser and a handler: no DOM). Kept as
-// the tests' oracle for the simdjson path: a second, independent reading of the same input
-// (see event_decoders.cc for the numbers that made simdjson the production path).
+// Flume JSON events with Boost.JSON's SAX parser (basic_parser and a handler: no DOM). The
+// production path (see event_decoders.cc for the numbers). Strings without escapes are handed
+// over by Boost as views of the input and kept in place; others are gathered in the arena.
 #include <boost/json/basic_parser_impl.hpp>
 
 #include "server/http/json_events.h"

@@ -1,6 +1,6 @@
 // Internal to sluice_http: the Flume JSON event parsers behind EventDecoder. Both read the
-// same shapes into an EventBuilder and report the same errors; simdjson is the production path
-// and Boost.JSON stays as the tests' oracle (see event_decoders.cc).
+// same shapes into an EventBuilder and report the same errors; Boost.JSON is the production path
+// and simdjson stays as the tests' oracle (see event_decoders.cc).
 //
 // Threads: each object is used by one thread.
 #pragma once

@@ -1,5 +1,6 @@
-// Flume JSON events with simdjson On-Demand. Strings are read from their raw JSON text
-// (read_json_string): escape-free strings, nearly all of them, are not copied at all.
+// Flume JSON events with simdjson On-Demand: the tests' oracle for the Boost.JSON path (see
+// event_decoders.cc for why it is not the production path). Strings are read from their raw
+// JSON text: escape-free ones are not copied, the others are unescaped by read_json_string.
 #include <simdjson.h>
 
 #include "server/http/json_events.h"
@@ -84,7 +85,18 @@ class Reader {
       if (auto code = raw_token(v, token)) return syntax(code);
       token = trim_json_space(token);
       if (!is_json_number(token)) return invalid_json(token.data(), "invalid number");
+      return consume_number(v);
     }
+    return {};
+  }
+
+  // Consumes a number whose text is valid JSON (see string()). Numbers beyond a double's range
+  // are still valid JSON: their NUMBER_ERROR is not an error here.
+  template <typename Value>
+  HttpError consume_number(Value& v) {
+    double ignored = 0;
+    const auto code = v.get_double().get(ignored);
+    if (code && code != simdjson::NUMBER_ERROR) return syntax(code);
     return {};
   }
 
@@ -128,6 +140,8 @@ class Reader {
     }
   }
 
+  // A string value, consumed: On-Demand checks the separator after a value only when the value
+  // was consumed (a value it has to skip, like one only peeked at, is skipped unchecked).
   HttpError string(od::value& v, std::string_view& value) {
     od::raw_json_string raw;
     if (auto code = v.get_raw_json_string().get(raw)) return syntax(code);
@@ -149,7 +163,7 @@ class Reader {
       case od::json_type::number: {
         value = trim_json_space(v.raw_json_token());
         if (!is_json_number(value)) return invalid_json(value.data(), "invalid number");
-        return {};
+        return consume_number(v);
       }
       case od::json_type::boolean: {
         bool b = false;

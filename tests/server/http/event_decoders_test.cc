@@ -46,7 +46,7 @@ struct Outcome {
   std::vector<Ev> events;
 };
 
-// Every JSON test runs once per library: simdjson (production) and Boost.JSON (oracle).
+// Every JSON test runs once per library: Boost.JSON (production) and simdjson (oracle).
 class JsonDecoding : public ::testing::TestWithParam<JsonLibrary> {
  protected:
   EventDecoder::options opts() const {
@@ -90,7 +90,7 @@ class JsonDecoding : public ::testing::TestWithParam<JsonLibrary> {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Libraries, JsonDecoding, ::testing::Values(JsonLibrary::simdjson, JsonLibrary::boost_json),
+INSTANTIATE_TEST_SUITE_P(Libraries, JsonDecoding, ::testing::Values(JsonLibrary::boost_json, JsonLibrary::simdjson),
                          [](const auto& info) { return info.param == JsonLibrary::simdjson ? "simdjson" : "boost_json"; });
 
 // ---- Flume JSONHandler ----
@@ -179,6 +179,14 @@ TEST_P(JsonDecoding, NumberAndBooleanHeaderValuesBecomeText) {
             (std::vector<Ev>{{{{"n", "42"}, {"neg", "-1.5e3"}, {"z", "0"}, {"big", "123456789012345678901234567890"},
                                {"t", "true"}, {"f", "false"}},
                               ""}}));
+}
+
+TEST(BoostJsonDecoding, ExponentOverflowRefused) {
+  EventDecoder d({});
+  const PaddedText body(R"([{"headers":{"n":1e99999999999999999999}}])");
+  const HttpError e = d.decode(BodyFormat::flume_json, body);
+  EXPECT_EQ(e.status, 400);
+  EXPECT_EQ(e.message, "invalid JSON at byte 28: exponent overflow");
 }
 
 TEST_P(JsonDecoding, WrongTypesNamed) {
@@ -329,13 +337,14 @@ TEST_P(JsonDecoding, NdjsonEmptyBodyIsZeroEvents) {
   EXPECT_TRUE(ndjson("\n\r\n \n").events.empty());
 }
 
-// ---- both libraries agree (Boost.JSON as the oracle) ----
+// ---- both libraries agree (simdjson as the oracle) ----
 
 TEST(JsonLibrariesAgree, OnMutatedInputs) {
   const std::string seeds[] = {
       std::string(testing::kBigJson),
       R"([{"headers":{"k\u00e9":"v\"\\","n":-0.5e-3,"b":false},"body":"\ud83d\ude00 \/\t"},{"body":null},{}])",
       R"({"headers":{"a":"b"},"body":"single"})",
+      R"([{"id":12,"headers":{"n":1,"big":123456789012345678901234567890,"f":1e300},"x":[true,null,{"y":-1}],"body":"b"}])",
   };
   EventDecoder::options so;
   so.json_library = JsonLibrary::simdjson;
@@ -360,7 +369,9 @@ TEST(JsonLibrariesAgree, OnMutatedInputs) {
     const PaddedText padded(input);
     const HttpError s = simd.decode(BodyFormat::flume_json, padded);
     const HttpError b = boost.decode(BodyFormat::flume_json, padded);
-    // Same verdict, same events; messages of syntax errors are each library's own.
+    // Same verdict, same events; messages of syntax errors are each library's own. One known
+    // difference: Boost.JSON 1.81 refuses numbers whose exponent overflows (1e99999999999999).
+    if (!b.ok() && b.message.ends_with("exponent overflow")) continue;
     if (b.ok()) {
       ASSERT_TRUE(s.ok()) << input << " -> " << s.message;
       ASSERT_EQ(events_of(simd), events_of(boost)) << input;
@@ -418,8 +429,8 @@ TEST(TextDecoding, BytesPassUnchanged) {
   EXPECT_EQ(events_of(d), (std::vector<Ev>{{{}, "caf\xE9 \xFF\x00z"s}}));
 }
 
-TEST(SimdjsonDecoding, EscapeFreeStringsAreNotCopied) {
-  EventDecoder d({});
+TEST_P(JsonDecoding, EscapeFreeStringsAreNotCopied) {
+  EventDecoder d(opts());
   const PaddedText body(R"([{"headers":{"host":"web"},"body":"plain text"},{"body":"esc\naped"}])");
   ASSERT_TRUE(d.decode(BodyFormat::flume_json, body).ok());
   const std::string_view in = body.view();
