@@ -89,21 +89,23 @@ HttpError select_body_format(std::string_view content_type, BodyFormat default_f
   return {};
 }
 
-// Which JSON library decodes Flume JSON, by measurement (bench/micro/http_bench.cc, Release,
-// one core of this 2-core VM, CPU time, Boost 1.81 vs simdjson 3.0.1; 4 headers and a
-// ~200-byte body per event):
+// Which JSON library decodes Flume JSON, by measurement: bench/micro/http_bench.cc, Release,
+// one core of the 2-vCPU development VM, medians of 5 runs (CPU time), Boost 1.81 against
+// simdjson 3.0.1, 4 headers and a ~200-byte body per event (docs/BENCHMARKS.md has the command):
 //
-//   BM_Decode (body -> events)        Boost.JSON SAX   simdjson On-Demand   (-march=haswell)
-//   1 event                              125 ns           168-192 ns          177 ns
-//   100 events                           9.7-9.9 us       13.2-13.3 us        13.3-14.1 us
-//   100 events, escape-heavy bodies      24.6-28.7 us     26.2-32.6 us        26.5 us
+//   BM_Decode (body -> events)        Boost.JSON SAX   simdjson On-Demand   same, -march=haswell
+//   1 event                              134 ns           177 ns              177 ns
+//   100 events (32 KiB)                  9.8 us           14.2 us             14.1 us
+//   100 events, escape-heavy bodies      22.2 us          26.5 us             26.5 us
+//   NDJSON, 100 lines                    12.2 us          18.7 us             -
 //
 // simdjson's stage 1 is dispatched at run time (the profile shows its icelake kernel) and is
-// only ~11% of its time; the On-Demand walk (value types, field iteration, raw tokens) costs
-// more than Boost's whole SAX parse of these small documents, and compiling it for haswell
-// changes little. So Boost.JSON is the production path. The simdjson reader stays, unused in
-// production, as the tests' oracle: an independent parse (with its own unescaping) that must
-// agree with Boost's on every accepted input and every verdict (event_decoders_test.cc).
+// only ~11% of its time; the On-Demand walk (value types, field iteration, string extents)
+// costs more than Boost's whole SAX parse of these small documents, and compiling it for
+// haswell changes nothing. So Boost.JSON is the production path. The simdjson reader stays,
+// unused in production, as the tests' oracle: an independent parse (with its own unescaping)
+// that must agree with Boost's on every verdict and every accepted input
+// (event_decoders_test.cc, JsonLibrariesAgree).
 struct EventDecoder::Backends {
   explicit Backends(size_t body_bytes_max) : simdjson(body_bytes_max), boost_json(body_bytes_max) {}
   detail::SimdjsonEvents simdjson;

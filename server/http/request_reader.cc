@@ -87,6 +87,7 @@ class RequestReader::Parser {
   class Beast final : public bhttp::basic_parser<true> {
    public:
     explicit Beast(RequestReader* reader) : reader_(reader) {}
+    void rebind(RequestReader* reader) { reader_ = reader; }
 
    private:
     void on_request_impl(bhttp::verb verb, beast::string_view method_text, beast::string_view target, int version,
@@ -133,12 +134,31 @@ RequestReader::RequestReader(options opts) : options_(opts), parser_(std::make_u
 }
 
 RequestReader::~RequestReader() = default;
-RequestReader::RequestReader(RequestReader&&) noexcept = default;
-RequestReader& RequestReader::operator=(RequestReader&&) noexcept = default;
+// The parser's callbacks hold the reader's address: a moved reader points them at itself.
+RequestReader::RequestReader(RequestReader&& other) noexcept { *this = std::move(other); }
+
+RequestReader& RequestReader::operator=(RequestReader&& other) noexcept {
+  options_ = other.options_;
+  state_ = other.state_;
+  parser_ = std::move(other.parser_);
+  pending_ = std::move(other.pending_);
+  pending_at_ = other.pending_at_;
+  request_started_ = other.request_started_;
+  head_text_ = std::move(other.head_text_);
+  field_offsets_ = std::move(other.field_offsets_);
+  fields_ = std::move(other.fields_);
+  head_ = other.head_;
+  head_complete_ = other.head_complete_;
+  body_ = std::move(other.body_);
+  error_ = other.error_;
+  callback_error_ = other.callback_error_;
+  // A short head text may have lived inside the other string (small-string storage).
+  if (head_complete_) build_head_views();
+  if (parser_ && parser_->beast) parser_->beast->rebind(this);
+  return *this;
+}
 
 void RequestReader::start_request() {
-  // The parser's callbacks hold `this`: a reader may be moved only between requests, before
-  // its first feed (the connection object is built around it).
   parser_->beast.emplace(this);
   auto& beast = *parser_->beast;
   beast.header_limit(static_cast<std::uint32_t>(options_.header_bytes_max));
@@ -148,6 +168,7 @@ void RequestReader::start_request() {
   field_offsets_.clear();
   fields_.clear();
   head_ = RequestHead{};
+  head_complete_ = false;
   body_.clear();
   callback_error_ = {};
   request_started_ = true;
@@ -307,23 +328,32 @@ void RequestReader::on_field(std::string_view name, std::string_view value) {
                             static_cast<uint32_t>(value.size())});
 }
 
-void RequestReader::on_header_complete(std::optional<uint64_t> content_length, bool chunked, bool keep_alive) {
-  // head_text_ is complete: turn offsets into views.
+void RequestReader::build_head_views() {
   const std::string_view text = head_text_;
   const FieldOffsets& line = field_offsets_.front();
   head_.method_text = text.substr(line.name_at, line.name_len);
   head_.target = text.substr(line.value_at, line.value_len);
   head_.path = head_.target.substr(0, head_.target.find('?'));
+  fields_.clear();
   for (size_t i = 1; i < field_offsets_.size(); ++i) {
     const FieldOffsets& f = field_offsets_[i];
     fields_.push_back({text.substr(f.name_at, f.name_len), text.substr(f.value_at, f.value_len)});
   }
   head_.fields_ = fields_;
+  head_.content_type = {};
+  head_.content_encoding = {};
   for (const auto& f : fields_) {
     if (head_.content_type.data() == nullptr && iequals(f.name, "content-type")) head_.content_type = f.value;
     else if (head_.content_encoding.data() == nullptr && iequals(f.name, "content-encoding")) head_.content_encoding = f.value;
-    else if (iequals(f.name, "expect") && iequals(f.value, "100-continue")) head_.expect_continue = head_.version >= 11;
   }
+}
+
+void RequestReader::on_header_complete(std::optional<uint64_t> content_length, bool chunked, bool keep_alive) {
+  // head_text_ is complete: turn offsets into views.
+  head_complete_ = true;
+  build_head_views();
+  for (const auto& f : fields_)
+    if (iequals(f.name, "expect") && iequals(f.value, "100-continue")) head_.expect_continue = head_.version >= 11;
   head_.chunked = chunked;
   head_.content_length = chunked ? std::nullopt : content_length;
   head_.keep_alive = keep_alive;

@@ -98,6 +98,8 @@ class RequestReader {
 
   explicit RequestReader(options opts);
   ~RequestReader();
+  // Movable at any point (a connection table that grows); a moved-from reader may only be
+  // destroyed or assigned to.
   RequestReader(RequestReader&&) noexcept;
   RequestReader& operator=(RequestReader&&) noexcept;
 
@@ -143,6 +145,8 @@ class RequestReader {
   void on_request_line(Method method, std::string_view method_text, std::string_view target, int version);
   void on_field(std::string_view name, std::string_view value);
   void on_header_complete(std::optional<uint64_t> content_length, bool chunked, bool keep_alive);
+  // (Re)makes head_'s views and fields_ from head_text_ and field_offsets_.
+  void build_head_views();
   bool on_chunk(uint64_t size);
   void on_body(std::string_view bytes);
 
@@ -155,6 +159,7 @@ class RequestReader {
   std::string pending_;
   size_t pending_at_ = 0;
   bool request_started_ = false;  // a byte of the current request has been parsed
+  bool head_complete_ = false;
   // The head's text: method, target, then name/value pairs, referenced by offsets while it
   // is being filled (it may grow) and by views once the header is complete.
   std::string head_text_;

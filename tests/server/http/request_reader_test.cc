@@ -519,6 +519,21 @@ TEST(RequestReader, ErrorAfterGoodRequestsInTheSameChunk) {
   EXPECT_EQ(d.reader.buffered_bytes(), 0u);
 }
 
+TEST(RequestReader, MovedInTheMiddleOfARequest) {
+  RequestReader first({});
+  ASSERT_EQ(first.feed("PUT /a HTTP/1.1\r\nX: 1\r\nContent-Length: 5\r\n\r\nab"), Event::head);
+  RequestReader second(std::move(first));
+  EXPECT_EQ(second.head().target, "/a");  // a short head: small-string storage moved
+  EXPECT_EQ(second.head().field("x"), "1");
+  EXPECT_EQ(second.resume(), Event::need_more);
+  RequestReader third({});
+  third = std::move(second);
+  EXPECT_EQ(third.feed("cde"), Event::request);
+  EXPECT_EQ(third.head().method, Method::put);
+  EXPECT_EQ(third.body(), "abcde");
+  EXPECT_EQ(third.resume(), Event::need_more);
+}
+
 TEST(RequestReader, ReleaseMemoryWhenIdle) {
   RequestReader reader({});
   ASSERT_EQ(reader.feed(kCurlJson), Event::head);
