@@ -61,6 +61,8 @@ struct Handler {
   }
   void append_part(bj::string_view s) {
     if (part_bytes == 0) part_begin = out->arena_tail();
+    // Unescaped text is never longer than its JSON text, and the arena holds the whole input.
+    SLUICE_ASSERT(part_bytes + s.size() <= out->arena_room(), "event arena overflow");
     std::memcpy(part_begin + part_bytes, s.data(), s.size());
     part_bytes += s.size();
   }

@@ -247,6 +247,7 @@ std::string_view RequestReader::body() const {
 RequestReader::Event RequestReader::run() {
   size_t used = 0;
   const Event event = parse(std::string_view(pending_).substr(pending_at_), used);
+  if (event == Event::error) return event;  // fail() dropped the pending bytes
   pending_at_ += used;
   if (pending_at_ == pending_.size()) {
     pending_.clear();

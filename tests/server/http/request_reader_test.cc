@@ -534,6 +534,17 @@ TEST(RequestReader, MovedInTheMiddleOfARequest) {
   EXPECT_EQ(third.resume(), Event::need_more);
 }
 
+TEST(RequestReader, ErrorInBufferedBytes) {
+  Driver d;
+  EXPECT_EQ(d.feed(std::string(kWrkPost) + "POST / HT"), Event::need_more);
+  EXPECT_EQ(d.reader.buffered_bytes(), 9u);
+  EXPECT_EQ(d.feed("XP/1.1\r\n\r\n"), Event::error);
+  EXPECT_EQ(d.error.message, "malformed request line: bad HTTP version");
+  EXPECT_EQ(d.reader.buffered_bytes(), 0u);
+  EXPECT_FALSE(d.reader.idle());
+  EXPECT_EQ(d.reader.finish(), Event::error);
+}
+
 TEST(RequestReader, ReleaseMemoryWhenIdle) {
   RequestReader reader({});
   ASSERT_EQ(reader.feed(kCurlJson), Event::head);
