@@ -159,6 +159,11 @@ class Log {
   void set_durable(uint64_t position, uint64_t sequence);
   uint64_t write_position() const { return write_position_; }
   uint64_t durable_position() const { return durable_position_; }
+  // Events with a lower sequence are as safe as the channel promises (committed; in
+  // on_durable mode, durable): what a source may acknowledge.
+  uint64_t safe_sequence() const {
+    return options_.publish_mode == PublishMode::on_durable ? durable_sequence_ : next_sequence_;
+  }
   // The producer will append no more. Call after the last publish().
   void close();
   // Releases segments every reader has passed. Called on roll and, from the shard's timer, to

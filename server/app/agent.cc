@@ -14,6 +14,7 @@
 #include "server/base/log.h"
 #include "server/base/net.h"
 #include "server/base/time.h"
+#include "server/sources/http_source.h"
 #include "server/sources/syslog_tcp_source.h"
 #include "server/sources/syslog_udp_source.h"
 #include "sinks/file_roll/file_roll_sink.h"
@@ -168,61 +169,134 @@ Status Agent::build_sinks() {
   return {};
 }
 
+std::vector<Channel*> Agent::channels_of(const config::ComponentConfig& c) {
+  std::vector<Channel*> channels;
+  for (const std::string& name : c.get_list("channels"))
+    for (auto& ch : channels_)
+      if (ch->name() == name) channels.push_back(ch.get());
+  return channels;
+}
+
+Status Agent::check_record_size(const config::ComponentConfig& c, std::string_view option, uint64_t event_bytes,
+                                uint64_t record_bytes) {
+  for (Channel* ch : channels_of(c)) {
+    if (record_bytes > ch->record_bytes_max())
+      return make_error(fmt::format(
+          "{}: events up to {} bytes need records of up to {} bytes, but channel {} holds at most {}; raise its "
+          "segmentSize/byteCapacity or lower {}",
+          c.locate(option), event_bytes, record_bytes, ch->name(), ch->record_bytes_max(), option));
+  }
+  return {};
+}
+
+Status Agent::open_listeners(const config::ComponentConfig& c, base::Transport transport, const std::string& host,
+                             uint16_t port, std::vector<int>& fds) {
+  std::string_view port_key = "port";
+  if (Status free = base::check_address_free(transport, host, port); !free)
+    return make_error(fmt::format("source {}: {} ({})", c.name(), free.message(), c.locate(port_key)));
+  for (uint32_t shard = 0; shard < options_.shards; ++shard) {
+    auto fd = base::open_listener(transport, host, port, base::PortSharing::shared);
+    if (!fd.ok()) {
+      for (int open : fds) ::close(open);
+      return make_error(fmt::format("source {}: {} ({})", c.name(), fd.error().message, c.locate(port_key)));
+    }
+    fds.push_back(fd.value());
+  }
+  descriptions_.push_back(fmt::format("source {} ({}) listening on {}:{}/{} on {} shard{}", c.name(), c.type(), host,
+                                      port, transport == base::Transport::tcp ? "tcp" : "udp", options_.shards,
+                                      options_.shards == 1 ? "" : "s"));
+  return {};
+}
+
+std::vector<ringbuf::Log*> Agent::logs_of(const std::vector<Channel*>& channels, uint32_t shard) {
+  std::vector<ringbuf::Log*> logs;
+  for (Channel* ch : channels) logs.push_back(&ch->log(shard));
+  return logs;
+}
+
+Status Agent::build_syslog_source(const config::ComponentConfig& c) {
+  auto o = std::make_unique<sources::SyslogSourceOptions>();
+  o->name = c.name();
+  o->type = std::string(c.type());
+  o->host = c.get_string("host");
+  o->port = static_cast<uint16_t>(c.get_int("port"));
+  o->event_bytes_max = c.get_bytes("eventSize");
+  auto keep = syslog::parse_keep_fields(c.get_string("keepFields"));
+  if (!keep.ok()) return make_error(fmt::format("{}: {}", c.locate("keepFields"), keep.error().message));
+  o->event.keep_fields = keep.value();
+  o->event.syslog_headers = c.get_bool("syslogHeaders");
+  o->event.client_ip_header = c.get_string("clientIPHeader");
+  o->event.body_bytes_max = o->event_bytes_max;
+  const bool tcp = c.type() == "syslogtcp";
+  if (tcp) o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
+  if (Status s = check_record_size(c, "eventSize", o->event_bytes_max,
+                                   syslog_record_bytes_max(o->event_bytes_max, o->event.client_ip_header.size()));
+      !s)
+    return s;
+  if (!tcp) {
+    // Room for the datagram, the recvmsg header and the sender's address.
+    auto bytes = static_cast<uint32_t>(std::min<uint64_t>(o->event_bytes_max, 65507) + sizeof(io_uring_recvmsg_out) +
+                                       sizeof(sockaddr_in6) + 64);
+    datagram_buffer_bytes_ = std::max(datagram_buffer_bytes_, (bytes + 4095) / 4096 * 4096);
+  }
+  std::vector<int> fds;
+  if (Status s = open_listeners(c, tcp ? base::Transport::tcp : base::Transport::udp, o->host, o->port, fds); !s)
+    return s;
+  std::vector<Channel*> channels = channels_of(c);
+  for (uint32_t shard = 0; shard < options_.shards; ++shard) {
+    auto& probe = *source_probes_.emplace_back(std::make_unique<sources::SourceProbe>(o->name, o->type, shard));
+    if (tcp)
+      shard_sources_[shard].push_back(
+          std::make_unique<sources::SyslogTcpSource>(*o, fds[shard], logs_of(channels, shard), probe));
+    else
+      shard_sources_[shard].push_back(
+          std::make_unique<sources::SyslogUdpSource>(*o, fds[shard], logs_of(channels, shard), probe));
+  }
+  syslog_options_.push_back(std::move(o));
+  return {};
+}
+
+Status Agent::build_http_source(const config::ComponentConfig& c) {
+  auto o = std::make_unique<sources::HttpSourceOptions>();
+  o->name = c.name();
+  o->host = c.get_string("bind");
+  o->port = static_cast<uint16_t>(c.get_int("port"));
+  o->path = c.get_string("path");
+  if (o->path.empty() || o->path.front() != '/')
+    return make_error(fmt::format("{}: a path starts with /", c.locate("path")));
+  const std::string& handler = c.get_enum("handler");
+  o->default_format = handler == "NDJSON" ? http::BodyFormat::ndjson
+                      : handler == "TEXT" ? http::BodyFormat::text
+                                          : http::BodyFormat::flume_json;
+  o->request_headers = c.get_list("requestHeaders");
+  o->body_bytes_max = c.get_bytes("maxBodyBytes");
+  o->header_bytes_max = c.get_bytes("maxHeaderBytes");
+  o->events_per_request_max = static_cast<size_t>(c.get_int("maxEventsPerRequest"));
+  o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
+  o->idle_timeout_ms = c.get_duration_ms("idleTimeout");
+  o->request_timeout_ms = c.get_duration_ms("requestTimeout");
+  // A request body is usually many events; one event too large for a channel is answered 413
+  // when it arrives, rather than refusing a large maxBodyBytes here.
+  std::vector<int> fds;
+  if (Status s = open_listeners(c, base::Transport::tcp, o->host, o->port, fds); !s) return s;
+  std::vector<Channel*> channels = channels_of(c);
+  for (uint32_t shard = 0; shard < options_.shards; ++shard) {
+    auto& probe = *source_probes_.emplace_back(std::make_unique<sources::SourceProbe>(o->name, "http", shard));
+    auto& http_probe = *http_probes_.emplace_back(std::make_unique<sources::HttpProbe>());
+    base::Labels labels = {{"component", o->name}, {"type", "http"}, {"shard", std::to_string(shard)}};
+    metrics_.add([&http_probe, labels](base::MetricsWriter& out) { http_probe.collect(out, labels); });
+    shard_sources_[shard].push_back(
+        std::make_unique<sources::HttpSource>(*o, fds[shard], logs_of(channels, shard), probe, http_probe));
+  }
+  http_options_.push_back(std::move(o));
+  return {};
+}
+
 Status Agent::build_sources() {
   shard_sources_.resize(options_.shards);
   for (const config::ComponentConfig& c : config_.sources) {
-    auto o = std::make_unique<sources::SyslogSourceOptions>();
-    o->name = c.name();
-    o->type = std::string(c.type());
-    o->host = c.get_string("host");
-    o->port = static_cast<uint16_t>(c.get_int("port"));
-    o->event_bytes_max = c.get_bytes("eventSize");
-    auto keep = syslog::parse_keep_fields(c.get_string("keepFields"));
-    if (!keep.ok()) return make_error(fmt::format("{}: {}", c.locate("keepFields"), keep.error().message));
-    o->event.keep_fields = keep.value();
-    o->event.syslog_headers = c.get_bool("syslogHeaders");
-    o->event.client_ip_header = c.get_string("clientIPHeader");
-    o->event.body_bytes_max = o->event_bytes_max;
-    const bool tcp = c.type() == "syslogtcp";
-    if (tcp) o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
-
-    // The source's channels, and a check that each can hold the largest event it may send.
-    std::vector<Channel*> channels;
-    for (const std::string& name : c.get_list("channels")) {
-      for (auto& ch : channels_)
-        if (ch->name() == name) channels.push_back(ch.get());
-      size_t need = syslog_record_bytes_max(o->event_bytes_max, o->event.client_ip_header.size());
-      if (need > channels.back()->record_bytes_max())
-        return make_error(fmt::format(
-            "{}: events up to {} bytes need records of up to {} bytes, but channel {} holds at most {}; "
-            "raise its segmentSize/byteCapacity or lower eventSize",
-            c.locate("eventSize"), o->event_bytes_max, need, name, channels.back()->record_bytes_max()));
-    }
-
-    const base::Transport transport = tcp ? base::Transport::tcp : base::Transport::udp;
-    if (!tcp) {
-      // Room for the datagram, the recvmsg header and the sender's address.
-      auto bytes = static_cast<uint32_t>(std::min<uint64_t>(o->event_bytes_max, 65507) + sizeof(io_uring_recvmsg_out) +
-                                         sizeof(sockaddr_in6) + 64);
-      datagram_buffer_bytes_ = std::max(datagram_buffer_bytes_, (bytes + 4095) / 4096 * 4096);
-    }
-    if (Status free = base::check_address_free(transport, o->host, o->port); !free)
-      return make_error(fmt::format("source {}: {} ({})", c.name(), free.message(), c.locate("port")));
-    for (uint32_t shard = 0; shard < options_.shards; ++shard) {
-      auto fd = base::open_listener(transport, o->host, o->port, base::PortSharing::shared);
-      if (!fd.ok()) return make_error(fmt::format("source {}: {} ({})", c.name(), fd.error().message, c.locate("port")));
-      std::vector<ringbuf::Log*> logs;
-      for (Channel* ch : channels) logs.push_back(&ch->log(shard));
-      auto& probe = *source_probes_.emplace_back(std::make_unique<sources::SourceProbe>(o->name, o->type, shard));
-      if (tcp)
-        shard_sources_[shard].push_back(std::make_unique<sources::SyslogTcpSource>(*o, fd.value(), std::move(logs), probe));
-      else
-        shard_sources_[shard].push_back(std::make_unique<sources::SyslogUdpSource>(*o, fd.value(), std::move(logs), probe));
-    }
-    descriptions_.push_back(fmt::format("source {} ({}) listening on {}:{}/{} on {} shard{}", c.name(), c.type(),
-                                        o->host, o->port, tcp ? "tcp" : "udp", options_.shards,
-                                        options_.shards == 1 ? "" : "s"));
-    source_options_.push_back(std::move(o));
+    Status s = c.type() == "http" ? build_http_source(c) : build_syslog_source(c);
+    if (!s) return s;
   }
   return {};
 }

@@ -15,6 +15,8 @@
 #include "server/base/metrics.h"
 #include "server/base/result.h"
 #include "server/config/agent_config.h"
+#include "server/base/net.h"
+#include "server/sources/http_source.h"
 #include "server/sources/source_probe.h"
 #include "server/sources/syslog_ingest.h"
 #include "sinks/common/sink_runner.h"
@@ -53,6 +55,16 @@ class Agent {
   Status build_channels();
   Status build_sinks();
   Status build_sources();
+  Status build_syslog_source(const config::ComponentConfig& c);
+  Status build_http_source(const config::ComponentConfig& c);
+  std::vector<Channel*> channels_of(const config::ComponentConfig& c);
+  static std::vector<ringbuf::Log*> logs_of(const std::vector<Channel*>& channels, uint32_t shard);
+  // Fails unless every channel of the source can hold a record of `record_bytes`.
+  Status check_record_size(const config::ComponentConfig& c, std::string_view option, uint64_t event_bytes,
+                           uint64_t record_bytes);
+  // One SO_REUSEPORT socket per shard on the source's address (after checking nobody else has it).
+  Status open_listeners(const config::ComponentConfig& c, base::Transport transport, const std::string& host,
+                        uint16_t port, std::vector<int>& fds);
   void register_metrics();
   std::string status_page() const;
 
@@ -60,7 +72,9 @@ class Agent {
   const AgentOptions options_;
   std::vector<std::unique_ptr<Channel>> channels_;
   std::vector<std::unique_ptr<sinks::SinkRunner>> sink_runners_;
-  std::vector<std::unique_ptr<sources::SyslogSourceOptions>> source_options_;
+  std::vector<std::unique_ptr<sources::SyslogSourceOptions>> syslog_options_;
+  std::vector<std::unique_ptr<sources::HttpSourceOptions>> http_options_;
+  std::vector<std::unique_ptr<sources::HttpProbe>> http_probes_;
   std::vector<std::unique_ptr<sources::SourceProbe>> source_probes_;
   // Per shard, the sources' parts built for it (moved into the shard on start()).
   std::vector<std::vector<std::unique_ptr<sources::ShardSource>>> shard_sources_;

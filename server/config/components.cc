@@ -124,6 +124,82 @@ std::vector<ComponentSpec> build_specs() {
   });
 
   specs.push_back(ComponentSpec{
+      .kind = ComponentKind::source,
+      .type = "http",
+      .type_aliases = {"org.apache.flume.source.http.HTTPSource"},
+      .description = "HTTP POST endpoint, compatible with Flume's HTTP source: each request's events are "
+                     "stored all or none, and answered 200 once stored (durable, for a channel in fsync "
+                     "mode); 400 malformed, 413 too large, 415 unknown content type, 503 with "
+                     "Retry-After when a channel is full. GET /health answers 200.",
+      .options =
+          {
+              {.name = "bind",
+               .default_value = "0.0.0.0",
+               .description = "Address to listen on.",
+               .aliases = {"host"}},
+              port_option(),
+              {.name = "path",
+               .default_value = "/",
+               .description = "sluice: the path events are POSTed to, besides /."},
+              {.name = "handler",
+               .type = OptionType::enumeration,
+               .default_value = "JSONHandler",
+               .description = "Body format when a request has no Content-Type (or curl's default "
+                              "application/x-www-form-urlencoded): JSONHandler is Flume's "
+                              "[{\"headers\":{...},\"body\":\"...\"}] (also "
+                              "org.apache.flume.source.http.JSONHandler), NDJSON one such object per "
+                              "line, TEXT one event per line. A Content-Type of application/json, "
+                              "application/x-ndjson or text/plain picks the format per request.",
+               .values = {"JSONHandler", "org.apache.flume.source.http.JSONHandler", "NDJSON", "TEXT"},
+               .values_not_supported = {"org.apache.flume.sink.solr.morphline.BlobHandler"}},
+              {.name = "requestHeaders",
+               .type = OptionType::list,
+               .default_value = "",
+               .description = "sluice: request header fields copied into every event of the request, "
+                              "under the same name (an event's own header of that name wins)."},
+              {.name = "maxBodyBytes",
+               .type = OptionType::bytes,
+               .default_value = "16m",
+               .description = "Largest request body, as sent and after gzip is undone; larger: 413.",
+               .min = 1024,
+               .max = kGiB},
+              {.name = "maxHeaderBytes",
+               .type = OptionType::bytes,
+               .default_value = "16k",
+               .description = "Largest request line and header fields; larger: 431.",
+               .min = 1024,
+               .max = 16 * kMiB},
+              {.name = "maxEventsPerRequest",
+               .type = OptionType::integer,
+               .default_value = "100000",
+               .description = "Most events one request may carry; more: 413.",
+               .min = 1},
+              {.name = "maxConnections",
+               .type = OptionType::integer,
+               .default_value = "10000",
+               .description = "Most open connections, per shard.",
+               .min = 1,
+               .max = 1'000'000},
+              {.name = "idleTimeout",
+               .type = OptionType::duration,
+               .default_value = "60s",
+               .description = "A keep-alive connection with no request for this long is closed.",
+               .min = 100,
+               .unit = DurationUnit::seconds},
+              {.name = "requestTimeout",
+               .type = OptionType::duration,
+               .default_value = "30s",
+               .description = "A client that takes longer than this to send one whole request (a "
+                              "slow or stalled client) gets 408 and is closed.",
+               .min = 100,
+               .unit = DurationUnit::seconds},
+          },
+      .flume_options_not_supported = {"enableSSL", "ssl", "keystore", "keystorePassword", "keystore-type",
+                                      "exclude-protocols", "include-protocols", "exclude-cipher-suites",
+                                      "include-cipher-suites"},
+  });
+
+  specs.push_back(ComponentSpec{
       .kind = ComponentKind::channel,
       .type = "memory",
       .type_aliases = {"org.apache.flume.channel.MemoryChannel"},
@@ -459,7 +535,7 @@ bool is_flume_type_not_supported(ComponentKind kind, std::string_view type_name)
   // Flume's built-in short names (SourceType, ChannelType, SinkType) and the Kafka classes,
   // less what sluice has. A type that gains a table above is found before this is asked.
   static constexpr std::string_view kSources[] = {
-      "seq", "netcat", "exec", "avro", "multiport_syslogtcp", "spooldir", "http", "thrift", "jms",
+      "seq", "netcat", "exec", "avro", "multiport_syslogtcp", "spooldir", "thrift", "jms",
       "taildir", "netcatudp", "org.apache.flume.source.kafka.KafkaSource"};
   static constexpr std::string_view kChannels[] = {"jdbc", "spillablememory",
                                                    "org.apache.flume.channel.kafka.KafkaChannel"};

@@ -332,6 +332,7 @@ void StreamServer::on_accept(const io_uring_cqe& cqe) {
 
 void StreamServer::reap() {
   for (StreamConnection* c : reap_) {
+    on_connection_gone(c);
     connection_gone(c);
     delete c;
   }

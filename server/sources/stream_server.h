@@ -154,6 +154,8 @@ class StreamServer : public ShardSource, public reactor::IoHandler {
   virtual StreamConnection* make_connection(int fd) = 0;
   // Called at the end of after_batch(), for protocol work of the whole source.
   virtual void after_connections() {}
+  // A connection is about to be deleted: forget any pointer to it.
+  virtual void on_connection_gone(StreamConnection* c) {}
   const std::vector<StreamConnection*>& connections() const { return connections_; }
 
  private:

@@ -35,6 +35,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from support import power_cut  # noqa: E402
 from support.sluice_harness import Sluice, free_port, parse_metrics, wait_until  # noqa: E402
 
 LINE = re.compile(rb"^app 7 - - conn=(\d+) seq=(\d+) (p+)$")
@@ -219,78 +220,21 @@ class OsModeKill9(CrashTest, unittest.TestCase):
         self.crash_rounds(data)
 
 
-def power_cut_supported():
-    if os.geteuid() != 0 or not shutil.which("losetup") or not shutil.which("mkfs.ext4"):
-        return False
-    try:
-        with open("/proc/sys/vm/dirty_writeback_centisecs") as f:
-            f.read()
-    except OSError:
-        return False
-    return True
-
-
-@unittest.skipUnless(power_cut_supported(), "needs root, loop devices, ext4 and vm sysctls")
+@unittest.skipUnless(power_cut.supported(), "needs root, loop devices, ext4 and vm sysctls")
 class FsyncModePowerCut(CrashTest, unittest.TestCase):
     durability = "fsync"
     rounds = 3
-    SYSCTLS = {"vm/dirty_writeback_centisecs": "0", "vm/dirty_expire_centisecs": "360000",
-               "vm/dirty_background_bytes": str(4 << 30), "vm/dirty_bytes": str(8 << 30)}
-    # Writing a *_bytes setting zeroes its *_ratio twin (and 0 is not a valid *_bytes), so the
-    # ratios are saved too and restored last.
-    SAVED_TOO = ["vm/dirty_background_ratio", "vm/dirty_ratio"]
-
-    def setUp(self):
-        super().setUp()
-        self.image = os.path.join(self.work, "disk.img")
-        self.mnt = os.path.join(self.work, "mnt")
-        os.makedirs(self.mnt)
-        subprocess.run(["truncate", "-s", "256M", self.image], check=True)
-        subprocess.run(["mkfs.ext4", "-q", "-F", self.image], check=True)
-        self.saved = {}
-        for key in list(self.SYSCTLS) + self.SAVED_TOO:
-            with open(f"/proc/sys/{key}") as f:
-                self.saved[key] = f.read().strip()
-        self.loop = None
-        if not self.attach():
-            self.skipTest("cannot mount an ext4 image through a loop device here")
-        for key, value in self.SYSCTLS.items():
-            with open(f"/proc/sys/{key}", "w") as f:
-                f.write(value)
-
-    def attach(self):
-        p = subprocess.run(["losetup", "-f", "--show", self.image], capture_output=True, text=True)
-        if p.returncode != 0:
-            return False
-        self.loop = p.stdout.strip()
-        return mount("-t", "ext4", "-o", "commit=600", self.loop, self.mnt)
-
-    def detach(self):
-        subprocess.run(["umount", self.mnt], capture_output=True)
-        if self.loop:
-            subprocess.run(["losetup", "-d", self.loop], capture_output=True)
-            self.loop = None
-
-    def tearDown(self):
-        for key, value in self.saved.items():
-            if key.endswith("_bytes") and value == "0":
-                continue  # ratio mode: restoring the ratio below switches back to it
-            with open(f"/proc/sys/{key}", "w") as f:
-                f.write(value)
-        self.detach()
-        super().tearDown()
-
-    def power_cut(self):
-        """What the disk holds now becomes the disk; the page cache is lost."""
-        snapshot = self.image + ".cut"
-        subprocess.run(["cp", "--sparse=always", self.image, snapshot], check=True)
-        self.detach()  # writes the page cache back into the old image, which is thrown away
-        os.replace(snapshot, self.image)
-        self.assertTrue(self.attach(), "the cut image must mount (ext4 replays its journal)")
 
     def test_power_cut_rounds_keep_every_durable_event(self):
-        data = os.path.join(self.mnt, "data")
-        self.crash_rounds(data, before_restart=self.power_cut)
+        try:
+            disk = power_cut.PowerCutDisk(self.work)
+            disk.__enter__()
+        except RuntimeError as e:
+            self.skipTest(str(e))
+        try:
+            self.crash_rounds(os.path.join(disk.mount_point, "data"), before_restart=disk.cut)
+        finally:
+            disk.__exit__(None, None, None)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,409 @@
+#include "server/sources/http_source.h"
+
+#include <charconv>
+
+#include "server/http/response.h"
+
+namespace sluice::sources {
+namespace {
+
+// Answers a connection may owe before it stops reading requests, and unsent bytes likewise.
+constexpr size_t kAnswersMax = 32;
+constexpr size_t kUnsentBytesMax = 1 << 20;
+constexpr size_t kLogsMax = 16;
+
+enum class Route : uint8_t { events, health, not_found, wrong_method };
+
+// The record time of an event: its "timestamp" header when that is a number of milliseconds
+// (then the record stores it once), else when sluice received it.
+int64_t event_time(std::span<const ringbuf::Header> headers, int64_t received_ms) {
+  for (const ringbuf::Header& h : headers) {
+    if (h.key != "timestamp") continue;
+    int64_t ms = 0;
+    auto [end, ec] = std::from_chars(h.value.data(), h.value.data() + h.value.size(), ms);
+    if (ec == std::errc() && end == h.value.data() + h.value.size()) return ms;
+    break;
+  }
+  return received_ms;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// HttpProbe
+
+void HttpProbe::responded(uint16_t status) {
+  size_t i = 0;
+  while (i + 1 < kStatuses.size() && kStatuses[i] != status) ++i;
+  responses_[i].add();
+}
+
+void HttpProbe::collect(base::MetricsWriter& out, const base::Labels& labels) const {
+  for (size_t i = 0; i < kStatuses.size(); ++i) {
+    base::Labels l = labels;
+    l.emplace_back("code", kStatuses[i] ? std::to_string(kStatuses[i]) : std::string("other"));
+    out.counter("sluice_source_http_responses_total", "HTTP responses by status code.", l, responses_[i].value());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HttpConnection
+
+class HttpConnection final : public StreamConnection {
+ public:
+  HttpConnection(HttpSource& source, int fd)
+      : StreamConnection(source, fd),
+        source_(source),
+        reader_({.header_bytes_max = source.options_.header_bytes_max, .body_bytes_max = source.options_.body_bytes_max}) {
+    request_started_ms_ = now_ms();
+  }
+
+  // Sends the answers that became ready; resumes a connection that waited for them. False
+  // once it no longer waits for durability (it may be closed then: touch nothing).
+  bool answer_ready() {
+    if (closing()) return false;
+    flush_ready();
+    bool still_waiting = awaiting_durability();
+    if (paused() && pause_reason() == PauseReason::waiting && !blocked()) {
+      if (resume() == Progress::closed) return false;
+    }
+    return still_waiting;
+  }
+
+  bool awaiting_durability() const { return count_ > 0 && answers_[head_].waiting; }
+
+  void check_timeouts(int64_t now) override {
+    if (closing() || stopped_reading_) return;
+    bool in_request = !reader_.idle() || resume_pending_;
+    if (in_request && !resume_pending_ && now - request_started_ms_ > source_.options_.request_timeout_ms) {
+      queue_error(408, "the request did not arrive in time", true);
+      stop_reading();
+      flush_ready();
+      return;
+    }
+    if (!in_request && count_ == 0 && unsent_bytes() == 0 &&
+        now - last_activity_ms() > source_.options_.idle_timeout_ms)
+      close("idle timeout");
+  }
+
+ private:
+  struct Answer {
+    uint16_t status = 200;
+    bool waiting = false;  // for durability: every log's safe_sequence() must reach targets
+    bool close = false;    // close the connection after this answer
+    uint32_t retry_after_s = 0;
+    std::string_view content_type = "application/json";
+    std::string_view allow;  // for 405: the methods the path takes
+    std::string body;
+    uint64_t targets[kLogsMax] = {};
+  };
+
+  Progress consume(std::string_view chunk, size_t& consumed) override {
+    if (stopped_reading_) {
+      consumed = chunk.size();
+      return Progress::running;
+    }
+    if (resume_pending_) {  // a reported request is not finished with yet
+      consumed = 0;
+      pause(PauseReason::waiting);
+      return Progress::paused;
+    }
+    if (reader_.idle()) request_started_ms_ = now_ms();
+    consumed = chunk.size();
+    return run(reader_.feed(chunk));
+  }
+
+  Progress continue_work() override {
+    flush_ready();
+    if (stopped_reading_) return Progress::running;
+    if (blocked()) {
+      pause(PauseReason::waiting);
+      return Progress::paused;
+    }
+    if (resume_pending_) {
+      resume_pending_ = false;
+      return run(reader_.resume());
+    }
+    return Progress::running;
+  }
+
+  Progress end_of_stream() override {
+    if (eof_) return Progress::running;
+    eof_ = true;
+    if (!stopped_reading_ && reader_.finish() == http::RequestReader::Event::error) {
+      close("closed in the middle of a request");
+      return Progress::closed;
+    }
+    stop_reading();
+    flush_ready();  // closes once every answer is sent
+    return Progress::running;
+  }
+
+  // Runs the reader until it needs more bytes, has to wait, or fails.
+  Progress run(http::RequestReader::Event event) {
+    using Event = http::RequestReader::Event;
+    for (;;) {
+      switch (event) {
+        case Event::need_more:
+          return Progress::running;
+        case Event::error:
+          queue_error(reader_.error().status, reader_.error().message, true);
+          stop_reading();
+          flush_ready();
+          return Progress::running;
+        case Event::head:
+          if (!on_head()) {
+            stop_reading();
+            flush_ready();
+            return Progress::running;
+          }
+          event = reader_.resume();
+          continue;
+        case Event::request:
+          on_request();
+          flush_ready();
+          if (stopped_reading_) return Progress::running;
+          if (blocked()) {
+            resume_pending_ = true;
+            pause(PauseReason::waiting);
+            return Progress::paused;
+          }
+          event = reader_.resume();
+          if (!reader_.idle()) request_started_ms_ = now_ms();
+          continue;
+      }
+    }
+  }
+
+  Route route(const http::RequestHead& head) const {
+    if (head.path == "/health")
+      return head.method == http::Method::get || head.method == http::Method::head ? Route::health
+                                                                                     : Route::wrong_method;
+    if (head.path == "/" || head.path == source_.options_.path)
+      return head.method == http::Method::post ? Route::events : Route::wrong_method;
+    return Route::not_found;
+  }
+
+  // Headers are in: decide now whether the body is wanted. False when the connection answers
+  // and closes without reading it.
+  bool on_head() {
+    const http::RequestHead& head = reader_.head();
+    rejection_ = {};
+    rejection_allow_ = {};
+    switch (route(head)) {
+      case Route::health:
+        break;
+      case Route::not_found:
+        rejection_ = {404, "no such path; events are POSTed to / or to the configured path"};
+        break;
+      case Route::wrong_method:
+        rejection_ = {405, head.path == "/health" ? "use GET" : "events are sent with POST"};
+        rejection_allow_ = head.path == "/health" ? "GET, HEAD" : "POST";
+        break;
+      case Route::events: {
+        http::BodyFormat format;
+        http::ContentEncoding encoding;
+        if (http::HttpError e = http::select_body_format(head.content_type, source_.options_.default_format, format))
+          rejection_ = e;
+        else if (http::HttpError e2 = http::parse_content_encoding(head.content_encoding, encoding))
+          rejection_ = e2;
+        break;
+      }
+    }
+    const bool has_body = head.chunked || head.content_length.value_or(0) > 0;
+    if (rejection_ && has_body) {
+      // Do not read a body that will be refused: answer now and close.
+      queue_rejection(true);
+      return false;
+    }
+    if (!rejection_ && head.expect_continue) {
+      source_.scratch_.clear();
+      http::write_continue(source_.scratch_);
+      send(source_.scratch_);
+    }
+    return true;
+  }
+
+  void on_request() {
+    const http::RequestHead& head = reader_.head();
+    const bool close_after = !head.keep_alive;
+    http10_keep_alive_ = head.version == 10 && head.keep_alive;
+    if (rejection_) {
+      queue_rejection(close_after);
+      return;
+    }
+    if (route(head) == Route::health) {
+      Answer& a = push_answer(200, close_after);
+      a.content_type = "text/plain; charset=utf-8";
+      a.body = head.method == http::Method::head ? "" : "ok\n";
+      return;
+    }
+    http::BodyFormat format;
+    http::ContentEncoding encoding;
+    http::select_body_format(head.content_type, source_.options_.default_format, format);
+    http::parse_content_encoding(head.content_encoding, encoding);
+    std::string_view body;
+    if (http::HttpError e = source_.body_decoder_.decode(encoding, reader_.body(), body)) {
+      queue_error(e.status, e.message, close_after);
+      return;
+    }
+    auto& extra = source_.extra_headers_;
+    extra.clear();
+    for (const std::string& name : source_.options_.request_headers)
+      if (auto value = head.field(name)) extra.push_back({name, *value});
+    if (http::HttpError e = source_.event_decoder_.decode(format, body, extra)) {
+      queue_error(e.status, e.message, close_after);
+      return;
+    }
+    std::span<const http::DecodedEvent> events = source_.event_decoder_.events();
+    auto& prepared = source_.prepared_;
+    prepared.clear();
+    uint64_t bytes = 0;
+    for (const http::DecodedEvent& e : events) {
+      prepared.push_back({event_time(e.headers, source_.now_ms_), e.headers, e.body});
+      bytes += e.body.size();
+    }
+    std::span<ringbuf::Log* const> logs = source_.logs_;
+    switch (ringbuf::append_batch(logs, prepared)) {
+      case ringbuf::AppendRefusal::none: {
+        for (const auto& e : events) server().probe().event_accepted(e.body.size());
+        Answer& a = push_answer(200, close_after);
+        a.waiting = true;
+        for (size_t i = 0; i < logs.size(); ++i) a.targets[i] = logs[i]->next_sequence();
+        return;
+      }
+      case ringbuf::AppendRefusal::too_large:
+        for (const auto& e : events) server().probe().event_rejected(e.body.size());
+        queue_error(413, "an event is larger than the channel can store", close_after);
+        return;
+      case ringbuf::AppendRefusal::full_bytes:
+      case ringbuf::AppendRefusal::full_events:
+      case ringbuf::AppendRefusal::store_error: {
+        for (const auto& e : events) server().probe().event_rejected(e.body.size());
+        queue_error(503, "the channel is full; nothing of this request was stored, retry later", close_after);
+        answers_[(head_ + count_ - 1) % kAnswersMax].retry_after_s = source_.options_.retry_after_s;
+        return;
+      }
+    }
+    (void)bytes;
+  }
+
+  Answer& push_answer(uint16_t status, bool close_after) {
+    SLUICE_ASSERT(count_ < kAnswersMax, "answer queue overflow");
+    Answer& a = answers_[(head_ + count_) % kAnswersMax];
+    ++count_;
+    a.status = status;
+    a.waiting = false;
+    a.close = close_after;
+    a.retry_after_s = 0;
+    a.content_type = "application/json";
+    a.allow = {};
+    a.body.clear();
+    return a;
+  }
+
+  void queue_rejection(bool close_after) {
+    queue_error(rejection_.status, rejection_.message, close_after);
+    if (rejection_.status == 405) answers_[(head_ + count_ - 1) % kAnswersMax].allow = rejection_allow_;
+  }
+
+  void queue_error(uint16_t status, std::string_view message, bool close_after) {
+    Answer& a = push_answer(status, close_after);
+    http::write_error_body(message, a.body);
+  }
+
+  bool ready(const Answer& a) const {
+    if (!a.waiting) return true;
+    for (size_t i = 0; i < source_.logs_.size(); ++i)
+      if (source_.logs_[i]->safe_sequence() < a.targets[i]) return false;
+    return true;
+  }
+
+  // Sends the answers at the front of the queue that are ready, in order.
+  void flush_ready() {
+    bool close_after = false;
+    while (count_ > 0 && ready(answers_[head_])) {
+      const Answer& a = answers_[head_];
+      http::Response r;
+      r.status = a.status;
+      r.connection = a.close ? http::ConnectionHeader::close
+                             : (http10_keep_alive_ ? http::ConnectionHeader::keep_alive : http::ConnectionHeader::none);
+      r.retry_after_s = a.retry_after_s;
+      r.content_type = a.content_type;
+      r.body = a.body;
+      http::ResponseField allow{"Allow", a.allow};
+      if (!a.allow.empty()) r.extra_fields = std::span(&allow, 1);
+      source_.scratch_.clear();
+      http::write_response(r, source_.scratch_);
+      send(source_.scratch_);
+      source_.http_probe_.responded(a.status);
+      head_ = (head_ + 1) % kAnswersMax;
+      --count_;
+      if (a.close) {
+        close_after = true;
+        count_ = 0;  // nothing after a closing answer is sent
+      }
+    }
+    if (awaiting_durability()) source_.await_durability(this);
+    if (close_after || (stopped_reading_ && count_ == 0)) close_after_send();
+  }
+
+  bool blocked() const { return count_ >= kAnswersMax || unsent_bytes() > kUnsentBytesMax; }
+
+  void stop_reading() {
+    stopped_reading_ = true;
+    resume_pending_ = false;
+  }
+
+  HttpSource& source_;
+  http::RequestReader reader_;
+  std::array<Answer, kAnswersMax> answers_;
+  size_t head_ = 0;
+  size_t count_ = 0;
+  http::HttpError rejection_;
+  std::string_view rejection_allow_;
+  int64_t request_started_ms_ = 0;
+  bool resume_pending_ = false;   // a reported request is done with but the reader not resumed
+  bool stopped_reading_ = false;  // answering what is queued, then closing
+  bool http10_keep_alive_ = false;
+  bool eof_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// HttpSource
+
+HttpSource::HttpSource(const HttpSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs,
+                       SourceProbe& probe, HttpProbe& http_probe)
+    : StreamServer({.name = options.name, .connections_max = options.connections_max, .resolve_peer_ip = false},
+                   listen_fd, probe),
+      options_(options),
+      logs_(std::move(logs)),
+      http_probe_(http_probe),
+      body_decoder_({.decoded_bytes_max = options.body_bytes_max}),
+      event_decoder_({.events_max = options.events_per_request_max,
+                      .headers_per_event_max = 1000,
+                      .body_bytes_max = options.body_bytes_max}) {
+  SLUICE_ASSERT(logs_.size() <= kLogsMax, "more channels than an HTTP answer tracks");
+}
+
+StreamConnection* HttpSource::make_connection(int fd) { return new HttpConnection(*this, fd); }
+
+void HttpSource::await_durability(HttpConnection* c) {
+  if (std::find(awaiting_durability_.begin(), awaiting_durability_.end(), c) == awaiting_durability_.end())
+    awaiting_durability_.push_back(c);
+}
+
+void HttpSource::after_connections() {
+  if (awaiting_durability_.empty()) return;
+  std::vector<HttpConnection*> waiting;
+  waiting.swap(awaiting_durability_);
+  for (HttpConnection* c : waiting)
+    if (c->answer_ready()) await_durability(c);
+}
+
+void HttpSource::on_connection_gone(StreamConnection* c) {
+  auto it = std::find(awaiting_durability_.begin(), awaiting_durability_.end(), c);
+  if (it != awaiting_durability_.end()) awaiting_durability_.erase(it);
+}
+
+}  // namespace sluice::sources
