@@ -48,7 +48,28 @@ def wait_processed(system, target, timeout_s):
     return last_change, last_value
 
 
+def one_request_run(workload, client, system_cls, args, workdir):
+    """Request/response workloads: the client runs for --duration; every answer it counts
+    means the events were stored, so its rate is the server's."""
+    system = system_cls(workdir, workload, args)
+    system.start()
+    try:
+        cpu_before = cpu_seconds(system.pid)
+        result = client.run_requests(workload, system.port, args)
+        cpu_used = cpu_seconds(system.pid) - cpu_before
+        events = result["events_per_s"] * result["elapsed_s"]
+        result["server_cpu_us_per_event"] = cpu_used * 1e6 / max(events, 1)
+        result["client_cpu_us_per_event"] = result.pop("client_cpu_s") * 1e6 / max(events, 1)
+        result["events"] = int(events)
+        result["sent"] = int(events)
+        return result
+    finally:
+        system.stop()
+
+
 def one_run(workload, client, system_cls, args, workdir):
+    if workload.request_response:
+        return one_request_run(workload, client, system_cls, args, workdir)
     system = system_cls(workdir, workload, args)
     system.start()
     try:
@@ -100,6 +121,7 @@ def main():
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--size", type=int, default=200)
     parser.add_argument("--shards", type=int, default=0, help="sluice shards (default: one per core)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run of request/response workloads")
     parser.add_argument("--bin-dir", default=os.path.join(os.path.dirname(__file__), "../../build/bin"))
     parser.add_argument("--json", help="also write every run as JSON to this file")
     parser.add_argument("--ceilings", action="store_true",
@@ -170,14 +192,17 @@ def print_table(results, args):
     print("|---|---|" + "---|" * (len(systems) + len([s for s in systems if s != "sluice"])))
     for metric, fmt, title, better in (("events_per_s", rate_fmt, "events/s", max),
                                        ("server_cpu_us_per_event", cpu_fmt, "server CPU-µs/event", min),
+                                       ("requests_per_s", rate_fmt, "requests/s", max),
+                                       ("latency_p99_ms", lambda v: f"{v:.2f}", "p99 latency ms", min),
                                        ("stored_mb_per_s", lambda v: f"{v:.0f}", "MB/s stored", max)):
         for workload, client in rows:
             cells, medians = [], {}
-            if not any(metric in r for r in results if (r["workload"], r["client"]) == (workload, client)):
+            if not any(r.get(metric) is not None for r in results if (r["workload"], r["client"]) == (workload, client)):
                 continue
             for s in systems:
                 values = [r[metric] for r in results
-                          if (r["workload"], r["client"], r["system"]) == (workload, client, s) and metric in r]
+                          if (r["workload"], r["client"], r["system"]) == (workload, client, s)
+                          and r.get(metric) is not None]
                 cells.append(cell(values, fmt))
                 if values:
                     medians[s] = statistics.median(values)
@@ -186,7 +211,8 @@ def print_table(results, args):
                 if s == "sluice":
                     continue
                 if "sluice" in medians and s in medians and medians[s] > 0 and medians["sluice"] > 0:
-                    ratio = medians["sluice"] / medians[s] if metric == "events_per_s" else medians[s] / medians["sluice"]
+                    higher_is_better = metric in ("events_per_s", "requests_per_s", "stored_mb_per_s")
+                    ratio = medians["sluice"] / medians[s] if higher_is_better else medians[s] / medians["sluice"]
                     ratios.append(f"{ratio:.1f}×")
                 else:
                     ratios.append("n/a")

@@ -19,7 +19,7 @@ class SluiceBench:
 
     @staticmethod
     def supports(workload):
-        return workload.transport in ("tcp", "udp")
+        return workload.transport in ("tcp", "udp")  # http: see its own subcommand
 
     def run(self, workload, port, count, args):
         before = child_cpu_seconds()
@@ -49,4 +49,44 @@ class Loggen:
         return child_cpu_seconds() - before
 
 
-CLIENTS = {"sluice-bench": SluiceBench, "loggen": Loggen}
+class Wrk:
+    """wrk with a Lua script that POSTs one fixed Flume JSON batch; runs for --duration."""
+
+    def __init__(self, args):
+        self.args = args
+
+    @staticmethod
+    def supports(workload):
+        return workload.transport == "http"
+
+    def run_requests(self, workload, port, args):
+        import json
+        import re
+        import tempfile
+        body = json.dumps([{"headers": {"host": "bench-host", "app": "bench"}, "body": "x" * args.size}] * workload.batch)
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write(body)
+        before = child_cpu_seconds()
+        script = os.path.join(os.path.dirname(__file__), "wrk_post.lua")
+        p = subprocess.run(["wrk", "-t", "2", "-c", str(args.connections * 4), "-d", f"{args.duration}s",
+                            "--latency", "-s", script, f"http://127.0.0.1:{port}/"],
+                           capture_output=True, text=True, env={**os.environ, "BODY_FILE": f.name}, check=True)
+        os.unlink(f.name)
+        out = p.stdout
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        if non2xx:
+            raise RuntimeError(f"wrk got {non2xx.group(1)} error responses:\n{out}")
+
+        def latency(q):
+            m = re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s)$", out, re.M)
+            if not m:
+                return None
+            return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
+
+        return {"requests_per_s": rps, "events_per_s": rps * workload.batch, "elapsed_s": args.duration,
+                "latency_p50_ms": latency(50), "latency_p99_ms": latency(99),
+                "client_cpu_s": child_cpu_seconds() - before}
+
+
+CLIENTS = {"sluice-bench": SluiceBench, "loggen": Loggen, "wrk": Wrk}

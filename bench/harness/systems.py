@@ -122,4 +122,29 @@ class SyslogNg:
         self.process.wait(timeout=120)
 
 
-SYSTEMS = {"sluice": Sluice, "syslog-ng": SyslogNg}
+class BeastCeiling:
+    """The HTTP ceiling: bench/ceilings/beast_ceiling.cc answers 200 to every request, storing
+    nothing."""
+    name = "beast-ceiling"
+
+    @staticmethod
+    def supports(workload):
+        return workload.transport == "http"
+
+    def __init__(self, workdir, workload, args):
+        self.port = free_port()
+        self.args = args
+
+    def start(self):
+        self.process = subprocess.Popen([os.path.join(self.args.bin_dir, "beast-ceiling"), "--port", str(self.port),
+                                         "--threads", str(self.args.shards or os.cpu_count())],
+                                        stdout=subprocess.DEVNULL)
+        wait_for_port(self.port)
+        self.pid = self.process.pid
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+SYSTEMS = {"sluice": Sluice, "syslog-ng": SyslogNg, "beast-ceiling": BeastCeiling}

@@ -7,9 +7,16 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Workload:
     name: str
-    transport: str     # tcp | udp
-    output: str        # discard: receive, parse, throw away
+    transport: str     # tcp | udp | http
+    output: str        # discard: receive, parse, throw away; durable-*: into a durable channel
     description: str
+    batch: int = 1     # events per request (request workloads)
+
+    @property
+    def request_response(self):
+        """Measured by the client over a fixed time (every answer means the events are stored),
+        not by a server counter over a fixed count."""
+        return self.transport == "http"
 
 
 WORKLOADS = {
@@ -22,4 +29,9 @@ WORKLOADS = {
     "syslog-tcp-file-fsync": Workload("syslog-tcp-file-fsync", "tcp", "durable-fsync",
                                       "the same into a channel that survives a power cut "
                                       "(sluice: file channel, durability fsync, group commit)"),
+    "http-batch-1": Workload("http-batch-1", "http", "discard",
+                             "Flume JSON POSTs of 1 event over keep-alive HTTP (sluice: memory channel + null sink; "
+                             "ceiling: the simplest Beast server answering 200)", batch=1),
+    "http-batch-100": Workload("http-batch-100", "http", "discard",
+                               "the same with batches of 100 events", batch=100),
 }
