@@ -18,6 +18,7 @@
 #include "server/sources/syslog_tcp_source.h"
 #include "server/sources/syslog_udp_source.h"
 #include "sinks/file_roll/file_roll_sink.h"
+#include "sinks/kafka/kafka_sink.h"
 #include "sinks/logger/logger_sink.h"
 #include "sinks/null/null_sink.h"
 
@@ -154,6 +155,27 @@ Status Agent::build_sinks() {
       o.body_bytes_max = static_cast<size_t>(c.get_int("maxBytesToLog"));
       descriptions_.push_back(fmt::format("sink {} (logger) logs every event", c.name()));
       sink = std::make_unique<sinks::LoggerSink>(std::move(o));
+    } else if (c.type() == "kafka") {
+      sinks::KafkaSinkOptions o;
+      o.name = c.name();
+      o.shards = options_.shards;
+      o.producer_config.emplace_back("bootstrap.servers", c.get_string("kafka.bootstrap.servers"));
+      for (const auto& kv : c.get_prefixed("kafka.producer.")) o.producer_config.push_back(kv);
+      o.topic = c.get_string("kafka.topic");
+      o.allow_topic_override = c.get_bool("allowTopicOverride");
+      o.topic_header = c.get_string("topicHeader");
+      o.partition_header = c.get_string("partitionIdHeader");
+      o.default_partition = static_cast<int32_t>(c.get_int("defaultPartitionId"));
+      o.flume_event_format = c.get_bool("useFlumeEventFormat");
+      o.window_per_shard = static_cast<size_t>(c.get_int("maxInFlight"));
+      o.dead_letter = c.get_enum("deadLetter") == "file" ? sinks::DeadLetterAction::file : sinks::DeadLetterAction::drop;
+      o.dead_letter_file = c.get_string("deadLetterFile");
+      if (o.dead_letter == sinks::DeadLetterAction::file && o.dead_letter_file.empty())
+        return make_error(fmt::format("{}: deadLetter = file needs deadLetterFile", c.locate("deadLetter")));
+      runner.batch_events_max = static_cast<size_t>(c.get_int("flumeBatchSize"));
+      descriptions_.push_back(fmt::format("sink {} (kafka) produces to {} at {}", c.name(), o.topic,
+                                          c.get_string("kafka.bootstrap.servers")));
+      sink = std::make_unique<sinks::KafkaSink>(std::move(o));
     } else if (c.type() == "null") {
       runner.batch_events_max = static_cast<size_t>(c.get_int("batchSize"));
       descriptions_.push_back(fmt::format("sink {} (null) discards every event", c.name()));

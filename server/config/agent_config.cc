@@ -69,6 +69,10 @@ const std::vector<std::string>& ComponentConfig::get_list(std::string_view optio
   return std::get<std::vector<std::string>>(find_typed(option, OptionType::list).value);
 }
 
+const KeyValues& ComponentConfig::get_prefixed(std::string_view option) const {
+  return std::get<KeyValues>(find_typed(option, OptionType::prefixed).value);
+}
+
 const std::string& ComponentConfig::get_enum(std::string_view option) const {
   return std::get<std::string>(find_typed(option, OptionType::enumeration).value);
 }
@@ -390,6 +394,17 @@ std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComp
     }
     size_t i = 0;
     while (resolved[i].spec != o) ++i;
+    if (o->type == OptionType::prefixed) {
+      // Every key under the prefix is passed through as it is.
+      if (!mentioned[i]) {
+        resolved[i].value = KeyValues{};
+        resolved[i].line = k.line;
+        set_by[i] = full_key;
+      }
+      mentioned[i] = true;
+      std::get<KeyValues>(resolved[i].value).emplace_back(k.option.substr(o->name.size()), k.value);
+      continue;
+    }
     if (mentioned[i]) {
       errors_.add(k.line,
                   fmt::format("{}: sets the same option as {} (line {})", full_key, set_by[i], resolved[i].line));

@@ -53,6 +53,9 @@ class ComponentConfig {
   const std::vector<std::string>& get_list(std::string_view option) const;
   // The canonical spelling of the value ("TEXT" when the file says "text").
   const std::string& get_enum(std::string_view option) const;
+  // The keys set under a prefixed option (the part after the prefix) with their values, in
+  // file order.
+  const KeyValues& get_prefixed(std::string_view option) const;
 
   // True when the file sets the option; false when the default applies.
   bool is_set(std::string_view option) const;

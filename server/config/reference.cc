@@ -121,7 +121,7 @@ void append_table(std::string& out, const std::vector<OptionSpec>& options, std:
   out += "| Key | Type | Default | Description |\n|---|---|---|---|\n";
   if (!type_row.empty()) out += type_row;
   for (const OptionSpec& o : options) {
-    std::string key = fmt::format("`{}`", o.name);
+    std::string key = o.type == OptionType::prefixed ? fmt::format("`{}*`", o.name) : fmt::format("`{}`", o.name);
     if (!o.aliases.empty()) key += " (also " + code_list(o.aliases) + ")";
     out += fmt::format("| {} | {} | {} | {} |\n", key, cell(type_cell(o)), default_cell(o), cell(o.description));
   }

@@ -116,6 +116,7 @@ std::string_view option_type_name(OptionType type) {
     case OptionType::boolean: return "bool";
     case OptionType::enumeration: return "enum";
     case OptionType::list: return "list";
+    case OptionType::prefixed: return "map";
   }
   SLUICE_UNREACHABLE("bad OptionType");
 }
@@ -266,6 +267,7 @@ std::string describe_expected(const OptionSpec& option) {
     case OptionType::boolean: return "true or false";
     case OptionType::enumeration: return fmt::format("one of {}", join(option.values, ", "));
     case OptionType::list: return "a list of names separated by blanks";
+    case OptionType::prefixed: return "any value (passed through)";
   }
   SLUICE_UNREACHABLE("bad OptionType");
 }
@@ -314,6 +316,10 @@ Result<OptionValue> parse_option_value(const OptionSpec& option, std::string_vie
         return make_error("a value is required");
       }
       break;
+    case OptionType::prefixed:
+      // Only the default (empty) comes through here; the loader collects the keys.
+      value = KeyValues{};
+      break;
   }
   if (option.check != nullptr) {
     std::string problem = option.check(text);
@@ -344,6 +350,7 @@ const OptionSpec* find_option(ComponentKind kind, const ComponentSpec* spec, std
   auto search = [&](const std::vector<OptionSpec>& options) -> const OptionSpec* {
     for (const OptionSpec& o : options) {
       if (o.name == key) return &o;
+      if (o.type == OptionType::prefixed && key.size() > o.name.size() && key.starts_with(o.name)) return &o;
       if (std::find(o.aliases.begin(), o.aliases.end(), key) != o.aliases.end()) return &o;
     }
     return nullptr;

@@ -11,6 +11,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -33,6 +34,9 @@ enum class OptionType : uint8_t {
   boolean,      // true or false, case-insensitive
   enumeration,  // one of `values`, case-insensitive, kept in its canonical spelling
   list,         // names separated by blanks
+  // A family of keys under a prefix (the option's name ends with '.'), passed through as
+  // key/value pairs: Flume's kafka.producer.* settings, say. Its default is empty.
+  prefixed,
 };
 
 // "string", "int", "bytes", "duration", "bool", "enum", "list".
@@ -85,7 +89,8 @@ struct ComponentSpec {
 // A parsed option value. Which alternative is held follows the option's type: string and
 // enumeration hold std::string; integer, bytes and duration (ms) hold int64_t; boolean holds
 // bool; list holds the names.
-using OptionValue = std::variant<std::string, int64_t, bool, std::vector<std::string>>;
+using KeyValues = std::vector<std::pair<std::string, std::string>>;
+using OptionValue = std::variant<std::string, int64_t, bool, std::vector<std::string>, KeyValues>;
 
 // --- The registry (components.cc) ---
 

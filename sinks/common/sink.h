@@ -24,17 +24,40 @@ struct Delivery {
   static Delivery retry(std::string why) { return {DeliveryStatus::retry, std::move(why)}; }
 };
 
+// How a pipelined sink reports progress: `count` more of the oldest events it started for
+// `shard` are delivered, in order.
+class DoneCallback {
+ public:
+  virtual void done(uint32_t shard, size_t count) = 0;
+
+ protected:
+  ~DoneCallback() = default;
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
   // Before the first batch (open files, connect). An error here stops sluice at start-up.
   virtual Status open() { return {}; }
   // Delivers `events` (one shard's, in order). The views stay valid until the runner commits.
-  virtual Delivery deliver(std::span<const ringbuf::EventView> events) = 0;
+  // Synchronous sinks implement this; pipelined ones the four below instead.
+  virtual Delivery deliver(std::span<const ringbuf::EventView> events) { return Delivery::retry("not implemented"); }
+
+  // Pipelined sinks (Kafka) keep many events in flight and report them done as the target
+  // confirms; the runner commits each shard over the contiguous prefix reported done.
+  virtual bool pipelined() const { return false; }
+  // How many more events of `shard` the sink would take now (its in-flight window).
+  virtual size_t window(uint32_t shard) const { return 0; }
+  // Starts delivering `events` of `shard`, which follow in log order the ones started before.
+  // The views stay valid until the sink reports them done.
+  virtual void start(uint32_t shard, std::span<const ringbuf::EventView> events) {}
+  // Waits up to `timeout_ms` for confirmations (0: only what is there) and reports them.
+  virtual void poll(int64_t timeout_ms, DoneCallback& done) {}
   // Called at least every `tick_interval_ms()` and after every batch: timers such as rolls.
   virtual void tick(int64_t now_ms) {}
   virtual int64_t tick_interval_ms() const { return 1000; }
-  // Flushes and closes: no more batches will come.
+  // Flushes and closes: no more batches will come. A pipelined sink stops with its events in
+  // flight unconfirmed (they are not committed, so a restart delivers them again).
   virtual void close() {}
   // Sink-specific metrics (admin thread; read only what is safe to read concurrently).
   virtual void collect(base::MetricsWriter& out, const base::Labels& labels) const {}

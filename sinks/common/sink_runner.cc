@@ -36,6 +36,80 @@ void SinkRunner::join() {
 }
 
 void SinkRunner::run() {
+  if (sink_->pipelined()) run_pipelined();
+  else run_synchronous();
+  sink_->close();
+  finished_.store(true, std::memory_order_release);
+}
+
+void SinkRunner::wait_for_events(int64_t timeout_ms) {
+  uint32_t ticket = doorbell_->prepare_wait();
+  bool work_waiting = std::any_of(readers_.begin(), readers_.end(), [](auto* r) { return r->has_unread(); });
+  if (work_waiting || abort_requested_.load(std::memory_order_acquire) ||
+      (drain_requested_.load(std::memory_order_acquire) && all_drained())) {
+    doorbell_->cancel_wait();
+    return;
+  }
+  doorbell_->wait(ticket, std::clamp<int64_t>(timeout_ms, 1, kIdleWaitMsMax));
+}
+
+void SinkRunner::run_pipelined() {
+  // How long to wait for confirmations when events are in flight and nothing new is to read.
+  constexpr int64_t kConfirmWaitMs = 5;
+  in_flight_.resize(readers_.size());
+  size_t first_reader = 0;
+  const int64_t tick_interval_ms = std::max<int64_t>(1, sink_->tick_interval_ms());
+  int64_t next_tick_ms = base::monotonic_ms() + tick_interval_ms;
+  while (!abort_requested_.load(std::memory_order_acquire)) {
+    bool worked = false;
+    for (size_t i = 0; i < readers_.size(); ++i) {
+      const auto shard = static_cast<uint32_t>((first_reader + i) % readers_.size());
+      ringbuf::LogReader& reader = *readers_[shard];
+      size_t room = sink_->window(shard);
+      if (room == 0) continue;
+      batch_.clear();
+      if (reader.read(batch_, std::min(room, options_.batch_events_max), options_.batch_bytes_max) == 0) {
+        // A skipped segment_end marker: commit it once nothing before it is in flight.
+        if (in_flight_[shard].empty() && reader.has_uncommitted()) reader.commit();
+        continue;
+      }
+      sink_->start(shard, batch_);
+      in_flight_[shard].insert(in_flight_[shard].end(), batch_.begin(), batch_.end());
+      in_flight_total_ += batch_.size();
+      worked = true;
+    }
+    first_reader = (first_reader + 1) % readers_.size();
+
+    const uint64_t done_before = drained_events_.value();
+    sink_->poll(worked || in_flight_total_ == 0 ? 0 : kConfirmWaitMs, *this);
+    worked |= drained_events_.value() != done_before;
+
+    int64_t now_ms = base::monotonic_ms();
+    if (worked || now_ms >= next_tick_ms) {
+      sink_->tick(base::realtime_ms());
+      next_tick_ms = now_ms + tick_interval_ms;
+    }
+    if (worked || in_flight_total_ > 0) continue;
+    if (drain_requested_.load(std::memory_order_acquire) && all_drained()) break;
+    wait_for_events(next_tick_ms - now_ms);
+  }
+}
+
+void SinkRunner::done(uint32_t shard, size_t count) {
+  auto& queue = in_flight_[shard];
+  SLUICE_ASSERT(count > 0 && count <= queue.size(), "sink reported more done than it had in flight");
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < count; ++i) bytes += queue[i].body().size();
+  // Count before committing: once committed, the producer may reuse (or unmap) the bytes.
+  readers_[shard]->commit_through(queue[count - 1]);
+  queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(count));
+  in_flight_total_ -= count;
+  drained_events_.add(count);
+  drained_bytes_.add(bytes);
+  batches_.add();
+}
+
+void SinkRunner::run_synchronous() {
   size_t first_reader = 0;
   const int64_t tick_interval_ms = std::max<int64_t>(1, sink_->tick_interval_ms());
   int64_t next_tick_ms = base::monotonic_ms() + tick_interval_ms;
@@ -53,18 +127,8 @@ void SinkRunner::run() {
     }
     if (worked) continue;
     if (drain_requested_.load(std::memory_order_acquire) && all_drained()) break;
-
-    uint32_t ticket = doorbell_->prepare_wait();
-    bool work_waiting = std::any_of(readers_.begin(), readers_.end(), [](auto* r) { return r->has_unread(); });
-    if (work_waiting || abort_requested_.load(std::memory_order_acquire) ||
-        (drain_requested_.load(std::memory_order_acquire) && all_drained())) {
-      doorbell_->cancel_wait();
-      continue;
-    }
-    doorbell_->wait(ticket, std::clamp<int64_t>(next_tick_ms - now_ms, 1, kIdleWaitMsMax));
+    wait_for_events(next_tick_ms - now_ms);
   }
-  sink_->close();
-  finished_.store(true, std::memory_order_release);
 }
 
 bool SinkRunner::deliver_one_batch(ringbuf::LogReader& reader) {

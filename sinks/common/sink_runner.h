@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,7 +32,7 @@ struct SinkRunnerOptions {
   int64_t retry_backoff_ms_max = 10'000;
 };
 
-class SinkRunner {
+class SinkRunner final : private DoneCallback {
  public:
   SinkRunner(SinkRunnerOptions options, std::unique_ptr<Sink> sink, std::vector<ringbuf::LogReader*> readers,
              ringbuf::Doorbell* doorbell);
@@ -52,8 +53,15 @@ class SinkRunner {
 
  private:
   void run();
+  // Synchronous sinks: one batch at a time, committed when delivered.
+  void run_synchronous();
+  // Pipelined sinks: keep each shard's window full, commit what the sink reports done.
+  void run_pipelined();
   // Reads one batch from `reader` and delivers it; false when there was nothing to read.
   bool deliver_one_batch(ringbuf::LogReader& reader);
+  // Sleeps on the doorbell until a shard publishes, or `timeout_ms` (false: work is waiting).
+  void wait_for_events(int64_t timeout_ms);
+  void done(uint32_t shard, size_t count) override;
   bool all_drained() const;
   void sleep_backoff(int64_t ms);
 
@@ -62,6 +70,9 @@ class SinkRunner {
   std::vector<ringbuf::LogReader*> readers_;
   ringbuf::Doorbell* doorbell_;
   std::vector<ringbuf::EventView> batch_;
+  // Pipelined sinks: per shard, the events started and not yet reported done, oldest first.
+  std::vector<std::deque<ringbuf::EventView>> in_flight_;
+  size_t in_flight_total_ = 0;
   std::thread thread_;
   std::atomic<bool> drain_requested_{false};
   std::atomic<bool> abort_requested_{false};

@@ -4,6 +4,7 @@ it with SIGTERM. Used by the tests under tests/e2e (run by ctest with /usr/bin/p
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -23,17 +24,21 @@ STOP_TIMEOUT_S = 90
 
 
 def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1 (the kernel's choice)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            try:
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                    u.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
+    """A port free for both TCP and UDP on 127.0.0.1, below the kernel's ephemeral range: ports
+    the kernel hands out (to every client's connect, too) could be taken again between this
+    check and the server's bind; a random one outside that range practically never is."""
+    low, _ = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(10000, min(low, 32768))
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                t.bind(("127.0.0.1", port))
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                u.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return port
     raise RuntimeError("no free port")
 
 
