@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "server/admin/flume_metrics.h"
 #include "server/base/log.h"
 #include "server/base/net.h"
 
@@ -62,9 +63,14 @@ AdminResponse route_admin_request(std::string_view method, std::string_view targ
     registry.collect_all(writer);
     return {200, "text/plain; version=0.0.4; charset=utf-8", writer.text()};
   }
+  if (path == "/flume/metrics") {
+    base::MetricsWriter writer;
+    registry.collect_all(writer);
+    return {200, "application/json", flume_metrics_json(writer)};
+  }
   if (path == "/health") return {200, "text/plain; charset=utf-8", "ok\n"};
   if (path == "/") return {200, "text/plain; charset=utf-8", status_page ? status_page() : std::string("sluice\n")};
-  return {404, "text/plain; charset=utf-8", "not found; try /metrics, /health or /\n"};
+  return {404, "text/plain; charset=utf-8", "not found; try /metrics, /flume/metrics, /health or /\n"};
 }
 
 AdminServer::AdminServer(const AdminOptions& options, const base::MetricsRegistry& registry, StatusPage status_page)

@@ -1,5 +1,6 @@
 // The admin HTTP endpoint (default 127.0.0.1:9595): GET /metrics (Prometheus text format),
-// GET /health, GET / (a short status page). It runs on its own thread, one request at a time,
+// GET /flume/metrics (the same counters in Flume's JSON shape), GET /health, GET / (a short
+// status page). It runs on its own thread, one request at a time,
 // with short timeouts: it must never slow the shards down and a stuck client cannot hold it.
 // Threads: start() and stop() from the main thread; the handlers run on the admin thread.
 #pragma once

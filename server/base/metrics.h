@@ -27,6 +27,13 @@ class MetricsWriter {
   std::string text() const;
   // Sum of one family's samples whose labels include every given pair (for tools and tests).
   double sum(std::string_view name, const Labels& match = {}) const;
+  // Calls fn(labels, value) for every sample of one family.
+  template <typename Fn>
+  void for_each(std::string_view name, Fn&& fn) const {
+    auto it = families_.find(name);
+    if (it == families_.end()) return;
+    for (const auto& [labels, value] : it->second.samples) fn(labels, value);
+  }
 
  private:
   struct Family {

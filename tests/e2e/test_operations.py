@@ -3,6 +3,7 @@ endpoint, clean shutdown that delivers what was accepted, bad input kept and mar
 dropped, garbage framing closing the connection, and backpressure: a stalled sink fills the
 channel, TCP senders are pushed back (nothing lost), UDP drops are counted."""
 
+import json
 import os
 import socket
 import subprocess
@@ -59,6 +60,12 @@ class Operations(unittest.TestCase):
                        "sluice_sink_errors_total"]:
             self.assertIn(f"# TYPE {family} ", text)
         self.assertIn('sluice_source_accepted_events_total{component="tcp",type="syslogtcp",shard="1"} 0', text)
+        with urllib.request.urlopen(base + "/flume/metrics", timeout=10) as r:
+            flume = json.loads(r.read())
+        self.assertEqual(flume["SOURCE.tcp"]["Type"], "SOURCE")
+        self.assertEqual(flume["SOURCE.tcp"]["EventReceivedCount"], "0")
+        self.assertIn("ChannelSize", flume["CHANNEL.c1"])
+        self.assertEqual(flume["SINK.k1"]["EventDrainSuccessCount"], "0")
         with self.assertRaises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(base + "/nope", timeout=10)
         self.assertEqual(e.exception.code, 404)

@@ -77,3 +77,24 @@ TEST(AdminServer, PortInUseIsAClearError) {
 
 }  // namespace
 }  // namespace sluice::admin
+
+#include "server/admin/flume_metrics.h"
+
+namespace sluice::admin {
+namespace {
+
+TEST(FlumeMetrics, SumsShardsUnderFlumeNames) {
+  base::MetricsWriter w;
+  w.counter("sluice_source_received_events_total", "", {{"component", "r1"}, {"shard", "0"}}, 3);
+  w.counter("sluice_source_received_events_total", "", {{"component", "r1"}, {"shard", "1"}}, 4);
+  w.gauge("sluice_channel_fill_ratio", "", {{"component", "c1"}, {"shard", "0"}}, 0.25);
+  w.gauge("sluice_channel_fill_ratio", "", {{"component", "c1"}, {"shard", "1"}}, 0.5);
+  w.counter("sluice_sink_drained_events_total", "", {{"component", "k1"}}, 9);
+  EXPECT_EQ(flume_metrics_json(w),
+            "{\"CHANNEL.c1\":{\"Type\":\"CHANNEL\",\"ChannelFillPercentage\":\"50\"},"
+            "\"SINK.k1\":{\"Type\":\"SINK\",\"EventDrainAttemptCount\":\"9\",\"EventDrainSuccessCount\":\"9\"},"
+            "\"SOURCE.r1\":{\"Type\":\"SOURCE\",\"EventReceivedCount\":\"7\"}}");
+}
+
+}  // namespace
+}  // namespace sluice::admin

@@ -653,5 +653,28 @@ TEST(AgentConfigDeathTest, AccessorsCatchProgrammerErrors) {
   EXPECT_DEATH((void)r1.get_bytes("port"), "accessor of another type");
 }
 
+TEST(AgentConfig, PrefixedKeysArePassedThrough) {
+  std::string text =
+      "a1.sources = r1\n"
+      "a1.channels = c1\n"
+      "a1.sinks = k1\n"
+      "a1.sources.r1.type = syslogtcp\n"
+      "a1.sources.r1.port = 5514\n"
+      "a1.sources.r1.channels = c1\n"
+      "a1.channels.c1.type = memory\n"
+      "a1.sinks.k1.type = kafka\n"
+      "a1.sinks.k1.channel = c1\n"
+      "a1.sinks.k1.kafka.bootstrap.servers = b:9092\n"
+      "a1.sinks.k1.kafka.producer.linger.ms = 10\n"
+      "a1.sinks.k1.kafka.producer.compression.type = zstd\n";
+  auto c = load_agent_config(text, "a1", "f.conf");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const KeyValues& kv = c->sinks[0].get_prefixed("kafka.producer.");
+  ASSERT_EQ(kv.size(), 2u);
+  EXPECT_EQ(kv[0], (std::pair<std::string, std::string>{"linger.ms", "10"}));
+  EXPECT_EQ(kv[1], (std::pair<std::string, std::string>{"compression.type", "zstd"}));
+  EXPECT_EQ(c->sinks[0].line_of("kafka.producer."), 11);
+}
+
 }  // namespace
 }  // namespace sluice::config

@@ -19,7 +19,7 @@ TEST(Reference, DocumentsEveryTypeAndOption) {
     EXPECT_TRUE(contains(md, fmt::format("\n### {} {}\n", spec.type, kind_name(spec.kind)))) << spec.type;
     for (std::string_view alias : spec.type_aliases) EXPECT_TRUE(contains(md, fmt::format("`{}`", alias))) << alias;
     for (const OptionSpec& o : spec.options) {
-      EXPECT_TRUE(contains(md, fmt::format("| `{}`", o.name))) << spec.type << " " << o.name;
+      EXPECT_TRUE(contains(md, (o.type == OptionType::prefixed ? fmt::format("| `{}*`", o.name) : fmt::format("| `{}`", o.name)))) << spec.type << " " << o.name;
       for (std::string_view alias : o.aliases) EXPECT_TRUE(contains(md, fmt::format("`{}`", alias))) << alias;
     }
     for (std::string_view key : spec.flume_options_not_supported) {
@@ -27,7 +27,7 @@ TEST(Reference, DocumentsEveryTypeAndOption) {
     }
   }
   for (ComponentKind kind : {ComponentKind::source, ComponentKind::sink}) {
-    for (const OptionSpec& o : common_options(kind)) EXPECT_TRUE(contains(md, fmt::format("| `{}`", o.name))) << o.name;
+    for (const OptionSpec& o : common_options(kind)) EXPECT_TRUE(contains(md, (o.type == OptionType::prefixed ? fmt::format("| `{}*`", o.name) : fmt::format("| `{}`", o.name)))) << o.name;
   }
 }
 
