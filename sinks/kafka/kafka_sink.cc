@@ -141,10 +141,6 @@ void KafkaSink::start(uint32_t shard, std::span<const ringbuf::EventView> events
 
 const std::string& KafkaSink::topic_of(const ringbuf::EventView& event) {
   std::string_view value;
-  if (options_.allow_topic_override && event.find_header(options_.topic_header, value) && !value.empty()) {
-    topic_buffer_.assign(value);
-    return topic_buffer_;
-  }
   const std::string& t = options_.topic;
   if (t.find("%{") == std::string::npos) return t;
   topic_buffer_.clear();
@@ -161,21 +157,36 @@ const std::string& KafkaSink::topic_of(const ringbuf::EventView& event) {
   return topic_buffer_;
 }
 
-int32_t KafkaSink::partition_of(const ringbuf::EventView& event) const {
-  std::string_view value;
-  if (!options_.partition_header.empty() && event.find_header(options_.partition_header, value)) {
-    int32_t p = -1;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), p);
-    if (ec == std::errc() && end == value.data() + value.size() && p >= 0) return p;
-  }
-  return options_.default_partition >= 0 ? options_.default_partition : RD_KAFKA_PARTITION_UA;
-}
-
 void KafkaSink::produce(Entry& entry) {
   const ringbuf::EventView& e = entry.event;
-  const std::string& topic = topic_of(e);
-  std::string_view key;
-  bool has_key = e.find_header("key", key);
+  // One pass over the headers: the record headers, and the ones that steer the record.
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(e.header_count() + 1);
+  std::string_view key, topic_override, partition_text;
+  bool has_key = false;
+  e.for_each_header([&](std::string_view k, std::string_view v) {
+    rd_kafka_header_add(headers, k.data(), static_cast<ssize_t>(k.size()), v.data(), static_cast<ssize_t>(v.size()));
+    if (k == "key" && !has_key) {
+      key = v;
+      has_key = true;
+    } else if (options_.allow_topic_override && k == options_.topic_header && topic_override.empty()) {
+      topic_override = v;
+    } else if (!options_.partition_header.empty() && k == options_.partition_header && partition_text.empty()) {
+      partition_text = v;
+    }
+  });
+  const std::string* topic = &options_.topic;
+  if (!topic_override.empty()) {
+    topic_buffer_.assign(topic_override);
+    topic = &topic_buffer_;
+  } else if (options_.topic.find("%{") != std::string::npos) {
+    topic = &topic_of(e);
+  }
+  int32_t partition = options_.default_partition >= 0 ? options_.default_partition : RD_KAFKA_PARTITION_UA;
+  if (!partition_text.empty()) {
+    int32_t p = -1;
+    auto [end, ec] = std::from_chars(partition_text.data(), partition_text.data() + partition_text.size(), p);
+    if (ec == std::errc() && end == partition_text.data() + partition_text.size() && p >= 0) partition = p;
+  }
   std::string_view value = e.body();
   int flags = 0;  // the body stays in the channel until the delivery report: no copy
   if (options_.flume_event_format) {
@@ -196,14 +207,10 @@ void KafkaSink::produce(Entry& entry) {
     value = value_buffer_;
     flags = RD_KAFKA_MSG_F_COPY;
   }
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(e.header_count() + 1);
-  e.for_each_header([&](std::string_view k, std::string_view v) {
-    rd_kafka_header_add(headers, k.data(), static_cast<ssize_t>(k.size()), v.data(), static_cast<ssize_t>(v.size()));
-  });
   ++entry.attempts;
   entry.produced_ns = base::monotonic_ns();
   rd_kafka_resp_err_t err = rd_kafka_producev(
-      producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition_of(e)),
+      producer_, RD_KAFKA_V_TOPIC(topic->c_str()), RD_KAFKA_V_PARTITION(partition),
       RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
       RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, has_key ? key.size() : 0), RD_KAFKA_V_MSGFLAGS(flags),
       RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_TIMESTAMP(e.timestamp_ms()), RD_KAFKA_V_OPAQUE(&entry), RD_KAFKA_V_END);
@@ -216,7 +223,7 @@ void KafkaSink::produce(Entry& entry) {
   }
   rd_kafka_headers_destroy(headers);
   if (is_permanent(err)) {
-    dead_letter(entry, topic, rd_kafka_err2str(err));
+    dead_letter(entry, *topic, rd_kafka_err2str(err));
     return;
   }
   entry.state = State::retry;

@@ -94,8 +94,8 @@ class KafkaSink final : public Sink {
   // Produces one entry; on an immediate error decides between retry and dead letter.
   void produce(Entry& entry);
   void dead_letter(Entry& entry, const std::string& topic, std::string_view why);
+  // kafka.topic with its %{header} escapes filled in.
   const std::string& topic_of(const ringbuf::EventView& event);
-  int32_t partition_of(const ringbuf::EventView& event) const;
   void retry_due();
 
   const KafkaSinkOptions options_;
