@@ -47,12 +47,13 @@ Totals sum(std::span<const ConnectionProgress> progress) {
 
 class ProgressLine {
  public:
-  explicit ProgressLine(bool enabled) : enabled_(enabled), tty_(isatty(STDERR_FILENO) == 1) {}
+  ProgressLine(bool enabled, std::string_view verb)
+      : enabled_(enabled), tty_(isatty(STDERR_FILENO) == 1), verb_(verb) {}
 
   // Totals so far and the rates over the last interval.
   void show(double elapsed_s, uint64_t events, double events_per_s, double bytes_per_s) {
     if (!enabled_) return;
-    std::string line = fmt::format("{:7.1f} s  sent {:>15} events  {:>12} events/s  {:8.1f} MB/s", elapsed_s,
+    std::string line = fmt::format("{:7.1f} s  {} {:>15} events  {:>12} events/s  {:8.1f} MB/s", elapsed_s, verb_,
                                    group_thousands(events), group_thousands(static_cast<uint64_t>(events_per_s)),
                                    bytes_per_s / 1e6);
     // On a terminal the line is rewritten in place; in a log file each second gets its own.
@@ -72,6 +73,7 @@ class ProgressLine {
  private:
   bool enabled_;
   bool tty_;
+  std::string_view verb_;
   bool shown_ = false;
 };
 
@@ -114,7 +116,7 @@ DriveResult drive_load(std::span<const std::unique_ptr<LoadConnection>> connecti
   result.start_ns = base::monotonic_ns();
   start.count_down();
 
-  ProgressLine line(!options.quiet);
+  ProgressLine line(!options.quiet, options.progress_verb);
   const int64_t deadline_ns = result.start_ns + static_cast<int64_t>(options.duration_s * 1e9);
   int64_t next_progress_ns = result.start_ns + kProgressNs;
   Totals at_last_progress;

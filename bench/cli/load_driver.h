@@ -1,7 +1,6 @@
 // Runs a load: one thread per connection, a common start, a live progress line on stderr, and
 // the run's bounds (the duration and SIGINT here; a --count is each connection's own quota).
-// Every load subcommand (syslog now; http and avro later) supplies its LoadConnections and
-// gets totals back.
+// Every load subcommand (syslog, http, avro) supplies its LoadConnections and gets totals back.
 //
 // Threads: drive_load() runs on the main thread and starts one thread per connection; a
 // LoadConnection's run() runs on its own thread only. ConnectionProgress has that thread as
@@ -13,13 +12,15 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::bench {
 
 struct alignas(64) ConnectionProgress {
-  std::atomic<uint64_t> events{0};  // complete events handed to the kernel
-  std::atomic<uint64_t> bytes{0};   // their bytes, framing included
+  // Complete events handed to the kernel (syslog), or acknowledged by the server (http, avro).
+  std::atomic<uint64_t> events{0};
+  std::atomic<uint64_t> bytes{0};   // bytes handed to the kernel, framing included
   std::atomic<int64_t> finished_ns{0};  // monotonic time run() returned; 0 while running
 };
 
@@ -27,8 +28,9 @@ class LoadConnection {
  public:
   virtual ~LoadConnection() = default;
   // Sends until `stop` is set, its quota is done or the connection fails, publishing its
-  // totals in `progress` as it goes. Returns within a second or so of `stop` being set, even
-  // when the server has stopped reading.
+  // totals in `progress` as it goes. Returns within a second or so of `stop` being set (two
+  // for request/response connections waiting for their last answers), even when the server
+  // has stopped reading.
   virtual void run(const std::atomic<bool>& stop, ConnectionProgress& progress) = 0;
   // After run(): what ended it early ("connection 3: the server closed the connection ..."),
   // or empty.
@@ -42,6 +44,8 @@ enum class StopReason { completed, duration, interrupted };
 struct DriveOptions {
   double duration_s = 10;
   bool quiet = false;
+  // What the progress line says happened to ConnectionProgress::events: "sent", "acked".
+  std::string_view progress_verb = "sent";
 };
 
 struct DriveResult {

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "bench/cli/avro_load.h"
+#include "bench/cli/http_load.h"
 #include "bench/cli/syslog_load.h"
 
 namespace {
@@ -19,6 +21,10 @@ struct Subcommand {
 
 constexpr Subcommand kSubcommands[] = {
     {"syslog", "RFC 5424 syslog over TCP (octet counting or LF framing) or UDP", sluice::bench::run_syslog},
+    {"http", "batches of events POSTed as Flume JSON, NDJSON or text lines over keep-alive HTTP/1.1",
+     sluice::bench::run_http},
+    {"avro", "Flume appendBatch calls over Avro IPC (Netty framing), as Flume's Avro sink sends them",
+     sluice::bench::run_avro},
 };
 
 void print_usage(std::FILE* out) {

@@ -123,12 +123,17 @@ Result<double> parse_seconds(std::string_view text) {
   return value;
 }
 
-Result<bool> parse_options(std::span<const std::string_view> args, std::span<const OptionSpec> specs) {
+Result<bool> parse_options(std::span<const std::string_view> args, std::span<const OptionSpec> specs,
+                           const std::function<Status(std::string_view)>& positional) {
   std::set<std::string_view> seen;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") return true;
-    if (!arg.starts_with("--")) return make_error(fmt::format("unexpected argument '{}'", arg));
+    if (!arg.starts_with("--")) {
+      if (!positional) return make_error(fmt::format("unexpected argument '{}'", arg));
+      if (Status taken = positional(arg); !taken) return make_error(taken.message());
+      continue;
+    }
     std::string_view name = arg;
     std::optional<std::string_view> inline_value;
     if (size_t eq = arg.find('='); eq != std::string_view::npos) {
@@ -220,6 +225,35 @@ void LoadOptionsBuilder::add_specs(std::vector<OptionSpec>& specs) {
                    }});
   specs.push_back({"--quiet", "", "no progress line on stderr", [this](std::string_view) -> Status {
                      options_.quiet = true;
+                     return {};
+                   }});
+}
+
+void add_request_specs(std::vector<OptionSpec>& specs, RequestOptions& out) {
+  specs.push_back({"--batch", "K", "events per request (1-100k; default 100)",
+                   [&out](std::string_view v) -> Status {
+                     auto n = parse_quantity(v);
+                     if (!n) return n.error();
+                     if (n.value() < 1 || n.value() > kBatchEventsMax)
+                       return make_error(fmt::format("{} is outside 1-{}", v, kBatchEventsMax));
+                     out.batch = static_cast<uint32_t>(n.value());
+                     return {};
+                   }});
+  specs.push_back({"--size", "BYTES", "bytes of each event's body (default 200)", [&out](std::string_view v) -> Status {
+                     auto n = parse_quantity(v);
+                     if (!n) return n.error();
+                     if (n.value() > kBodyBytesMax)
+                       return make_error(fmt::format("{} is above the maximum of {}", v, kBodyBytesMax));
+                     out.body_bytes = static_cast<size_t>(n.value());
+                     return {};
+                   }});
+  specs.push_back({"--retries", "N", "how often one batch is sent again after the server turned it away (default 100)",
+                   [&out](std::string_view v) -> Status {
+                     auto n = parse_quantity(v);
+                     if (!n) return n.error();
+                     if (n.value() > kRetriesMax)
+                       return make_error(fmt::format("{} is above the maximum of {}", v, kRetriesMax));
+                     out.retries = static_cast<uint32_t>(n.value());
                      return {};
                    }});
 }

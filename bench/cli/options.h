@@ -52,8 +52,10 @@ struct OptionSpec {
 };
 
 // Parses "--name VALUE", "--name=VALUE" and flags against `specs`. Each option may be given
-// once. Returns true when --help (or -h) was asked for, which ends parsing.
-Result<bool> parse_options(std::span<const std::string_view> args, std::span<const OptionSpec> specs);
+// once. Arguments that are not options go to `positional` (an error without it; it returns an
+// error for one too many). Returns true when --help (or -h) was asked for, which ends parsing.
+Result<bool> parse_options(std::span<const std::string_view> args, std::span<const OptionSpec> specs,
+                           const std::function<Status(std::string_view)>& positional = {});
 // The option lines of a --help text.
 std::string format_option_help(std::span<const OptionSpec> specs);
 
@@ -87,5 +89,20 @@ class LoadOptionsBuilder {
   bool metrics_given_ = false;
   bool no_metrics_ = false;
 };
+
+// What the request/response subcommands (http, avro) add: events per request, their body
+// size and how often a batch the server turned away (HTTP 503, Avro FAILED) is sent again.
+inline constexpr uint32_t kBatchEventsMax = 100'000;
+inline constexpr size_t kBodyBytesMax = 1u << 20;
+inline constexpr uint32_t kRetriesMax = 1'000'000;
+
+struct RequestOptions {
+  uint32_t batch = 100;
+  size_t body_bytes = 200;
+  uint32_t retries = 100;
+};
+
+// Appends --batch, --size and --retries; they write into `out`, which must outlive the specs.
+void add_request_specs(std::vector<OptionSpec>& specs, RequestOptions& out);
 
 }  // namespace sluice::bench

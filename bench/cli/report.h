@@ -12,13 +12,39 @@
 
 namespace sluice::bench {
 
+// What the request/response subcommands (http, avro) add: the server's answers and how long
+// they took. A "request" is one HTTP POST or one Avro appendBatch call of `batch` events.
+struct RequestSummary {
+  std::string unit = "requests";  // what the text calls a request: "requests", "batches"
+  uint32_t batch = 0;             // events per request
+  uint32_t pipeline = 1;          // requests in flight per connection
+  std::string format;             // http: "json", "ndjson", "text"; empty for avro
+  std::string compression;        // "none", "gzip", "deflate"
+  uint64_t requests_sent = 0;     // distinct requests written whole (retries not counted again)
+  uint64_t requests_acked = 0;    // answered 2xx / OK
+  uint64_t events_acked = 0;
+  uint64_t retries = 0;           // sent again: after 503 / FAILED, or unanswered when the server closed
+  uint64_t requests_failed = 0;   // answered with an error (not retried)
+  uint64_t events_failed = 0;
+  uint64_t requests_abandoned = 0;  // sent, never acknowledged nor refused: waiting to retry at the
+  uint64_t events_abandoned = 0;    // stop, unanswered within the drain time, or on a failed connection
+  uint64_t reconnects = 0;
+  // Send to response of acknowledged requests, one sample per attempt; 0 samples: no numbers.
+  uint64_t latency_samples = 0;
+  double latency_p50_ms = 0;
+  double latency_p99_ms = 0;
+  double latency_p999_ms = 0;
+  double latency_max_ms = 0;
+  double latency_mean_ms = 0;
+};
+
 struct RunSummary {
-  std::string subcommand;  // "syslog"
+  std::string subcommand;  // "syslog", "http", "avro"
   std::string transport;   // "tcp", "udp"
-  std::string target;      // "127.0.0.1:5514"
-  std::string framing;     // "octet", "lf"; empty where it does not apply (UDP)
+  std::string target;      // "127.0.0.1:5514", "http://127.0.0.1:8080/"
+  std::string framing;     // "octet", "lf", "netty"; empty where it does not apply (UDP, HTTP)
   uint32_t connections = 0;
-  uint64_t size = 0;         // message bytes, framing excluded
+  uint64_t size = 0;         // message (syslog) or event body (http, avro) bytes, framing excluded
   uint64_t rate_target = 0;  // events/s; 0: unlimited
   double duration_target_s = 0;
   uint64_t count_target = 0;  // 0: none
@@ -33,15 +59,24 @@ struct RunSummary {
   std::string server_note;  // why the server numbers are missing or may be off
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
+  std::optional<RequestSummary> requests;  // http and avro only
 
   double events_per_s() const { return elapsed_s > 0 ? static_cast<double>(events_sent) / elapsed_s : 0; }
   double mb_per_s() const { return elapsed_s > 0 ? static_cast<double>(bytes_sent) / 1e6 / elapsed_s : 0; }
+  double acked_events_per_s() const {
+    return requests && elapsed_s > 0 ? static_cast<double>(requests->events_acked) / elapsed_s : 0;
+  }
+  double requests_per_s() const {
+    return requests && elapsed_s > 0 ? static_cast<double>(requests->requests_acked) / elapsed_s : 0;
+  }
 };
 
 std::string format_summary_text(const RunSummary& summary);
 // One line: a JSON object with a fixed set of fields; missing server numbers are null.
 std::string format_summary_json(const RunSummary& summary);
 
+// `unit` ("requests", "batches") for `n` of them: singular for one.
+std::string unit_for(uint64_t n, std::string_view unit);
 // "12,345,678"
 std::string group_thousands(uint64_t value);
 // A JSON string literal, quotes included.

@@ -17,10 +17,10 @@
 #include <fmt/format.h>
 
 #include "bench/cli/load_driver.h"
-#include "bench/cli/metrics_scrape.h"
 #include "bench/cli/net.h"
 #include "bench/cli/rate_limiter.h"
 #include "bench/cli/report.h"
+#include "bench/cli/server_side.h"
 #include "bench/cli/syslog_message.h"
 #include "bench/cli/syslog_options.h"
 #include "server/base/time.h"
@@ -40,7 +40,6 @@ constexpr int kPollMs = 50;
 constexpr int64_t kFinishMessageNsMax = 1'000'000'000;
 constexpr int64_t kRateSleepNsMax = 50'000'000;
 constexpr int64_t kConnectTimeoutMs = 5'000;
-constexpr int64_t kScrapeTimeoutMs = 2'000;
 
 void wait_writable(int fd) {
   pollfd p{fd, POLLOUT, 0};
@@ -230,85 +229,6 @@ class UdpSyslogConnection final : public SyslogConnection {
   uint64_t refused_ = 0;
 };
 
-void print_error(std::string_view message) { fmt::print(stderr, "sluice-bench: {}\n", message); }
-
-struct ServerBaseline {
-  std::optional<double> accepted;
-  std::string note;  // why there is no baseline
-};
-
-ServerBaseline read_baseline(const LoadOptions& load) {
-  ServerBaseline out;
-  if (!load.metrics) return out;
-  auto value = scrape_metric_sum(*load.metrics, kAcceptedEventsMetric, kScrapeTimeoutMs);
-  if (value) {
-    out.accepted = value.value();
-  } else {
-    out.note = fmt::format("not measured: {}", value.error().message);
-    print_error(fmt::format("server metrics unavailable ({}); reporting client-side numbers only",
-                            value.error().message));
-  }
-  return out;
-}
-
-// After the run: waits for the server's accepted counter to settle and fills the server fields.
-void measure_server(const LoadOptions& load, const ServerBaseline& baseline, const DriveResult& run,
-                    RunSummary& summary) {
-  if (!load.metrics || !baseline.accepted) {
-    summary.server_note = baseline.note;
-    return;
-  }
-  const HttpUrl url = *load.metrics;
-  const double target = *baseline.accepted + static_cast<double>(run.events);
-  auto first = scrape_metric_sum(url, kAcceptedEventsMetric, kScrapeTimeoutMs);
-  int64_t first_ns = base::monotonic_ns();
-  SettleOptions options;
-  options.target = target;
-  if (!load.quiet && !(first && first.value() >= target))
-    fmt::print(stderr, "waiting for the server's {} to settle (up to {} s without change; Ctrl-C skips)\n",
-               kAcceptedEventsMetric, options.unchanged_ns_max / 1'000'000'000);
-  int interrupts = interrupt_count();
-  SettleHooks hooks{
-      .scrape = [&] { return scrape_metric_sum(url, kAcceptedEventsMetric, kScrapeTimeoutMs); },
-      .now_ns = [] { return base::monotonic_ns(); },
-      .sleep_ns = [](int64_t ns) { sleep_ns(ns); },
-      .interrupted = [&] { return interrupt_count() != interrupts; },
-  };
-  SettleResult settled = wait_for_settle(options, first ? first.value() : *baseline.accepted, first_ns, hooks);
-  if (!first && settled.last_error.empty()) settled.last_error = first.error().message;
-
-  if (settled.value < *baseline.accepted) {
-    summary.server_note = "not measured: the server's counter went backwards (was it restarted?)";
-    return;
-  }
-  uint64_t accepted = static_cast<uint64_t>(settled.value - *baseline.accepted);
-  summary.server_events_accepted = accepted;
-  if (accepted > 0 && settled.last_increase_ns > run.start_ns) {
-    double window_s = static_cast<double>(settled.last_increase_ns - run.start_ns) / 1e9;
-    summary.server_window_s = window_s;
-    summary.server_events_per_s = static_cast<double>(accepted) / window_s;
-  }
-  if (accepted > run.events)
-    summary.server_note = "the server accepted more than this run sent: other clients were sending too";
-  else if (settled.interrupted)
-    summary.server_note = "stopped waiting for the server on Ctrl-C; it may accept more";
-  else if (!settled.reached_target && !settled.last_error.empty())
-    summary.server_note = fmt::format("the last metrics read failed: {}", settled.last_error);
-  else if (!settled.reached_target)
-    summary.server_note = fmt::format("{} events sent were not accepted (counter unchanged for {} s)",
-                                      group_thousands(run.events - accepted),
-                                      options.unchanged_ns_max / 1'000'000'000);
-}
-
-std::string stop_reason_name(const DriveResult& run, const LoadOptions& load) {
-  switch (run.stop_reason) {
-    case StopReason::duration: return "duration";
-    case StopReason::interrupted: return "interrupt";
-    case StopReason::completed: return load.count && run.events == load.count ? "count" : "error";
-  }
-  return "error";
-}
-
 }  // namespace
 
 int run_syslog(std::span<const std::string_view> args) {
@@ -323,6 +243,7 @@ int run_syslog(std::span<const std::string_view> args) {
   }
   const SyslogOptions& o = command->options;
   install_signal_handlers();
+  const int interrupts_before = interrupt_count();
 
   const std::string shown = o.target.text();
   const int socktype = o.transport == Transport::tcp ? SOCK_STREAM : SOCK_DGRAM;
@@ -332,7 +253,7 @@ int run_syslog(std::span<const std::string_view> args) {
     return 1;
   }
 
-  ServerBaseline baseline = read_baseline(o.load);
+  ServerBaseline baseline = read_server_baseline(o.load);
 
   // Every connection is up before any sends, so that a refused connection fails the run
   // cleanly and the start is common.
@@ -350,7 +271,7 @@ int run_syslog(std::span<const std::string_view> args) {
       setsockopt(connected->fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     fds.push_back(std::move(connected->fd));
-    if (interrupt_count() != 0) return 130;
+    if (interrupt_count() != interrupts_before) return 130;
   }
 
   // The timestamp every message carries: the real time of the run start.
@@ -396,10 +317,10 @@ int run_syslog(std::span<const std::string_view> args) {
   summary.events_sent = run.events;
   summary.bytes_sent = run.bytes;
   summary.elapsed_s = run.elapsed_s();
-  summary.stop_reason = stop_reason_name(run, o.load);
+  summary.stop_reason = stop_reason_name(run.stop_reason, o.load.count && run.events == o.load.count);
   summary.errors = run.errors;
   summary.warnings = run.warnings;
-  measure_server(o.load, baseline, run, summary);
+  measure_server(o.load, baseline, run, run.events, "sent", summary);
 
   fmt::print("{}", o.load.json ? format_summary_json(summary) : format_summary_text(summary));
   std::fflush(stdout);

@@ -19,12 +19,6 @@ constexpr size_t kSeqOffsetInMessage =
     kHeaderStart.size() + kTimestampBytes + kHeaderRest.size() + kConnDigits + kSeqLabel.size();
 constexpr size_t kFixedBytes = kSeqOffsetInMessage + kSeqDigits;
 
-uint64_t pow10(size_t digits) {
-  uint64_t p = 1;
-  for (size_t i = 0; i < digits; ++i) p *= 10;
-  return p;
-}
-
 std::string framing_prefix(SyslogFraming framing, size_t message_bytes) {
   if (framing == SyslogFraming::octet_counting) return fmt::format("{} ", message_bytes);
   return {};
@@ -47,7 +41,7 @@ size_t syslog_message_bytes_min() { return kFixedBytes; }
 std::string build_syslog_message(std::string_view timestamp, uint32_t conn, uint64_t seq, size_t message_bytes) {
   SLUICE_ASSERT(timestamp.size() == kTimestampBytes, "timestamp must come from format_rfc5424_timestamp");
   SLUICE_ASSERT(message_bytes >= kFixedBytes, "message size below syslog_message_bytes_min()");
-  SLUICE_ASSERT(conn < pow10(kConnDigits) && seq < pow10(kSeqDigits), "conn or seq wider than its field");
+  SLUICE_ASSERT(conn < pow10_u64(kConnDigits) && seq < pow10_u64(kSeqDigits), "conn or seq wider than its field");
   std::string out;
   out.reserve(message_bytes);
   out += kHeaderStart;
@@ -64,28 +58,14 @@ std::string build_syslog_message(std::string_view timestamp, uint32_t conn, uint
   return out;
 }
 
-bool add_decimal(std::span<char> digits, uint64_t n) {
-  size_t i = digits.size();
-  unsigned carry = 0;
-  while (i > 0 && (n != 0 || carry != 0)) {
-    --i;
-    SLUICE_ASSERT(digits[i] >= '0' && digits[i] <= '9', "add_decimal on a non-digit");
-    unsigned d = static_cast<unsigned>(digits[i] - '0') + static_cast<unsigned>(n % 10) + carry;
-    n /= 10;
-    carry = d >= 10 ? 1 : 0;
-    digits[i] = static_cast<char>('0' + d - 10 * carry);
-  }
-  return n == 0 && carry == 0;
-}
-
 Result<MessageBuffer> MessageBuffer::build(const MessageBufferOptions& options) {
   if (options.message_bytes < kFixedBytes)
     return make_error(fmt::format("a message of {} bytes cannot hold the fixed part, which needs {} bytes",
                                   options.message_bytes, kFixedBytes));
-  if (options.conn >= pow10(kConnDigits))
+  if (options.conn >= pow10_u64(kConnDigits))
     return make_error(fmt::format("connection number {} does not fit {} digits", options.conn, kConnDigits));
   if (options.timestamp.size() != kTimestampBytes) return make_error("malformed message timestamp");
-  if (options.first_seq >= pow10(kSeqDigits))
+  if (options.first_seq >= pow10_u64(kSeqDigits))
     return make_error(fmt::format("sequence number {} does not fit {} digits", options.first_seq, kSeqDigits));
 
   std::string prefix = framing_prefix(options.framing, options.message_bytes);
@@ -96,7 +76,7 @@ Result<MessageBuffer> MessageBuffer::build(const MessageBufferOptions& options) 
   buffer.seq_offset_ = prefix.size() + kSeqOffsetInMessage;
   uint64_t slots = std::max<uint64_t>(1, options.buffer_bytes / buffer.slot_bytes_);
   slots = std::min(slots, std::max<uint64_t>(1, options.slots_max));
-  slots = std::min(slots, pow10(kSeqDigits) - options.first_seq);
+  slots = std::min(slots, pow10_u64(kSeqDigits) - options.first_seq);
   buffer.slots_ = static_cast<size_t>(slots);
   buffer.first_seq_ = options.first_seq;
   buffer.bytes_.reserve(buffer.slots_ * buffer.slot_bytes_);
@@ -118,7 +98,7 @@ std::span<const char> MessageBuffer::slot_range(size_t first, size_t count) cons
 
 bool MessageBuffer::advance() {
   // Checked up front so that a failed advance leaves the buffer as it was.
-  if (first_seq_ + 2 * slots_ > pow10(kSeqDigits)) return false;
+  if (first_seq_ + 2 * slots_ > pow10_u64(kSeqDigits)) return false;
   for (size_t i = 0; i < slots_; ++i) {
     bool fits = add_decimal(std::span<char>(bytes_).subspan(i * slot_bytes_ + seq_offset_, kSeqDigits), slots_);
     SLUICE_ASSERT(fits, "sequence overflow after the range check");

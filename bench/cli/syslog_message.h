@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/cli/sequence_digits.h"
 #include "server/base/result.h"
 
 namespace sluice::bench {
@@ -28,8 +29,6 @@ enum class SyslogFraming : uint8_t {
   none,            // UDP: one message per datagram
 };
 
-inline constexpr size_t kConnDigits = 3;   // conn=000..999 (connections are capped well below)
-inline constexpr size_t kSeqDigits = 10;   // seq=0000000000..9999999999 per connection
 inline constexpr size_t kTimestampBytes = 24;  // 2026-11-21T05:10:00.000Z
 
 // RFC 5424 timestamp in UTC with milliseconds; always kTimestampBytes long.
@@ -40,10 +39,6 @@ size_t syslog_message_bytes_min();
 
 // One message of exactly `message_bytes` (>= syslog_message_bytes_min()), unframed.
 std::string build_syslog_message(std::string_view timestamp, uint32_t conn, uint64_t seq, size_t message_bytes);
-
-// Adds `n` to the fixed-width decimal number in `digits` in place. Returns false, leaving the
-// digits unspecified, when the sum does not fit the width (the caller stops before that).
-bool add_decimal(std::span<char> digits, uint64_t n);
 
 struct MessageBufferOptions {
   std::string timestamp;  // format_rfc5424_timestamp() of the run start

@@ -109,5 +109,105 @@ TEST(SummaryText, ShowsClientAndServerLines) {
   EXPECT_NE(text.find("warning: connection 1: something odd"), std::string::npos) << text;
 }
 
+RunSummary http_sample() {
+  RunSummary s = sample();
+  s.subcommand = "http";
+  s.target = "http://127.0.0.1:8080/";
+  s.framing = "";
+  RequestSummary r;
+  r.batch = 100;
+  r.pipeline = 4;
+  r.format = "json";
+  r.compression = "gzip";
+  r.requests_sent = 500'000;
+  r.requests_acked = 490'000;
+  r.events_acked = 49'000'000;
+  r.retries = 12;
+  r.requests_failed = 3;
+  r.events_failed = 300;
+  r.requests_abandoned = 2;
+  r.events_abandoned = 200;
+  r.latency_samples = 490'000;
+  r.latency_p50_ms = 0.231;
+  r.latency_p99_ms = 0.912;
+  r.latency_p999_ms = 1.5034;
+  r.latency_max_ms = 4.1;
+  r.latency_mean_ms = 0.25;
+  s.requests = r;
+  return s;
+}
+
+TEST(SummaryJson, SyslogHasNoRequestFields) {
+  boost::json::object o = boost::json::parse(format_summary_json(sample())).as_object();
+  EXPECT_FALSE(o.contains("batch"));
+  EXPECT_FALSE(o.contains("latency_p50_ms"));
+  EXPECT_EQ(o.size(), 21u);
+}
+
+TEST(SummaryJson, RequestSubcommandsAddAcknowledgementsAndLatency) {
+  RunSummary s = http_sample();
+  boost::json::object o = boost::json::parse(format_summary_json(s)).as_object();
+  EXPECT_EQ(o.at("subcommand").as_string(), "http");
+  EXPECT_TRUE(o.at("framing").is_null());
+  EXPECT_EQ(o.at("batch").as_int64(), 100);
+  EXPECT_EQ(o.at("pipeline").as_int64(), 4);
+  EXPECT_EQ(o.at("format").as_string(), "json");
+  EXPECT_EQ(o.at("compression").as_string(), "gzip");
+  EXPECT_EQ(o.at("requests_sent").as_int64(), 500'000);
+  EXPECT_EQ(o.at("requests_acked").as_int64(), 490'000);
+  EXPECT_EQ(o.at("events_acked").as_int64(), 49'000'000);
+  EXPECT_DOUBLE_EQ(o.at("acked_events_per_s").as_double(), 4'900'000.0);
+  EXPECT_DOUBLE_EQ(o.at("requests_per_s").as_double(), 49'000.0);
+  EXPECT_EQ(o.at("retries").as_int64(), 12);
+  EXPECT_EQ(o.at("requests_failed").as_int64(), 3);
+  EXPECT_EQ(o.at("events_failed").as_int64(), 300);
+  EXPECT_EQ(o.at("requests_abandoned").as_int64(), 2);
+  EXPECT_EQ(o.at("events_abandoned").as_int64(), 200);
+  EXPECT_EQ(o.at("reconnects").as_int64(), 0);
+  EXPECT_EQ(o.at("latency_samples").as_int64(), 490'000);
+  EXPECT_DOUBLE_EQ(o.at("latency_p50_ms").as_double(), 0.231);
+  EXPECT_DOUBLE_EQ(o.at("latency_p999_ms").as_double(), 1.503);
+  EXPECT_DOUBLE_EQ(o.at("latency_max_ms").as_double(), 4.1);
+  EXPECT_EQ(o.size(), 21u + 21u);
+
+  s.requests->latency_samples = 0;
+  s.requests->format = "";
+  o = boost::json::parse(format_summary_json(s)).as_object();
+  EXPECT_TRUE(o.at("latency_p50_ms").is_null());
+  EXPECT_TRUE(o.at("latency_mean_ms").is_null());
+  EXPECT_TRUE(o.at("format").is_null());
+}
+
+TEST(SummaryText, RequestSubcommandsShowAcknowledgementsAndLatency) {
+  RunSummary s = http_sample();
+  s.server_events_accepted = 49'000'000;
+  s.server_events_per_s = 4'800'000;
+  s.server_window_s = 10.2;
+  std::string text = format_summary_text(s);
+  EXPECT_NE(text.find("http to http://127.0.0.1:8080/: 4 connections, requests of 100 200-byte events, json, gzip, "
+                      "4 in flight, unlimited rate\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("(stopped by duration), 500,000 requests\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("acked        49,000,000 events     4,900,000 events/s  49,000 requests/s\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("latency p50 0.231 ms  p99 0.912 ms  p99.9 1.503 ms  max 4.100 ms  mean 0.250 ms\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("retried              12 requests\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("failed              300 events  in 3 requests answered with an error\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("unacked             200 events  in 2 requests with no final answer\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("49,000,000 events accepted (100.00% of acknowledged)"), std::string::npos) << text;
+
+  s.requests->unit = "batches";
+  s.requests->requests_failed = 1;
+  s.requests->requests_abandoned = 1;
+  text = format_summary_text(s);
+  EXPECT_NE(text.find("in 1 batch answered with an error"), std::string::npos) << text;
+  EXPECT_NE(text.find("in 1 batch with no final answer"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace sluice::bench

@@ -1,0 +1,121 @@
+#include "bench/cli/avro_request.h"
+
+#include <fmt/format.h>
+
+#include "bench/cli/patchable_deflate.h"
+#include "server/avro/avro_binary.h"
+#include "server/avro/flume_protocol.h"
+#include "server/avro/netty_frame.h"
+#include "server/base/assert.h"
+
+namespace sluice::bench {
+namespace {
+
+constexpr size_t kSerialBytes = 4;
+
+void put_be32(char* at, int32_t value) {
+  const auto v = static_cast<uint32_t>(value);
+  for (int i = 0; i < 4; ++i) at[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+}
+
+}  // namespace
+
+Status deflate_frame(std::string_view frame, int level, std::string& out) {
+  std::vector<size_t> none;
+  return deflate_patchable(frame, {}, {.level = level}, out, none);
+}
+
+Result<AvroBatchRequest> AvroBatchRequest::build(const AvroBatchOptions& o) {
+  if (o.events == 0) return make_error("a batch needs at least one event");
+  if (o.body_bytes < event_body_bytes_min())
+    return make_error(fmt::format("an event body of {} bytes cannot hold its connection and sequence number ({} bytes)",
+                                  o.body_bytes, event_body_bytes_min()));
+  if (o.first_seq + o.events > kSeqEnd) return make_error(fmt::format("sequence numbers above {} digits", kSeqDigits));
+
+  AvroBatchRequest r;
+  r.events_ = o.events;
+  r.first_seq_ = o.first_seq;
+  r.body_bytes_ = o.body_bytes;
+  r.deflate_ = o.deflate;
+
+  // The payload, exactly as ClientSession::encode_append_batch() writes it without a handshake.
+  std::string payload;
+  avro::Writer w(payload);
+  w.write_block_count(0);  // empty call metadata
+  w.write_string(avro::flume_message_name(avro::FlumeMessage::append_batch));
+  w.write_block_count(o.events);
+  const std::string conn = format_conn(o.conn);
+  std::string body;
+  for (uint32_t i = 0; i < o.events; ++i) {
+    const uint64_t seq = o.first_seq + i;
+    EventOffsets at{};
+    w.write_block_count(2);
+    w.write_string(kSeqHeader);
+    w.write_string(format_seq(seq));
+    at.seq = payload.size() - kSeqDigits;
+    w.write_string(kConnHeader);
+    w.write_string(conn);
+    at.conn = payload.size() - kConnDigits;
+    w.write_end_of_blocks();
+    body.clear();
+    const size_t seq_in_body = append_event_body(body, o.conn, seq, o.body_bytes);
+    w.write_bytes(body);
+    at.body = payload.size() - body.size();
+    r.plain_fields_.add(at.seq);
+    r.plain_fields_.add(at.body + seq_in_body);
+    r.offsets_.push_back(at);
+  }
+  w.write_end_of_blocks();
+
+  avro::encode_frame(0, payload, r.plain_);
+  const size_t payload_offset = r.plain_.size() - payload.size();
+  r.plain_fields_.shift(payload_offset);
+  for (EventOffsets& at : r.offsets_) {
+    at.seq += payload_offset;
+    at.conn += payload_offset;
+    at.body += payload_offset;
+  }
+
+  if (o.deflate) {
+    std::vector<ByteRange> fields{{0, kSerialBytes}};
+    for (size_t offset : r.plain_fields_.offsets()) fields.push_back({offset, offset + kSeqDigits});
+    std::vector<size_t> wire_offsets;
+    Status deflated = deflate_patchable(r.plain_, fields, {.level = o.level}, r.wire_, wire_offsets);
+    if (!deflated) return Error{deflated.message()};
+    r.wire_serial_offset_ = wire_offsets[0];
+    for (size_t i = 1; i < wire_offsets.size(); ++i) r.wire_fields_.add(wire_offsets[i]);
+  }
+  r.headers_.resize(2 * size_t{o.events});
+  r.views_.resize(o.events);
+  return r;
+}
+
+std::string_view AvroBatchRequest::frame(int32_t serial) {
+  put_be32(plain_.data(), serial);
+  if (!deflate_) return plain_;
+  put_be32(wire_.data() + wire_serial_offset_, serial);
+  return wire_;
+}
+
+std::span<const avro::FlumeEvent> AvroBatchRequest::events() {
+  const std::string_view text = plain_;
+  for (uint32_t i = 0; i < events_; ++i) {
+    const EventOffsets& at = offsets_[i];
+    headers_[2 * i] = {kSeqHeader, text.substr(at.seq, kSeqDigits)};
+    headers_[2 * i + 1] = {kConnHeader, text.substr(at.conn, kConnDigits)};
+    views_[i] = {std::span<const ringbuf::Header>(headers_).subspan(2 * i, 2), text.substr(at.body, body_bytes_)};
+  }
+  return views_;
+}
+
+bool AvroBatchRequest::move_to(uint64_t first_seq) {
+  if (first_seq < first_seq_ || first_seq > kSeqEnd - events_) return false;
+  const uint64_t delta = first_seq - first_seq_;
+  if (delta == 0) return true;
+  plain_fields_.advance(plain_, delta);
+  if (deflate_) wire_fields_.advance(wire_, delta);
+  first_seq_ = first_seq;
+  return true;
+}
+
+}  // namespace sluice::bench

@@ -1,0 +1,160 @@
+#include "bench/cli/http_request.h"
+
+#include <zlib.h>
+
+#include <fmt/format.h>
+
+#include "bench/cli/patchable_deflate.h"
+#include "server/base/assert.h"
+
+namespace sluice::bench {
+namespace {
+
+// RFC 1952: magic, CM deflate, no flags, MTIME 0 (none), XFL 0, OS 3 (Unix).
+constexpr char kGzipHeader[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
+
+void put_le32(char* at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) at[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+uint32_t crc32_of(std::string_view bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes uInt lengths; bodies are far below 4 GiB, but stay correct regardless.
+  while (!bytes.empty()) {
+    const size_t n = std::min<size_t>(bytes.size(), 1u << 30);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n));
+    bytes.remove_prefix(n);
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+// {"headers":{"seq":"0000000042","conn":"003"},"body":"conn=003 seq=0000000042 xxx"}
+void append_json_event(std::string& out, const HttpBatchOptions& o, uint64_t seq, SeqFields& fields) {
+  out += R"({"headers":{")";
+  out += kSeqHeader;
+  out += R"(":")";
+  fields.add(out.size());
+  out += format_seq(seq);
+  out += R"(",")";
+  out += kConnHeader;
+  out += R"(":")";
+  out += format_conn(o.conn);
+  out += R"("},"body":")";
+  // The body is [a-z0-9= ]: nothing to escape.
+  const size_t body_start = out.size();
+  fields.add(body_start + append_event_body(out, o.conn, seq, o.body_bytes));
+  out += R"("})";
+}
+
+}  // namespace
+
+std::string_view http_format_name(HttpFormat format) {
+  switch (format) {
+    case HttpFormat::json: return "json";
+    case HttpFormat::ndjson: return "ndjson";
+    case HttpFormat::text: return "text";
+  }
+  return "";
+}
+
+std::string_view http_content_type(HttpFormat format) {
+  switch (format) {
+    case HttpFormat::json: return "application/json";
+    case HttpFormat::ndjson: return "application/x-ndjson";
+    case HttpFormat::text: return "text/plain; charset=utf-8";
+  }
+  return "";
+}
+
+std::string build_http_body(const HttpBatchOptions& o, SeqFields& fields) {
+  SLUICE_ASSERT(o.events >= 1 && o.body_bytes >= event_body_bytes_min(), "batch options unchecked");
+  SLUICE_ASSERT(o.first_seq + o.events <= kSeqEnd, "sequence numbers wider than their field");
+  std::string out;
+  if (o.format == HttpFormat::json) out += '[';
+  for (uint32_t i = 0; i < o.events; ++i) {
+    const uint64_t seq = o.first_seq + i;
+    switch (o.format) {
+      case HttpFormat::json:
+        if (i) out += ',';
+        append_json_event(out, o, seq, fields);
+        break;
+      case HttpFormat::ndjson:
+        append_json_event(out, o, seq, fields);
+        out += '\n';
+        break;
+      case HttpFormat::text: {
+        const size_t body_start = out.size();
+        fields.add(body_start + append_event_body(out, o.conn, seq, o.body_bytes));
+        out += '\n';
+        break;
+      }
+    }
+  }
+  if (o.format == HttpFormat::json) out += ']';
+  return out;
+}
+
+Result<HttpBatchRequest> HttpBatchRequest::build(const HttpBatchOptions& o) {
+  if (o.events == 0) return make_error("a batch needs at least one event");
+  if (o.body_bytes < event_body_bytes_min())
+    return make_error(fmt::format("an event body of {} bytes cannot hold its connection and sequence number ({} bytes)",
+                                  o.body_bytes, event_body_bytes_min()));
+  if (o.first_seq + o.events > kSeqEnd)
+    return make_error(fmt::format("sequence numbers above {} digits", kSeqDigits));
+
+  HttpBatchRequest r;
+  r.events_ = o.events;
+  r.first_seq_ = o.first_seq;
+  r.gzip_ = o.gzip;
+  SeqFields plain_fields;
+  std::string plain = build_http_body(o, plain_fields);
+
+  std::string body;
+  SeqFields body_fields;
+  if (o.gzip) {
+    std::vector<ByteRange> ranges;
+    for (size_t offset : plain_fields.offsets()) ranges.push_back({offset, offset + kSeqDigits});
+    std::vector<size_t> wire_offsets;
+    body.append(kGzipHeader, sizeof kGzipHeader);
+    Status deflated = deflate_patchable(plain, ranges, {}, body, wire_offsets);
+    if (!deflated) return Error{deflated.message()};
+    append_final_stored_block(body);
+    for (size_t offset : wire_offsets) body_fields.add(offset);
+    r.crc_offset_ = body.size();
+    char trailer[8];
+    put_le32(trailer, crc32_of(plain));
+    put_le32(trailer + 4, static_cast<uint32_t>(plain.size()));  // ISIZE: the length mod 2^32
+    body.append(trailer, sizeof trailer);
+    r.plain_ = std::move(plain);
+    r.plain_fields_ = std::move(plain_fields);
+  } else {
+    body = std::move(plain);
+    body_fields = std::move(plain_fields);
+  }
+
+  r.wire_ = fmt::format("POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sluice-bench\r\nContent-Type: {}\r\n{}"
+                        "Content-Length: {}\r\n\r\n",
+                        o.path, o.host, http_content_type(o.format), o.gzip ? "Content-Encoding: gzip\r\n" : "",
+                        body.size());
+  r.body_offset_ = r.wire_.size();
+  r.crc_offset_ += r.body_offset_;
+  r.wire_ += body;
+  body_fields.shift(r.body_offset_);
+  r.wire_fields_ = std::move(body_fields);
+  return r;
+}
+
+bool HttpBatchRequest::move_to(uint64_t first_seq) {
+  if (first_seq < first_seq_ || first_seq > kSeqEnd - events_) return false;
+  const uint64_t delta = first_seq - first_seq_;
+  if (delta == 0) return true;
+  wire_fields_.advance(wire_, delta);
+  if (gzip_) {
+    plain_fields_.advance(plain_, delta);
+    put_le32(wire_.data() + crc_offset_, crc32_of(plain_));
+  }
+  first_seq_ = first_seq;
+  return true;
+}
+
+}  // namespace sluice::bench
