@@ -187,9 +187,9 @@ def print_table(results, args):
         if key not in rows:
             rows.append(key)
     print(f"\nevents/s, median of {args.runs} runs (min–max); {args.connections} connections, {args.size}-byte events\n")
-    print("| workload | client | " + " | ".join(systems) + " | " +
-          " | ".join(f"sluice ÷ {s}" for s in systems if s != "sluice") + " |")
-    print("|---|---|" + "---|" * (len(systems) + len([s for s in systems if s != "sluice"])))
+    columns = ["workload", "client"] + systems + [f"sluice ÷ {s}" for s in systems if s != "sluice"]
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
     for metric, fmt, title, better in (("events_per_s", rate_fmt, "events/s", max),
                                        ("server_cpu_us_per_event", cpu_fmt, "server CPU-µs/event", min),
                                        ("requests_per_s", rate_fmt, "requests/s", max),
@@ -216,7 +216,7 @@ def print_table(results, args):
                     ratios.append(f"{ratio:.1f}×")
                 else:
                     ratios.append("n/a")
-            print(f"| {workload} ({title}) | {client} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+            print("| " + " | ".join([f"{workload} ({title})", client] + cells + ratios) + " |")
     print("\nRatios: how many times sluice's events/s, and how many times less CPU per event sluice uses.")
 
 

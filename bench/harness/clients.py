@@ -19,7 +19,22 @@ class SluiceBench:
 
     @staticmethod
     def supports(workload):
-        return workload.transport in ("tcp", "udp")  # http: see its own subcommand
+        return workload.transport in ("tcp", "udp", "avro")  # http: wrk
+
+    def run_requests(self, workload, port, args):
+        """Request/response: sluice-bench avro for --duration; every OK means stored."""
+        import json
+        before = child_cpu_seconds()
+        p = subprocess.run([os.path.join(args.bin_dir, "sluice-bench"), workload.transport, f"127.0.0.1:{port}",
+                            "--connections", str(args.connections), "--batch", str(workload.batch), "--size",
+                            str(args.size), "--duration", str(args.duration), "--no-metrics", "--quiet", "--json"],
+                           check=True, capture_output=True, text=True)
+        r = json.loads(p.stdout)
+        if r["errors"] or r["requests_failed"]:
+            raise RuntimeError(f"sluice-bench {workload.transport} saw errors: {r['errors']}")
+        return {"requests_per_s": r["requests_per_s"], "events_per_s": r["acked_events_per_s"],
+                "elapsed_s": r["elapsed_s"], "latency_p50_ms": r["latency_p50_ms"],
+                "latency_p99_ms": r["latency_p99_ms"], "client_cpu_s": child_cpu_seconds() - before}
 
     def run(self, workload, port, count, args):
         before = child_cpu_seconds()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Workload:
     name: str
-    transport: str     # tcp | udp | http
+    transport: str     # tcp | udp | http | avro
     output: str        # discard: receive, parse, throw away; durable-*: into a durable channel
     description: str
     batch: int = 1     # events per request (request workloads)
@@ -16,7 +16,7 @@ class Workload:
     def request_response(self):
         """Measured by the client over a fixed time (every answer means the events are stored),
         not by a server counter over a fixed count."""
-        return self.transport == "http"
+        return self.transport in ("http", "avro")
 
 
 WORKLOADS = {
@@ -34,4 +34,8 @@ WORKLOADS = {
                              "ceiling: the simplest Beast server answering 200)", batch=1),
     "http-batch-100": Workload("http-batch-100", "http", "discard",
                                "the same with batches of 100 events", batch=100),
+    "avro-batch-100": Workload("avro-batch-100", "avro", "discard",
+                               "Flume Avro RPC appendBatch of 100 events, one call in flight per connection, "
+                               "as Flume's Avro sink sends (sluice: memory channel + null sink); compare with "
+                               "syslog-tcp-discard / sluice-bench in the same run", batch=100),
 }

@@ -17,6 +17,7 @@
 #include "server/sources/http_source.h"
 #include "server/sources/syslog_tcp_source.h"
 #include "server/sources/syslog_udp_source.h"
+#include "sinks/avro/avro_sink.h"
 #include "sinks/file_roll/file_roll_sink.h"
 #include "sinks/kafka/kafka_sink.h"
 #include "sinks/logger/logger_sink.h"
@@ -176,6 +177,20 @@ Status Agent::build_sinks() {
       descriptions_.push_back(fmt::format("sink {} (kafka) produces to {} at {}", c.name(), o.topic,
                                           c.get_string("kafka.bootstrap.servers")));
       sink = std::make_unique<sinks::KafkaSink>(std::move(o));
+    } else if (c.type() == "avro") {
+      sinks::AvroSinkOptions o;
+      o.name = c.name();
+      o.host = c.get_string("hostname");
+      o.port = static_cast<uint16_t>(c.get_int("port"));
+      o.connect_timeout_ms = c.get_duration_ms("connect-timeout");
+      o.request_timeout_ms = c.get_duration_ms("request-timeout");
+      o.reset_connection_interval_ms = c.get_duration_ms("reset-connection-interval");
+      o.deflate = c.get_enum("compression-type") == "deflate";
+      o.compression_level = static_cast<int>(c.get_int("compression-level"));
+      runner.batch_events_max = static_cast<size_t>(c.get_int("batch-size"));
+      descriptions_.push_back(fmt::format("sink {} (avro) forwards to {}:{}{}", c.name(), o.host, o.port,
+                                          o.deflate ? ", deflated" : ""));
+      sink = std::make_unique<sinks::AvroSink>(std::move(o));
     } else if (c.type() == "null") {
       runner.batch_events_max = static_cast<size_t>(c.get_int("batchSize"));
       descriptions_.push_back(fmt::format("sink {} (null) discards every event", c.name()));
@@ -314,10 +329,44 @@ Status Agent::build_http_source(const config::ComponentConfig& c) {
   return {};
 }
 
+Status Agent::build_avro_source(const config::ComponentConfig& c) {
+  auto o = std::make_unique<sources::AvroSourceOptions>();
+  o->name = c.name();
+  o->host = c.get_string("bind");
+  o->port = static_cast<uint16_t>(c.get_int("port"));
+  o->deflate = c.get_enum("compression-type") == "deflate";
+  o->ip_filter = c.get_bool("ipFilter");
+  if (o->ip_filter) {
+    if (c.get_string("ipFilterRules").empty())
+      return make_error(fmt::format("{}: ipFilter = true needs ipFilterRules (e.g. allow:ip:10.*,deny:ip:*)",
+                                    c.locate("ipFilter")));
+    // The schema checked the rules already.
+    o->ip_filter_rules = base::parse_ip_filter_rules(c.get_string("ipFilterRules")).value();
+  }
+  o->frame_bytes_max = c.get_bytes("maxFrameBytes");
+  o->events_per_call_max = static_cast<size_t>(c.get_int("maxEventsPerCall"));
+  o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
+  o->idle_timeout_ms = c.get_duration_ms("idleTimeout");
+  // Like HTTP: a call is many events; one too large for a channel is answered FAILED when it
+  // arrives (and logged), rather than refusing a large maxFrameBytes here.
+  std::vector<int> fds;
+  if (Status s = open_listeners(c, base::Transport::tcp, o->host, o->port, fds); !s) return s;
+  std::vector<Channel*> channels = channels_of(c);
+  for (uint32_t shard = 0; shard < options_.shards; ++shard) {
+    auto& probe = *source_probes_.emplace_back(std::make_unique<sources::SourceProbe>(o->name, "avro", shard));
+    shard_sources_[shard].push_back(
+        std::make_unique<sources::AvroSource>(*o, fds[shard], logs_of(channels, shard), probe));
+  }
+  avro_options_.push_back(std::move(o));
+  return {};
+}
+
 Status Agent::build_sources() {
   shard_sources_.resize(options_.shards);
   for (const config::ComponentConfig& c : config_.sources) {
-    Status s = c.type() == "http" ? build_http_source(c) : build_syslog_source(c);
+    Status s = c.type() == "http"   ? build_http_source(c)
+               : c.type() == "avro" ? build_avro_source(c)
+                                    : build_syslog_source(c);
     if (!s) return s;
   }
   return {};

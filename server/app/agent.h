@@ -16,6 +16,7 @@
 #include "server/base/result.h"
 #include "server/config/agent_config.h"
 #include "server/base/net.h"
+#include "server/sources/avro_source.h"
 #include "server/sources/http_source.h"
 #include "server/sources/source_probe.h"
 #include "server/sources/syslog_ingest.h"
@@ -57,6 +58,7 @@ class Agent {
   Status build_sources();
   Status build_syslog_source(const config::ComponentConfig& c);
   Status build_http_source(const config::ComponentConfig& c);
+  Status build_avro_source(const config::ComponentConfig& c);
   std::vector<Channel*> channels_of(const config::ComponentConfig& c);
   static std::vector<ringbuf::Log*> logs_of(const std::vector<Channel*>& channels, uint32_t shard);
   // Fails unless every channel of the source can hold a record of `record_bytes`.
@@ -74,6 +76,7 @@ class Agent {
   std::vector<std::unique_ptr<sinks::SinkRunner>> sink_runners_;
   std::vector<std::unique_ptr<sources::SyslogSourceOptions>> syslog_options_;
   std::vector<std::unique_ptr<sources::HttpSourceOptions>> http_options_;
+  std::vector<std::unique_ptr<sources::AvroSourceOptions>> avro_options_;
   std::vector<std::unique_ptr<sources::HttpProbe>> http_probes_;
   std::vector<std::unique_ptr<sources::SourceProbe>> source_probes_;
   // Per shard, the sources' parts built for it (moved into the shard on start()).

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server/base/assert.h"
+#include "server/base/ip_filter.h"
 #include "server/config/schema.h"
 
 namespace sluice::config {
@@ -36,6 +37,12 @@ std::string check_keep_fields(std::string_view value) {
   return {};
 }
 
+std::string check_ip_filter_rules(std::string_view value) {
+  if (value.empty()) return {};  // only needed with ipFilter = true; the agent checks that
+  auto rules = base::parse_ip_filter_rules(value);
+  return rules.ok() ? std::string() : "rules like allow:ip:127.*,deny:ip:* (" + rules.error().message + ")";
+}
+
 std::string check_one_name(std::string_view value) {
   return split_list(value).size() == 1 ? std::string() : std::string("one channel name (a sink reads one channel)");
 }
@@ -44,6 +51,20 @@ std::string check_one_name(std::string_view value) {
 
 OptionSpec host_option() {
   return {.name = "host", .default_value = "0.0.0.0", .description = "Address to listen on."};
+}
+
+// Flume's name for the listening address of the http and avro sources (host is accepted too).
+OptionSpec bind_option() {
+  return {.name = "bind", .default_value = "0.0.0.0", .description = "Address to listen on.", .aliases = {"host"}};
+}
+
+OptionSpec max_connections_option() {
+  return {.name = "maxConnections",
+          .type = OptionType::integer,
+          .default_value = "10000",
+          .description = "Most open connections, per shard.",
+          .min = 1,
+          .max = 1'000'000};
 }
 
 OptionSpec port_option() {
@@ -101,12 +122,7 @@ std::vector<ComponentSpec> build_specs() {
                      "octet counting (RFC 6587).",
       .options = {host_option(), port_option(), event_size_option("64k", 16 * kMiB), keep_fields_option(),
                   client_ip_header_option(), syslog_headers_option(),
-                  {.name = "maxConnections",
-                   .type = OptionType::integer,
-                   .default_value = "10000",
-                   .description = "Most open connections, per shard.",
-                   .min = 1,
-                   .max = 1'000'000}},
+                  max_connections_option()},
       .flume_options_not_supported = {"clientHostnameHeader", "ssl", "keystore", "keystore-password",
                                       "keystore-type", "exclude-protocols", "include-protocols",
                                       "exclude-cipher-suites", "include-cipher-suites"},
@@ -133,10 +149,7 @@ std::vector<ComponentSpec> build_specs() {
                      "Retry-After when a channel is full. GET /health answers 200.",
       .options =
           {
-              {.name = "bind",
-               .default_value = "0.0.0.0",
-               .description = "Address to listen on.",
-               .aliases = {"host"}},
+              bind_option(),
               port_option(),
               {.name = "path",
                .default_value = "/",
@@ -174,12 +187,7 @@ std::vector<ComponentSpec> build_specs() {
                .default_value = "100000",
                .description = "Most events one request may carry; more: 413.",
                .min = 1},
-              {.name = "maxConnections",
-               .type = OptionType::integer,
-               .default_value = "10000",
-               .description = "Most open connections, per shard.",
-               .min = 1,
-               .max = 1'000'000},
+              max_connections_option(),
               {.name = "idleTimeout",
                .type = OptionType::duration,
                .default_value = "60s",
@@ -195,6 +203,70 @@ std::vector<ComponentSpec> build_specs() {
                .unit = DurationUnit::seconds},
           },
       .flume_options_not_supported = {"enableSSL", "ssl", "keystore", "keystorePassword", "keystore-type",
+                                      "exclude-protocols", "include-protocols", "exclude-cipher-suites",
+                                      "include-cipher-suites"},
+  });
+
+  specs.push_back(ComponentSpec{
+      .kind = ComponentKind::source,
+      .type = "avro",
+      .type_aliases = {"org.apache.flume.source.AvroSource"},
+      .description = "Flume's Avro RPC source (AvroSourceProtocol over Netty framing): the collector "
+                     "tier for Flume's Avro sink, `flume-ng avro-client`, Flume's RPC client SDK and "
+                     "sluice's own avro sink. A call's events are stored all or none and answered OK "
+                     "once stored (durable, for a channel in fsync mode), FAILED when a channel is "
+                     "full (the client retries). The event's timestamp header, in ms, is its time.",
+      .options =
+          {
+              bind_option(),
+              port_option(),
+              {.name = "compression-type",
+               .type = OptionType::enumeration,
+               .default_value = "none",
+               .description = "deflate: every connection is one zlib stream each way, as Flume's "
+                              "compression-type = deflate sends it; clients must use the same setting.",
+               .values = {"none", "deflate"}},
+              {.name = "ipFilter",
+               .type = OptionType::boolean,
+               .default_value = "false",
+               .description = "Refuse connections by address with ipFilterRules."},
+              {.name = "ipFilterRules",
+               .description = "Flume's rules, separated by commas: allow:ip:PATTERN or deny:ip:PATTERN, "
+                              "where PATTERN is a glob over the dotted address (127.*, 10.0.?.1); the "
+                              "first rule that matches decides, no match allows. Flume's name rules "
+                              "(reverse DNS) are refused.",
+               .check = check_ip_filter_rules},
+              {.name = "maxFrameBytes",
+               .type = OptionType::bytes,
+               .default_value = "64m",
+               .description = "sluice: largest call (one Netty frame, all its buffers); a larger one "
+                              "closes the connection before anything is allocated for it.",
+               .min = 64 * kKiB,
+               .max = kGiB},
+              {.name = "maxEventsPerCall",
+               .type = OptionType::integer,
+               .default_value = "20000",
+               .description = "sluice: most events one appendBatch may carry; a larger call is "
+                              "answered with an error (Flume's client raises it) and nothing of it "
+                              "is stored.",
+               .min = 1,
+               .max = 1'000'000},
+              max_connections_option(),
+              {.name = "idleTimeout",
+               .type = OptionType::duration,
+               .default_value = "0",
+               .description = "sluice: close a connection with no call for this long; 0 never does "
+                              "(Flume keeps connections open).",
+               .min = 0,
+               .unit = DurationUnit::seconds},
+              {.name = "threads",
+               .type = OptionType::integer,
+               .default_value = "0",
+               .description = "Accepted for Flume compatibility; no effect (every shard serves "
+                              "connections).",
+               .min = 0},
+          },
+      .flume_options_not_supported = {"ssl", "keystore", "keystore-password", "keystore-type",
                                       "exclude-protocols", "include-protocols", "exclude-cipher-suites",
                                       "include-cipher-suites"},
   });
@@ -479,6 +551,75 @@ std::vector<ComponentSpec> build_specs() {
 
   specs.push_back(ComponentSpec{
       .kind = ComponentKind::sink,
+      .type = "avro",
+      .type_aliases = {"org.apache.flume.sink.AvroSink"},
+      .description = "Forwards events to the next tier with Flume's Avro RPC (appendBatch): another "
+                     "sluice's avro source or a Flume Avro source. A batch leaves the channel only once "
+                     "the next tier answered OK; otherwise it is sent again after a backoff, on a new "
+                     "connection when the old one failed (at-least-once).",
+      .options =
+          {
+              {.name = "hostname",
+               .description = "Host of the next tier.",
+               .required = true},
+              {.name = "port",
+               .type = OptionType::integer,
+               .description = "Port of the next tier's avro source.",
+               .required = true,
+               .min = 1,
+               .max = 65535},
+              {.name = "batch-size",
+               .type = OptionType::integer,
+               .default_value = "1000",
+               .description = "Most events per appendBatch call. Flume's default is 100.",
+               .aliases = {"batchSize"},
+               .min = 1,
+               .max = 1'000'000},
+              {.name = "connect-timeout",
+               .type = OptionType::duration,
+               .default_value = "20000",
+               .description = "Longest wait for a connection, in milliseconds.",
+               .min = 1,
+               .unit = DurationUnit::milliseconds},
+              {.name = "request-timeout",
+               .type = OptionType::duration,
+               .default_value = "20000",
+               .description = "Longest wait for a call's answer, in milliseconds; then the connection "
+                              "is dropped and the batch sent again.",
+               .min = 1,
+               .unit = DurationUnit::milliseconds},
+              {.name = "reset-connection-interval",
+               .type = OptionType::duration,
+               .default_value = "0",
+               .description = "Reconnect this often, in seconds, so that agents behind a load balancer "
+                              "spread over its collectors; 0 never does.",
+               .min = 0,
+               .unit = DurationUnit::seconds},
+              {.name = "compression-type",
+               .type = OptionType::enumeration,
+               .default_value = "none",
+               .description = "deflate: the connection is one zlib stream each way; the next tier's "
+                              "source must say compression-type = deflate too.",
+               .values = {"none", "deflate"}},
+              {.name = "compression-level",
+               .type = OptionType::integer,
+               .default_value = "6",
+               .description = "zlib level for deflate, 1 (fastest) to 9 (smallest).",
+               .min = 1,
+               .max = 9},
+              {.name = "maxIoWorkers",
+               .type = OptionType::integer,
+               .default_value = "0",
+               .description = "Accepted for Flume compatibility; no effect (one connection per sink).",
+               .min = 0},
+          },
+      .flume_options_not_supported = {"ssl", "trust-all-certs", "truststore", "truststore-password",
+                                      "truststore-type", "exclude-protocols", "include-protocols",
+                                      "exclude-cipher-suites", "include-cipher-suites"},
+  });
+
+  specs.push_back(ComponentSpec{
+      .kind = ComponentKind::sink,
       .type = "logger",
       .type_aliases = {"org.apache.flume.sink.LoggerSink"},
       .description = "Logs every event at info level; for testing and debugging.",
@@ -607,12 +748,12 @@ bool is_flume_type_not_supported(ComponentKind kind, std::string_view type_name)
   // Flume's built-in short names (SourceType, ChannelType, SinkType) and the Kafka classes,
   // less what sluice has. A type that gains a table above is found before this is asked.
   static constexpr std::string_view kSources[] = {
-      "seq", "netcat", "exec", "avro", "multiport_syslogtcp", "spooldir", "thrift", "jms",
+      "seq", "netcat", "exec", "multiport_syslogtcp", "spooldir", "thrift", "jms",
       "taildir", "netcatudp", "org.apache.flume.source.kafka.KafkaSource"};
   static constexpr std::string_view kChannels[] = {"jdbc", "spillablememory",
                                                    "org.apache.flume.channel.kafka.KafkaChannel"};
   static constexpr std::string_view kSinks[] = {
-      "hdfs", "irc", "avro", "thrift", "elasticsearch", "hbase", "asynchbase", "hbase2",
+      "hdfs", "irc", "thrift", "elasticsearch", "hbase", "asynchbase", "hbase2",
       "morphline_solr", "hive", "http"};
   auto contains = [&](auto& names) {
     return std::any_of(std::begin(names), std::end(names),

@@ -1,8 +1,7 @@
 #include "server/sources/http_source.h"
 
-#include <charconv>
-
 #include "server/http/response.h"
+#include "server/sources/answer_queue.h"
 
 namespace sluice::sources {
 namespace {
@@ -10,22 +9,8 @@ namespace {
 // Answers a connection may owe before it stops reading requests, and unsent bytes likewise.
 constexpr size_t kAnswersMax = 32;
 constexpr size_t kUnsentBytesMax = 1 << 20;
-constexpr size_t kLogsMax = 16;
 
 enum class Route : uint8_t { events, health, not_found, wrong_method };
-
-// The record time of an event: its "timestamp" header when that is a number of milliseconds
-// (then the record stores it once), else when sluice received it.
-int64_t event_time(std::span<const ringbuf::Header> headers, int64_t received_ms) {
-  for (const ringbuf::Header& h : headers) {
-    if (h.key != "timestamp") continue;
-    int64_t ms = 0;
-    auto [end, ec] = std::from_chars(h.value.data(), h.value.data() + h.value.size(), ms);
-    if (ec == std::errc() && end == h.value.data() + h.value.size()) return ms;
-    break;
-  }
-  return received_ms;
-}
 
 }  // namespace
 
@@ -54,13 +39,14 @@ class HttpConnection final : public StreamConnection {
   HttpConnection(HttpSource& source, int fd)
       : StreamConnection(source, fd),
         source_(source),
-        reader_({.header_bytes_max = source.options_.header_bytes_max, .body_bytes_max = source.options_.body_bytes_max}) {
+        reader_({.header_bytes_max = source.options_.header_bytes_max, .body_bytes_max = source.options_.body_bytes_max}),
+        answers_(source.logs_) {
     request_started_ms_ = now_ms();
   }
 
   // Sends the answers that became ready; resumes a connection that waited for them. False
   // once it no longer waits for durability (it may be closed then: touch nothing).
-  bool answer_ready() {
+  bool send_durable_answers() override {
     if (closing()) return false;
     flush_ready();
     bool still_waiting = awaiting_durability();
@@ -70,7 +56,7 @@ class HttpConnection final : public StreamConnection {
     return still_waiting;
   }
 
-  bool awaiting_durability() const { return count_ > 0 && answers_[head_].waiting; }
+  bool awaiting_durability() const { return answers_.front_waits_for_durability(); }
 
   void check_timeouts(int64_t now) override {
     if (closing() || stopped_reading_) return;
@@ -81,7 +67,7 @@ class HttpConnection final : public StreamConnection {
       flush_ready();
       return;
     }
-    if (!in_request && count_ == 0 && unsent_bytes() == 0 &&
+    if (!in_request && answers_.empty() && unsent_bytes() == 0 &&
         now - last_activity_ms() > source_.options_.idle_timeout_ms)
       close("idle timeout");
   }
@@ -89,13 +75,11 @@ class HttpConnection final : public StreamConnection {
  private:
   struct Answer {
     uint16_t status = 200;
-    bool waiting = false;  // for durability: every log's safe_sequence() must reach targets
-    bool close = false;    // close the connection after this answer
+    bool close = false;  // close the connection after this answer
     uint32_t retry_after_s = 0;
     std::string_view content_type = "application/json";
     std::string_view allow;  // for 405: the methods the path takes
     std::string body;
-    uint64_t targets[kLogsMax] = {};
   };
 
   Progress consume(std::string_view chunk, size_t& consumed) override {
@@ -267,9 +251,7 @@ class HttpConnection final : public StreamConnection {
     switch (ringbuf::append_batch(logs, prepared)) {
       case ringbuf::AppendRefusal::none: {
         for (const auto& e : events) server().probe().event_accepted(e.body.size());
-        Answer& a = push_answer(200, close_after);
-        a.waiting = true;
-        for (size_t i = 0; i < logs.size(); ++i) a.targets[i] = logs[i]->next_sequence();
+        push_answer(200, close_after, /*after_durable=*/true);
         return;
       }
       case ringbuf::AppendRefusal::too_large:
@@ -281,19 +263,16 @@ class HttpConnection final : public StreamConnection {
       case ringbuf::AppendRefusal::store_error: {
         for (const auto& e : events) server().probe().event_rejected(e.body.size());
         queue_error(503, "the channel is full; nothing of this request was stored, retry later", close_after);
-        answers_[(head_ + count_ - 1) % kAnswersMax].retry_after_s = source_.options_.retry_after_s;
+        answers_.back().retry_after_s = source_.options_.retry_after_s;
         return;
       }
     }
     (void)bytes;
   }
 
-  Answer& push_answer(uint16_t status, bool close_after) {
-    SLUICE_ASSERT(count_ < kAnswersMax, "answer queue overflow");
-    Answer& a = answers_[(head_ + count_) % kAnswersMax];
-    ++count_;
+  Answer& push_answer(uint16_t status, bool close_after, bool after_durable = false) {
+    Answer& a = after_durable ? answers_.push_after_durable() : answers_.push();
     a.status = status;
-    a.waiting = false;
     a.close = close_after;
     a.retry_after_s = 0;
     a.content_type = "application/json";
@@ -304,7 +283,7 @@ class HttpConnection final : public StreamConnection {
 
   void queue_rejection(bool close_after) {
     queue_error(rejection_.status, rejection_.message, close_after);
-    if (rejection_.status == 405) answers_[(head_ + count_ - 1) % kAnswersMax].allow = rejection_allow_;
+    if (rejection_.status == 405) answers_.back().allow = rejection_allow_;
   }
 
   void queue_error(uint16_t status, std::string_view message, bool close_after) {
@@ -312,18 +291,11 @@ class HttpConnection final : public StreamConnection {
     http::write_error_body(message, a.body);
   }
 
-  bool ready(const Answer& a) const {
-    if (!a.waiting) return true;
-    for (size_t i = 0; i < source_.logs_.size(); ++i)
-      if (source_.logs_[i]->safe_sequence() < a.targets[i]) return false;
-    return true;
-  }
-
   // Sends the answers at the front of the queue that are ready, in order.
   void flush_ready() {
     bool close_after = false;
-    while (count_ > 0 && ready(answers_[head_])) {
-      const Answer& a = answers_[head_];
+    while (const Answer* ready = answers_.ready_front()) {
+      const Answer& a = *ready;
       http::Response r;
       r.status = a.status;
       r.connection = a.close ? http::ConnectionHeader::close
@@ -337,18 +309,19 @@ class HttpConnection final : public StreamConnection {
       http::write_response(r, source_.scratch_);
       send(source_.scratch_);
       source_.http_probe_.responded(a.status);
-      head_ = (head_ + 1) % kAnswersMax;
-      --count_;
-      if (a.close) {
+      const bool closing_answer = a.close;
+      answers_.pop_front();
+      if (closing_answer) {
         close_after = true;
-        count_ = 0;  // nothing after a closing answer is sent
+        answers_.clear();  // nothing after a closing answer is sent
+        break;
       }
     }
-    if (awaiting_durability()) source_.await_durability(this);
-    if (close_after || (stopped_reading_ && count_ == 0)) close_after_send();
+    if (awaiting_durability()) await_durability();
+    if (close_after || (stopped_reading_ && answers_.empty())) close_after_send();
   }
 
-  bool blocked() const { return count_ >= kAnswersMax || unsent_bytes() > kUnsentBytesMax; }
+  bool blocked() const { return answers_.full() || unsent_bytes() > kUnsentBytesMax; }
 
   void stop_reading() {
     stopped_reading_ = true;
@@ -357,9 +330,7 @@ class HttpConnection final : public StreamConnection {
 
   HttpSource& source_;
   http::RequestReader reader_;
-  std::array<Answer, kAnswersMax> answers_;
-  size_t head_ = 0;
-  size_t count_ = 0;
+  AnswerQueue<Answer, kAnswersMax> answers_;
   http::HttpError rejection_;
   std::string_view rejection_allow_;
   int64_t request_started_ms_ = 0;
@@ -383,27 +354,8 @@ HttpSource::HttpSource(const HttpSourceOptions& options, int listen_fd, std::vec
       event_decoder_({.events_max = options.events_per_request_max,
                       .headers_per_event_max = 1000,
                       .body_bytes_max = options.body_bytes_max}) {
-  SLUICE_ASSERT(logs_.size() <= kLogsMax, "more channels than an HTTP answer tracks");
 }
 
 StreamConnection* HttpSource::make_connection(int fd) { return new HttpConnection(*this, fd); }
-
-void HttpSource::await_durability(HttpConnection* c) {
-  if (std::find(awaiting_durability_.begin(), awaiting_durability_.end(), c) == awaiting_durability_.end())
-    awaiting_durability_.push_back(c);
-}
-
-void HttpSource::after_connections() {
-  if (awaiting_durability_.empty()) return;
-  std::vector<HttpConnection*> waiting;
-  waiting.swap(awaiting_durability_);
-  for (HttpConnection* c : waiting)
-    if (c->answer_ready()) await_durability(c);
-}
-
-void HttpSource::on_connection_gone(StreamConnection* c) {
-  auto it = std::find(awaiting_durability_.begin(), awaiting_durability_.end(), c);
-  if (it != awaiting_durability_.end()) awaiting_durability_.erase(it);
-}
 
 }  // namespace sluice::sources

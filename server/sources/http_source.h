@@ -69,9 +69,6 @@ class HttpSource final : public StreamServer {
   friend class HttpConnection;
   StreamConnection* make_connection(int fd) override;
   // Sends the answers whose events have become durable.
-  void after_connections() override;
-  void on_connection_gone(StreamConnection* c) override;
-  void await_durability(HttpConnection* c);
 
   const HttpSourceOptions& options_;
   std::vector<ringbuf::Log*> logs_;
@@ -81,7 +78,6 @@ class HttpSource final : public StreamServer {
   http::EventDecoder event_decoder_;
   std::vector<ringbuf::PreparedEvent> prepared_;
   std::vector<ringbuf::Header> extra_headers_;
-  std::vector<HttpConnection*> awaiting_durability_;
   std::string scratch_;
   int64_t now_ms_ = 0;
 };

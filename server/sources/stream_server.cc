@@ -50,6 +50,10 @@ int64_t StreamConnection::now_ms() const { return server_.context_->now_ms; }
 
 void StreamConnection::start() {
   last_activity_ms_ = now_ms();
+  if (!admit()) {
+    close("not admitted");
+    return;
+  }
   arm_receive();
 }
 
@@ -330,9 +334,23 @@ void StreamServer::on_accept(const io_uring_cqe& cqe) {
   }
 }
 
+void StreamConnection::await_durability() {
+  auto& waiting = server_.awaiting_durability_;
+  if (std::find(waiting.begin(), waiting.end(), this) == waiting.end()) waiting.push_back(this);
+}
+
+void StreamServer::send_durable_answers() {
+  if (awaiting_durability_.empty()) return;
+  std::vector<StreamConnection*> waiting;
+  waiting.swap(awaiting_durability_);  // connections still waiting re-queue themselves
+  for (StreamConnection* c : waiting)
+    if (c->send_durable_answers()) c->await_durability();
+}
+
 void StreamServer::reap() {
   for (StreamConnection* c : reap_) {
-    on_connection_gone(c);
+    auto waiting = std::find(awaiting_durability_.begin(), awaiting_durability_.end(), c);
+    if (waiting != awaiting_durability_.end()) awaiting_durability_.erase(waiting);
     connection_gone(c);
     delete c;
   }
@@ -381,7 +399,7 @@ void StreamServer::after_batch() {
       c->check_timeouts(context_->now_ms);
     }
   }
-  after_connections();
+  send_durable_answers();
 }
 
 bool StreamServer::waiting_for_space() const {

@@ -75,8 +75,17 @@ class StreamConnection : public reactor::IoHandler {
   virtual Progress end_of_stream() = 0;
   // resume() calls this first: continue whatever made the protocol pause.
   virtual Progress continue_work() { return Progress::running; }
+  // Whether to serve a new connection at all (an address filter, say); false closes it.
+  virtual bool admit() { return true; }
   // Everything queued with send() has been written.
   virtual void on_sent() {}
+  // For protocols that answer only once events are durable: sends the answers whose events
+  // became durable, resumes reading if it waited for them, and returns whether answers still
+  // wait (then the server asks again after the next batch). It may close the connection and
+  // return false: touch nothing then.
+  virtual bool send_durable_answers() { return false; }
+  // Asks the server to call send_durable_answers() after each batch until it returns false.
+  void await_durability();
 
   // Queues bytes to send, in order after what was queued before.
   void send(std::string_view bytes);
@@ -152,10 +161,6 @@ class StreamServer : public ShardSource, public reactor::IoHandler {
  protected:
   // A new connection's protocol object (allocated with new; it deletes itself).
   virtual StreamConnection* make_connection(int fd) = 0;
-  // Called at the end of after_batch(), for protocol work of the whole source.
-  virtual void after_connections() {}
-  // A connection is about to be deleted: forget any pointer to it.
-  virtual void on_connection_gone(StreamConnection* c) {}
   const std::vector<StreamConnection*>& connections() const { return connections_; }
 
  private:
@@ -167,6 +172,7 @@ class StreamServer : public ShardSource, public reactor::IoHandler {
   void connection_paused(StreamConnection* c) { paused_.push_back(c); }
   void connection_starved(StreamConnection* c) { starved_.push_back(c); }
   void connection_gone(StreamConnection* c);
+  void send_durable_answers();
   // Deletes the connections that finished closing (a safe point: no handler is running).
   void reap();
 
@@ -179,6 +185,7 @@ class StreamServer : public ShardSource, public reactor::IoHandler {
   std::vector<StreamConnection*> paused_;   // waiting to resume
   std::vector<StreamConnection*> starved_;  // receive ended for lack of buffers
   std::vector<StreamConnection*> reap_;     // closed, no request in flight: to delete
+  std::vector<StreamConnection*> awaiting_durability_;  // answers wait for the channels
   int64_t next_timeout_check_ms_ = 0;
   bool accept_armed_ = false;
   bool stopping_ = false;

@@ -56,6 +56,9 @@ class Sink {
   // Called at least every `tick_interval_ms()` and after every batch: timers such as rolls.
   virtual void tick(int64_t now_ms) {}
   virtual int64_t tick_interval_ms() const { return 1000; }
+  // Any thread (the runner's request_abort): make a deliver() that is blocked on a peer return
+  // soon, as a retry. Must be thread-safe.
+  virtual void interrupt() {}
   // Flushes and closes: no more batches will come. A pipelined sink stops with its events in
   // flight unconfirmed (they are not committed, so a restart delivers them again).
   virtual void close() {}

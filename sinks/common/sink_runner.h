@@ -43,7 +43,11 @@ class SinkRunner final : private DoneCallback {
   // Ask the runner to finish once every log is closed and drained (graceful shutdown).
   void request_drain() { drain_requested_.store(true, std::memory_order_release); doorbell_->ring(); }
   // Give up now, delivered or not (shutdown timeout).
-  void request_abort() { abort_requested_.store(true, std::memory_order_release); doorbell_->ring(); }
+  void request_abort() {
+    abort_requested_.store(true, std::memory_order_release);
+    sink_->interrupt();
+    doorbell_->ring();
+  }
   // True once the thread has finished (joined by the destructor or join()).
   bool finished() const { return finished_.load(std::memory_order_acquire); }
   void join();

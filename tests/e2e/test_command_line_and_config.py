@@ -49,10 +49,12 @@ class CommandLine(unittest.TestCase):
             self.assertEqual(code, 0, err)
             self.assertIn("is valid", out)
 
-    def test_example_config_is_valid(self):
-        example = os.path.join(os.path.dirname(__file__), "../../conf/example.conf")
-        code, out, err = run_sluice(["-f", example, "-n", "a1", "--check"])
-        self.assertEqual(code, 0, err)
+    def test_example_configs_are_valid(self):
+        for name, agent in (("example.conf", "a1"), ("tier-agent.conf", "agent"),
+                            ("tier-collector.conf", "collector")):
+            example = os.path.join(os.path.dirname(__file__), "../../conf", name)
+            code, out, err = run_sluice(["-f", example, "-n", agent, "--check"])
+            self.assertEqual(code, 0, f"{name}: {err}")
 
     def test_config_reference_matches_docs(self):
         code, out, _ = run_sluice(["--print-config-reference"])

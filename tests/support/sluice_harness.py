@@ -27,7 +27,8 @@ def free_port():
     """A port free for both TCP and UDP on 127.0.0.1, below the kernel's ephemeral range: ports
     the kernel hands out (to every client's connect, too) could be taken again between this
     check and the server's bind; a random one outside that range practically never is."""
-    low, _ = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low, _ = (int(x) for x in f.read().split())
     rng = random.Random()
     for _ in range(200):
         port = rng.randrange(10000, min(low, 32768))

@@ -268,7 +268,7 @@ TEST(AgentConfig, OtherAgentsInTheFileAreIgnored) {
   std::string text = join_lines({
       "# agent a1 is broken on purpose: loading a2 must not care",
       "a1.sources = r1",
-      "a1.sources.r1.type = avro",
+      "a1.sources.r1.type = thrift",
       "a1.sources.r1.port = not-a-port",
       "a2.sources = s",
       "a2.channels = c",
@@ -288,7 +288,7 @@ TEST(AgentConfig, OtherAgentsInTheFileAreIgnored) {
   EXPECT_EQ(c.sources[0].line(), 8);
   // And the other way round, a1's errors are a1's.
   EXPECT_EQ(load_error(text, "a1"),
-            "f.conf: agent 'a1' has no a1.channels line (the list of its channels)\nf.conf: agent 'a1' has no a1.sinks line (the list of its sinks)\nf.conf: line 3: a1.sources.r1.type: source type 'avro' is not supported yet (sluice has: " + known_types(ComponentKind::source) + ")");
+            "f.conf: agent 'a1' has no a1.channels line (the list of its channels)\nf.conf: agent 'a1' has no a1.sinks line (the list of its sinks)\nf.conf: line 3: a1.sources.r1.type: source type 'thrift' is not supported yet (sluice has: " + known_types(ComponentKind::source) + ")");
 }
 
 TEST(AgentConfig, AgentNamesArePrefixesNotSubstrings) {
@@ -448,8 +448,8 @@ TEST(AgentConfig, FlumeTypeNotSupportedYet) {
 TEST(AgentConfig, UnknownTypeDoesNotCascade) {
   // The keys of a component whose type is unknown cannot be judged, so they are not reported;
   // its wiring still is.
-  EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = avro") + "a1.sources.r1.bind = 0.0.0.0\n"),
-            "f.conf: line 4: a1.sources.r1.type: source type 'avro' is not supported yet (sluice has: " + known_types(ComponentKind::source) + ")");
+  EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = thrift") + "a1.sources.r1.bind = 0.0.0.0\n"),
+            "f.conf: line 4: a1.sources.r1.type: source type 'thrift' is not supported yet (sluice has: " + known_types(ComponentKind::source) + ")");
   EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = hdfs")),
             "f.conf: line 8: a1.sinks.k1.type: sink type 'hdfs' is not supported yet (sluice has: " + known_types(ComponentKind::sink) + ")");
 }
