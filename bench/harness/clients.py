@@ -12,6 +12,8 @@ def child_cpu_seconds():
 
 
 class SluiceBench:
+    """sluice-bench: syslog over TCP/UDP (octet counting), or HTTP / Avro RPC batches with one
+    request in flight per connection."""
     default_count = 20_000_000
 
     def __init__(self, args):
@@ -19,13 +21,15 @@ class SluiceBench:
 
     @staticmethod
     def supports(workload):
-        return workload.transport in ("tcp", "udp", "avro")  # http: wrk
+        return workload.transport in ("tcp", "udp", "avro", "http")
 
     def run_requests(self, workload, port, args):
-        """Request/response: sluice-bench avro for --duration; every OK means stored."""
+        """Request/response (http, avro): sluice-bench for --duration; every acknowledged
+        request means its events were stored."""
         import json
         before = child_cpu_seconds()
-        p = subprocess.run([os.path.join(args.bin_dir, "sluice-bench"), workload.transport, f"127.0.0.1:{port}",
+        target = f"http://127.0.0.1:{port}/" if workload.transport == "http" else f"127.0.0.1:{port}"
+        p = subprocess.run([os.path.join(args.bin_dir, "sluice-bench"), workload.transport, target,
                             "--connections", str(args.connections), "--batch", str(workload.batch), "--size",
                             str(args.size), "--duration", str(args.duration), "--no-metrics", "--quiet", "--json"],
                            check=True, capture_output=True, text=True)

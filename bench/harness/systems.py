@@ -56,7 +56,8 @@ class Sluice:
     def start(self):
         conf = os.path.join(self.dir, "sluice.conf")
         with open(conf, "w") as f:
-            f.write(render("sluice", self.workload, port=self.port, dir=self.dir))
+            f.write(render("sluice", self.workload, port=self.port, dir=self.dir,
+                           bootstrap=getattr(self.args, "kafka_bootstrap", "")))
         cmd = [os.path.join(self.args.bin_dir, "sluice"), "-f", conf, "-n", "a1", "--admin",
                f"127.0.0.1:{self.admin_port}"]
         if self.args.shards:
@@ -74,6 +75,8 @@ class Sluice:
         return sum(float(v) for v in re.findall(rf"^{name}\{{[^}}]*\}} (\S+)$", text, re.M))
 
     def processed(self):
+        if self.workload.output == "kafka":  # what Kafka confirmed, not what arrived
+            return int(self.metric_sum("sluice_sink_kafka_acked_events_total"))
         return int(self.metric_sum("sluice_source_accepted_events_total"))
 
     def stored_bytes(self):
@@ -99,12 +102,14 @@ class SyslogNg:
         os.makedirs(self.dir)
         self.port = free_port()
         self.workload = workload
+        self.args = args
         self.ctl = os.path.join(self.dir, "ctl")
 
     def start(self):
         conf = os.path.join(self.dir, "syslog-ng.conf")
         with open(conf, "w") as f:
-            f.write(render("syslog-ng", self.workload, port=self.port, dir=self.dir))
+            f.write(render("syslog-ng", self.workload, port=self.port, dir=self.dir,
+                           bootstrap=getattr(self.args, "kafka_bootstrap", "")))
         self.process = subprocess.Popen(
             ["syslog-ng", "-F", "--no-caps", "-f", conf, "-R", os.path.join(self.dir, "persist"),
              "-p", os.path.join(self.dir, "pid"), "-c", self.ctl],
@@ -114,7 +119,10 @@ class SyslogNg:
 
     def processed(self):
         out = subprocess.run(["syslog-ng-ctl", "stats", "-c", self.ctl], capture_output=True, text=True).stdout
-        m = re.search(r"^source;s_net;;a;processed;(\d+)$", out, re.M)
+        if self.workload.output == "kafka":  # what Kafka confirmed (kafka-c's written counter)
+            m = re.search(r"^dst\.kafka;d_kafka#0;kafka,events;a;written;(\d+)$", out, re.M)
+        else:
+            m = re.search(r"^source;s_net;;a;processed;(\d+)$", out, re.M)
         return int(m.group(1)) if m else 0
 
     def stop(self):
@@ -147,4 +155,33 @@ class BeastCeiling:
         self.process.wait(timeout=60)
 
 
-SYSTEMS = {"sluice": Sluice, "syslog-ng": SyslogNg, "beast-ceiling": BeastCeiling}
+class KafkaCeiling:
+    """The Kafka ceiling: bench/ceilings/kafka_ceiling.cc, a bare librdkafka producer with the
+    same producer settings, message size and (with --headers 5) as many record headers as
+    sluice's syslog events carry, sending as fast as it can to the same mock cluster. No server
+    and no client: it measures itself (standalone)."""
+    name = "kafka-ceiling"
+    standalone = True
+
+    @staticmethod
+    def supports(workload):
+        return workload.output == "kafka"
+
+    def __init__(self, workdir, workload, args):
+        self.args = args
+
+    def measure(self, count):
+        import json
+        import resource
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        p = subprocess.run([os.path.join(self.args.bin_dir, "kafka-ceiling"), "--bootstrap", self.args.kafka_bootstrap,
+                            "--topic", "events", "--count", str(count), "--size", str(self.args.size),
+                            "--headers", "5", "--json"], check=True, capture_output=True, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        r = json.loads(p.stdout)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        return {"events": r["delivered"], "sent": count, "elapsed_s": r["seconds"], "events_per_s": r["events_per_s"],
+                "server_cpu_us_per_event": cpu * 1e6 / max(r["delivered"], 1), "client_cpu_us_per_event": 0.0}
+
+
+SYSTEMS = {"sluice": Sluice, "syslog-ng": SyslogNg, "beast-ceiling": BeastCeiling, "kafka-ceiling": KafkaCeiling}

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 class Workload:
     name: str
     transport: str     # tcp | udp | http | avro
-    output: str        # discard: receive, parse, throw away; durable-*: into a durable channel
+    output: str        # discard: receive, parse, throw away; durable-*: into a durable channel;
+                       # kafka: produced to a Kafka cluster (librdkafka's mock cluster)
     description: str
     batch: int = 1     # events per request (request workloads)
 
@@ -29,6 +30,11 @@ WORKLOADS = {
     "syslog-tcp-file-fsync": Workload("syslog-tcp-file-fsync", "tcp", "durable-fsync",
                                       "the same into a channel that survives a power cut "
                                       "(sluice: file channel, durability fsync, group commit)"),
+    "syslog-tcp-kafka": Workload("syslog-tcp-kafka", "tcp", "kafka",
+                                 "the same, produced to Kafka (librdkafka's mock cluster, 3 brokers, topic of "
+                                 "6 partitions, acks=all, idempotence, linger 5 ms); counted when Kafka "
+                                 "confirmed them (sluice: file channel in os mode + kafka sink; syslog-ng: "
+                                 "kafka-c(); ceiling: a bare librdkafka producer)"),
     "http-batch-1": Workload("http-batch-1", "http", "discard",
                              "Flume JSON POSTs of 1 event over keep-alive HTTP (sluice: memory channel + null sink; "
                              "ceiling: the simplest Beast server answering 200)", batch=1),

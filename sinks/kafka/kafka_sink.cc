@@ -131,6 +131,7 @@ size_t KafkaSink::window(uint32_t shard) const {
 void KafkaSink::start(uint32_t shard, std::span<const ringbuf::EventView> events) {
   ShardQueue& q = queues_[shard];
   SLUICE_ASSERT(events.size() <= q.ring.size() - q.count, "more events than the window");
+  produce_clock_ns_ = base::monotonic_ns();
   for (const ringbuf::EventView& e : events) {
     Entry& entry = q.ring[(q.head + q.count) % q.ring.size()];
     ++q.count;
@@ -208,7 +209,7 @@ void KafkaSink::produce(Entry& entry) {
     flags = RD_KAFKA_MSG_F_COPY;
   }
   ++entry.attempts;
-  entry.produced_ns = base::monotonic_ns();
+  entry.produced_ns = produce_clock_ns_;
   rd_kafka_resp_err_t err = rd_kafka_producev(
       producer_, RD_KAFKA_V_TOPIC(topic->c_str()), RD_KAFKA_V_PARTITION(partition),
       RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
@@ -238,7 +239,8 @@ void KafkaSink::on_delivery(const rd_kafka_message_s& m) {
     entry->state = State::done;
     acked_events_.add();
     acked_bytes_.add(entry->event.body().size());
-    int64_t latency = base::monotonic_ns() - entry->produced_ns;
+    if (delivery_clock_ns_ == 0) delivery_clock_ns_ = base::monotonic_ns();
+    int64_t latency = std::max<int64_t>(0, delivery_clock_ns_ - entry->produced_ns);
     latency_ns_total_.add(static_cast<uint64_t>(latency));
     if (latency > latency_ns_max_.value()) latency_ns_max_.set(latency);
     retry_backoff_ms_ = 0;
@@ -309,6 +311,7 @@ void KafkaSink::retry_due() {
   retry_backoff_ms_ = std::clamp<int64_t>(retry_backoff_ms_ * 2, kRetryBackoffMinMs, kRetryBackoffMaxMs);
   retry_at_ms_ = now + retry_backoff_ms_;
   retries_waiting_ = 0;
+  produce_clock_ns_ = base::monotonic_ns();
   for (ShardQueue& q : queues_) {
     for (size_t i = 0; i < q.count; ++i) {
       Entry& entry = q.ring[(q.head + i) % q.ring.size()];
@@ -320,6 +323,7 @@ void KafkaSink::retry_due() {
 }
 
 void KafkaSink::poll(int64_t timeout_ms, DoneCallback& done) {
+  delivery_clock_ns_ = 0;
   rd_kafka_poll(producer_, static_cast<int>(timeout_ms));
   if (fatal_) {
     char reason[512];

@@ -21,6 +21,11 @@ SAVED_TOO = ["vm/dirty_background_ratio", "vm/dirty_ratio"]
 # The sysctls are global: one power-cut disk at a time on the machine (other test runs
 # included), and the machine's own settings kept on disk so that a run killed midway cannot
 # leave the next one saving modified values as the originals.
+# If the machine is found in this module's own settings with no originals file (something
+# killed a run and lost the file), the kernel's defaults are restored instead of our settings.
+KERNEL_DEFAULTS = {"vm/dirty_writeback_centisecs": "500", "vm/dirty_expire_centisecs": "3000",
+                   "vm/dirty_background_bytes": "0", "vm/dirty_bytes": "0",
+                   "vm/dirty_background_ratio": "10", "vm/dirty_ratio": "20"}
 LOCK_PATH = "/tmp/sluice-power-cut.lock"
 ORIGINALS_PATH = "/tmp/sluice-power-cut.sysctls.json"
 
@@ -54,6 +59,8 @@ class PowerCutDisk:
             for key in list(SYSCTLS) + SAVED_TOO:
                 with open(f"/proc/sys/{key}") as f:
                     self.saved[key] = f.read().strip()
+            if any(self.saved[key] == value for key, value in SYSCTLS.items()):
+                self.saved = dict(KERNEL_DEFAULTS)
             with open(ORIGINALS_PATH, "w") as f:
                 json.dump(self.saved, f)
         for key, value in SYSCTLS.items():
