@@ -152,6 +152,9 @@ def main():
     workdir = os.path.abspath(os.path.join(args.bin_dir, "../bench-work"))
     os.makedirs(workdir, exist_ok=True)
     results = []
+    # Runs are the outer loop: every cell gets its first run, then its second..., so that the
+    # machine's drift over the session (other tenants, thermal) spreads over all cells alike.
+    cells = []
     for wname in args.workloads.split(","):
         workload = WORKLOADS[wname]
         for cname in args.clients.split(","):
@@ -159,16 +162,16 @@ def main():
             if not client.supports(workload):
                 continue
             for sname in args.systems.split(","):
-                system_cls = SYSTEMS[sname]
-                if not system_cls.supports(workload):
-                    continue
-                for run in range(args.runs):
-                    r = one_run(workload, client, system_cls, args, workdir)
-                    r.update(workload=wname, client=cname, system=sname, run=run)
-                    results.append(r)
-                    print(f"  {wname} / {cname} / {sname} run {run + 1}: {rate_fmt(r['events_per_s'])} events/s, "
-                          f"{r['server_cpu_us_per_event']:.3f} server CPU-µs/event, "
-                          f"{r['events']}/{r['sent']} events", file=sys.stderr, flush=True)
+                if SYSTEMS[sname].supports(workload):
+                    cells.append((wname, workload, cname, client, sname, SYSTEMS[sname]))
+    for run in range(args.runs):
+        for wname, workload, cname, client, sname, system_cls in cells:
+            r = one_run(workload, client, system_cls, args, workdir)
+            r.update(workload=wname, client=cname, system=sname, run=run)
+            results.append(r)
+            print(f"  {wname} / {cname} / {sname} run {run + 1}: {rate_fmt(r['events_per_s'])} events/s, "
+                  f"{r['server_cpu_us_per_event']:.3f} server CPU-µs/event, "
+                  f"{r['events']}/{r['sent']} events", file=sys.stderr, flush=True)
     ceilings = measure_disk(workdir, args.runs) if args.ceilings else {}
     if args.json:
         with open(args.json, "w") as f:

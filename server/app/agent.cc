@@ -19,6 +19,10 @@
 #include "server/sources/syslog_udp_source.h"
 #include "sinks/avro/avro_sink.h"
 #include "sinks/file_roll/file_roll_sink.h"
+#include "sinks/hdfs/hdfs_sink.h"
+#include "sinks/hdfs/hdfs_uri.h"
+#include "sinks/hdfs/local_file_system.h"
+#include "sinks/hdfs/webhdfs_file_system.h"
 #include "sinks/kafka/kafka_sink.h"
 #include "sinks/logger/logger_sink.h"
 #include "sinks/null/null_sink.h"
@@ -40,6 +44,72 @@ std::vector<int> available_cpus() {
     for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
       if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
   return cpus;
+}
+
+// The hdfs sink's options from its configuration; errors name the key.
+Result<std::unique_ptr<sinks::hdfs::HdfsSinkOptions>> hdfs_sink_options(const config::ComponentConfig& c,
+                                                                        uint32_t shards) {
+  namespace hdfs = sinks::hdfs;
+  auto o = std::make_unique<hdfs::HdfsSinkOptions>();
+  o->name = c.name();
+  o->shards = shards;
+  auto uri = hdfs::parse_hdfs_uri(c.get_string("hdfs.path"));
+  if (!uri.ok()) return make_error(fmt::format("{}: {}", c.locate("hdfs.path"), uri.error().message));
+  o->path = uri->path;
+  if (uri->scheme == hdfs::HdfsUri::Scheme::file) {
+    o->file_system = std::make_unique<hdfs::LocalFileSystem>();
+  } else {
+    hdfs::WebHdfsOptions w;
+    w.host = uri->host;
+    w.port = uri->port;
+    w.user = c.get_string("hdfs.user");
+    w.delegation = c.get_string("hdfs.delegationToken");
+    w.call_timeout_ms = c.get_duration_ms("hdfs.callTimeout");
+    o->file_system = std::make_unique<hdfs::WebHdfsFileSystem>(std::move(w));
+  }
+  o->file_prefix = c.get_string("hdfs.filePrefix");
+  o->file_suffix = c.get_string("hdfs.fileSuffix");
+  o->in_use_prefix = c.get_string("hdfs.inUsePrefix");
+  o->in_use_suffix = c.get_bool("hdfs.emptyInUseSuffix") ? std::string() : c.get_string("hdfs.inUseSuffix");
+  o->path_options.time_zone = c.get_string("hdfs.timeZone");
+  o->path_options.use_local_time_stamp = c.get_bool("hdfs.useLocalTimeStamp");
+  if (c.get_bool("hdfs.round")) {
+    auto unit = hdfs::parse_round_unit(c.get_enum("hdfs.roundUnit"));
+    o->path_options.round_unit = unit.value();  // the schema allows only the three units
+    o->path_options.round_value = static_cast<int>(c.get_int("hdfs.roundValue"));
+    if (Status s = o->path_options.validate(); !s)
+      return make_error(fmt::format("{}: {}", c.locate("hdfs.roundValue"), s.message()));
+  }
+  o->roll_interval_ms = c.get_duration_ms("hdfs.rollInterval");
+  o->roll_size_bytes = c.get_bytes("hdfs.rollSize");
+  o->roll_count = static_cast<uint64_t>(c.get_int("hdfs.rollCount"));
+  o->idle_timeout_ms = c.get_duration_ms("hdfs.idleTimeout");
+  o->max_open_files = static_cast<size_t>(c.get_int("hdfs.maxOpenFiles"));
+  o->group_commit_bytes = c.get_bytes("hdfs.groupCommitBytes");
+  o->group_commit_interval_ms = c.get_duration_ms("hdfs.groupCommitInterval");
+  o->journal_path = c.get_string("hdfs.stateDir") + "/" + c.name() + ".journal";
+
+  hdfs::FileWriterOptions& w = o->writer;
+  w.file_type = c.get_enum("hdfs.fileType") == "CompressedStream" ? hdfs::FileType::compressed_stream
+                                                                   : hdfs::FileType::data_stream;
+  auto serializer = hdfs::parse_serializer(c.get_enum("serializer"));
+  if (!serializer.ok()) return make_error(fmt::format("{}: {}", c.locate("serializer"), serializer.error().message));
+  w.serializer = serializer.value();
+  w.append_newline = c.get_bool("serializer.appendNewline");
+  if (w.file_type == hdfs::FileType::compressed_stream) {
+    auto codec = hdfs::parse_stream_codec(c.get_string("hdfs.codeC"));
+    if (!codec.ok()) return make_error(fmt::format("{}: {}", c.locate("hdfs.codeC"), codec.error().message));
+    w.stream_codec = codec.value();
+  }
+  if (w.serializer == hdfs::SerializerType::avro_event) {
+    auto codec = hdfs::parse_avro_codec(c.get_string("serializer.compressionCodec"));
+    if (!codec.ok())
+      return make_error(fmt::format("{}: {}", c.locate("serializer.compressionCodec"), codec.error().message));
+    w.avro_codec = codec.value();
+    w.avro_sync_interval_bytes = c.get_bytes("serializer.syncIntervalBytes");
+  }
+  if (Status s = w.validate(); !s) return make_error(fmt::format("sink {}: {}", c.name(), s.message()));
+  return o;
 }
 
 sinks::LineFormat line_format(std::string_view serializer) {
@@ -191,6 +261,14 @@ Status Agent::build_sinks() {
       descriptions_.push_back(fmt::format("sink {} (avro) forwards to {}:{}{}", c.name(), o.host, o.port,
                                           o.deflate ? ", deflated" : ""));
       sink = std::make_unique<sinks::AvroSink>(std::move(o));
+    } else if (c.type() == "hdfs") {
+      auto o = hdfs_sink_options(c, options_.shards);
+      if (!o.ok()) return make_error(o.error().message);
+      runner.batch_events_max = static_cast<size_t>(c.get_int("hdfs.batchSize"));
+      descriptions_.push_back(fmt::format("sink {} (hdfs) writes {} files to {}{}", c.name(),
+                                          c.get_enum("hdfs.fileType"), o.value()->file_system->describe(),
+                                          o.value()->path));
+      sink = std::make_unique<sinks::hdfs::HdfsSink>(std::move(*o.value()));
     } else if (c.type() == "null") {
       runner.batch_events_max = static_cast<size_t>(c.get_int("batchSize"));
       descriptions_.push_back(fmt::format("sink {} (null) discards every event", c.name()));

@@ -127,6 +127,8 @@ class BucketPath {
   const std::vector<std::string>& unknown_escapes() const { return unknown_escapes_; }
   const std::string& text() const { return text_; }
   const TimeZone& zone() const { return *zone_; }
+  // The zone, to share with another template (hdfs.filePrefix uses hdfs.path's).
+  const TimeZone::Ptr& zone_ptr() const { return zone_; }
 
   // Local time fields of a UTC ms instant in this template's zone (exposed for tests).
   struct LocalTime {

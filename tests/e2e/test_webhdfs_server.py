@@ -366,6 +366,98 @@ class Rename(WebHdfsTestCase):
                                      'destination = "relative" is not an absolute path.')
 
 
+class Truncate(WebHdfsTestCase):
+    def truncate(self, path, user="alice", **params):
+        [r] = curl_i("-X", "POST", self.url(path, "TRUNCATE", user=user, **params))
+        return r
+
+    def test_cuts_at_once_and_answers_true(self):
+        self.create("/t/f", b"0123456789")
+        r = self.truncate("/t/f", newlength="4")
+        self.assertEqual((r.status, r.headers["content-type"], r.body), (200, "application/json", b'{"boolean":true}'))
+        self.assertEqual(self.hdfs.read("/t/f"), b"0123")
+        self.assertEqual(self.status_of("/t/f")["length"], 4)
+        self.assertEqual(self.truncate("/t/f", newlength="4").json(), {"boolean": True}, "the same length")
+        self.assert_remote_exception(self.truncate("/t/f", newlength="9"), 400, "HadoopIllegalArgumentException",
+                                     "org.apache.hadoop.HadoopIllegalArgumentException",
+                                     "Cannot truncate to a larger file size. Current size: 4, truncate size: 9.")
+        self.assertEqual(self.truncate("/t/f", newlength="0").json(), {"boolean": True})
+        self.assertEqual((self.hdfs.read("/t/f"), self.status_of("/t/f")["length"]), (b"", 0))
+        answers = curl_i("-L", "-X", "POST", "-T", self.local_file("a", b"again"), self.url("/t/f", "APPEND"))
+        self.assertEqual(answers[-1].status, 200, "no lease is left behind")
+        self.assertEqual(self.hdfs.read("/t/f"), b"again")
+
+    def test_paths_parameters_and_permissions(self):
+        self.create("/t/f", b"0123456789")
+        self.assert_remote_exception(self.truncate("/t/nope", newlength="0"), 404, "FileNotFoundException",
+                                     "java.io.FileNotFoundException", "File does not exist: /t/nope")
+        self.assert_remote_exception(self.truncate("/t", newlength="0"), 404, "FileNotFoundException",
+                                     "java.io.FileNotFoundException", "Path is not a file: /t")
+        self.assert_remote_exception(self.truncate("/t/f"), 400, "IllegalArgumentException",
+                                     "java.lang.IllegalArgumentException",
+                                     "Required param newlength for op: TRUNCATE is null or empty")
+        self.assert_remote_exception(self.truncate("/t/f", newlength="-1"), 400, "IllegalArgumentException",
+                                     "java.lang.IllegalArgumentException",
+                                     'Invalid value for webhdfs parameter "newlength": Invalid parameter range: '
+                                     'newlength = -1 < 0')
+        self.assert_remote_exception(self.truncate("/t/f", user="bob", newlength="1"), 403, "AccessControlException",
+                                     "org.apache.hadoop.security.AccessControlException",
+                                     'Permission denied: user=bob, access=WRITE, inode="/t/f":alice:supergroup:'
+                                     '-rw-r--r--')
+        [r] = curl_i("-X", "PUT", self.url("/t/f", "TRUNCATE", newlength="1"))
+        self.assert_remote_exception(r, 400, "IllegalArgumentException", "java.lang.IllegalArgumentException",
+                                     'Invalid value for webhdfs parameter "op": TRUNCATE is not a valid PUT operation.')
+        self.assertEqual(self.hdfs.read("/t/f"), b"0123456789")
+
+    def test_a_file_being_written_is_leased(self):
+        self.hdfs.faults({"node": "datanode", "op": "CREATE", "action": "hang", "when": "mid", "after_bytes": 4,
+                          "hang_ms": 30000})
+        uploader = subprocess.Popen(["curl", "-sS", "--max-time", "40", "-L", "-X", "PUT", "-T",
+                                     self.local_file("u", b"0123456789"), self.url("/lease", "CREATE")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (uploader.poll() is None and uploader.kill(), uploader.wait(timeout=10)))
+        wait_until(lambda: self.hdfs.exists("/lease") and os.path.getsize(self.hdfs.local_path("/lease")) == 4, 20,
+                   "4 bytes stored")
+        r = self.truncate("/lease", newlength="0")
+        self.assertEqual((r.status, r.json()["RemoteException"]["exception"]), (403, "AlreadyBeingCreatedException"))
+        self.assertRegex(r.json()["RemoteException"]["message"],
+                         r"^Failed to TRUNCATE_FILE /lease for DFSClient_-?\d+ on 127\.0\.0\.1 because this file "
+                         r"lease is currently owned by DFSClient_NONMAPREDUCE_\d+_1 on 127\.0\.0\.1$")
+        uploader.terminate()
+        uploader.wait(timeout=10)
+        wait_until(lambda: self.hdfs.status("/lease")["length"] == 4, 10, "the stream to close")
+        self.assertEqual(self.truncate("/lease", newlength="2").json(), {"boolean": True})
+        self.assertEqual(self.hdfs.read("/lease"), b"01")
+
+    def test_recovery_fault_answers_false_until_the_block_is_recovered(self):
+        self.create("/r/f", b"0123456789")
+        self.hdfs.faults({"op": "TRUNCATE", "action": "recovery", "recovery_ms": 1500})
+        self.assertEqual(self.truncate("/r/f", newlength="4").json(), {"boolean": False})
+        self.assertEqual(self.status_of("/r/f")["length"], 10, "the old length shows until the recovery ends")
+        self.assertEqual(self.truncate("/r/f", newlength="4").json(), {"boolean": False}, "the same cut again")
+        r = self.truncate("/r/f", newlength="3")
+        self.assertEqual((r.status, r.json()["RemoteException"]["exception"]), (403, "AlreadyBeingCreatedException"))
+        self.assertRegex(r.json()["RemoteException"]["message"],
+                         r"^Failed to TRUNCATE_FILE /r/f for DFSClient_-?\d+ on 127\.0\.0\.1 because /r/f is being "
+                         r"truncated\.$")
+        answers = curl_i("-L", "-X", "POST", "-T", self.local_file("a", b"x"), self.url("/r/f", "APPEND"))
+        self.assertEqual(answers[-1].json()["RemoteException"]["exception"], "RecoveryInProgressException")
+        self.assertRegex(answers[-1].json()["RemoteException"]["message"],
+                         r"^Failed to APPEND_FILE /r/f for DFSClient_NONMAPREDUCE_\d+_1 on 127\.0\.0\.1 because "
+                         r"another recovery is in progress by DFSClient_-?\d+ on 127\.0\.0\.1$")
+        wait_until(lambda: self.status_of("/r/f")["length"] == 4, 10, "the recovery to end")
+        self.assertEqual(self.hdfs.read("/r/f"), b"0123")
+        answers = curl_i("-L", "-X", "POST", "-T", self.local_file("a", b"x"), self.url("/r/f", "APPEND"))
+        self.assertEqual(answers[-1].status, 200)
+        self.assertEqual(self.hdfs.read("/r/f"), b"0123x")
+
+        self.hdfs.faults({"op": "TRUNCATE", "action": "recovery"})
+        self.assertEqual(self.truncate("/r/f", newlength="0").json(), {"boolean": True}, "0 is a block boundary")
+        self.assertEqual(self.hdfs.armed_faults(), [], "the fault was spent all the same")
+        with self.assertRaisesRegex(ValueError, "a recovery fault is for op TRUNCATE, when before"):
+            self.hdfs.faults({"op": "APPEND", "action": "recovery"})
+
+
 class StatusListOpenDelete(WebHdfsTestCase):
     FIELDS = {"accessTime", "blockSize", "childrenNum", "fileId", "group", "length", "modificationTime", "owner",
               "pathSuffix", "permission", "replication", "storagePolicy", "type"}

@@ -23,6 +23,14 @@ READY_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 90
 
 
+def die_with_parent():
+    """For Popen(preexec_fn=...): the child gets SIGKILL when the test process dies, so that a
+    test killed midway (a timeout, Ctrl-C) leaves no server running."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def free_port():
     """A port free for both TCP and UDP on 127.0.0.1, below the kernel's ephemeral range: ports
     the kernel hands out (to every client's connect, too) could be taken again between this
@@ -119,7 +127,7 @@ class Sluice:
 
     def start(self):
         self.stderr_file = open(self.stderr_path, "wb")
-        self.process = subprocess.Popen(self.command(), cwd=self.workdir, stdout=subprocess.PIPE,
+        self.process = subprocess.Popen(self.command(), cwd=self.workdir, stdout=subprocess.PIPE, preexec_fn=die_with_parent,
                                         stderr=self.stderr_file)
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -36,7 +36,7 @@ Admin endpoints, on the name node port only (JSON in and out):
     POST   /_test/reset    forget faults, counters and the log (not the files)
     POST   /_test/config   {"require_user": NAME|null, "require_delegation": TOKEN|null,
                             "delegation_user": NAME}
-A fault: {"action": "error"|"delay"|"drop"|"hang",          (required)
+A fault: {"action": "error"|"delay"|"drop"|"hang"|"recovery",   (required)
           "node": "namenode"|"datanode",  "op": "CREATE",  "method": "PUT",  "path": "/a/b",
           "path_prefix": "/a/",           (what it matches; absent means any)
           "count": 1 (times it fires; -1 forever),  "skip": 0 (matching requests let through first),
@@ -51,7 +51,11 @@ A fault: {"action": "error"|"delay"|"drop"|"hang",          (required)
           delay:  "delay_ms" (then the request goes on normally),
           drop:   "rst": true (a reset; false closes with a FIN); no answer,
           hang:   "hang_ms": the answer never comes; the connection is closed after hang_ms,
-                  when the client goes away, or at stop().}
+                  when the client goes away, or at stop(),
+          recovery: (op TRUNCATE only, "when" before) "recovery_ms": a cut off a block boundary
+                  answers {"boolean": false} as Hadoop does, and the file keeps its old length
+                  and stays leased (APPEND gets RecoveryInProgressException) until the block
+                  recovery ends recovery_ms later; a cut on a boundary (newlength 0) stays true.}
 
 What it mirrors, and the Hadoop 3 source it was checked against (apache/hadoop):
 - NamenodeWebHdfsMethods.java: CREATE is redirected without looking at the namespace, so an
@@ -65,7 +69,9 @@ What it mirrors, and the Hadoop 3 source it was checked against (apache/hadoop):
   missing path is 404 "File does not exist: /p"; LISTSTATUS streams
   {"FileStatuses":{"FileStatus":[ one status a line ]}}; a RENAME without destination is 400
   "Required param destination for op: RENAME is null or empty"; a missing op is 400
-  UnsupportedOperationException "op=NULL is not supported".
+  UnsupportedOperationException "op=NULL is not supported"; TRUNCATE (POST, newlength
+  required) answers {"boolean": b} from ClientProtocol.truncate, as a new client
+  "DFSClient_<random long>" each time.
 - datanode/web/webhdfs/WebHdfsHandler.java, HdfsWriter.java, ExceptionHandler.java: the data
   node writes "100 Continue" before every CREATE and APPEND body whether or not the client sent
   Expect; it answers CREATE with 201, "Location: hdfs://<namenoderpcaddress><path>" (not
@@ -100,12 +106,21 @@ What it mirrors, and the Hadoop 3 source it was checked against (apache/hadoop):
   recursive is 403 PathIsNotEmptyDirectoryException "`/d is non empty': Directory is not
   empty"; "Permission denied: user=bob, access=WRITE, inode=\"/d\":alice:supergroup:drwxr-xr-x";
   new inodes take their parent's group; the superuser (and the supergroup) skip checks.
+- namenode FSDirTruncateOp, INodeFile.valueOf: TRUNCATE needs WRITE on the file; a missing path
+  is 404 FileNotFoundException "File does not exist: /p", a directory 404 "Path is not a file:
+  /p"; a leased file is AlreadyBeingCreatedException "Failed to TRUNCATE_FILE /p for
+  DFSClient_N on 127.0.0.1 because this file lease is currently owned by ..."; a longer
+  newlength is 400 HadoopIllegalArgumentException "Cannot truncate to a larger file size.
+  Current size: X, truncate size: Y."; the same length is true at once; true means the cut is
+  done (on a block boundary), false that the last block is being recovered: the length HDFS
+  reports stays the old one until then, a second TRUNCATE to the same length is false again
+  and to another one AlreadyBeingCreatedException "... because /p is being truncated.".
 
 Operations: MKDIRS, CREATE, APPEND, OPEN, RENAME (with and without renameoptions), DELETE,
-GETFILESTATUS, LISTSTATUS, GETCONTENTSUMMARY, GETHOMEDIRECTORY, SETPERMISSION, SETOWNER. Every
-other op Hadoop knows (GETFILECHECKSUM, snapshots, ACLs, xattrs, symlinks, quotas, storage
-policies, CONCAT, TRUNCATE, tokens...) answers 400 UnsupportedOperationException "op=X is not
-supported"; one it does not know is 400 "X is not a valid PUT operation.".
+TRUNCATE, GETFILESTATUS, LISTSTATUS, GETCONTENTSUMMARY, GETHOMEDIRECTORY, SETPERMISSION,
+SETOWNER. Every other op Hadoop knows (GETFILECHECKSUM, snapshots, ACLs, xattrs, symlinks,
+quotas, storage policies, CONCAT, tokens...) answers 400 UnsupportedOperationException "op=X is
+not supported"; one it does not know is 400 "X is not a valid PUT operation.".
 
 Deliberate differences, for tests' sake: error answers on the data node drain the request body
 (bounded) before closing, where Hadoop closes at once and the client may see a reset instead of
@@ -113,7 +128,9 @@ the error (inject "drop" to test that); a data node request without namenoderpca
 (Hadoop fails building its DFSClient); excludedatanodes is ignored (there is one data node);
 doas (proxy users) is ignored; the sticky bit is not enforced; groups are only those given to
 WebHdfsServer(groups=...); --require-user also turns away other users with 403
-SecurityException (a real cluster with simple auth accepts any name).
+SecurityException (a real cluster with simple auth accepts any name); TRUNCATE cuts at once and
+answers true wherever the cut falls (Hadoop: false off a block boundary) unless a "recovery"
+fault asks for Hadoop's slow path.
 """
 
 import argparse
@@ -155,6 +172,7 @@ ADMIN_BODY_MAX = 1024 * 1024
 # Exception simple name -> (Java class, status as Hadoop's ExceptionHandler maps it).
 EXCEPTIONS = {
     "IllegalArgumentException": ("java.lang.IllegalArgumentException", 400),
+    "HadoopIllegalArgumentException": ("org.apache.hadoop.HadoopIllegalArgumentException", 400),
     "UnsupportedOperationException": ("java.lang.UnsupportedOperationException", 400),
     "InvalidPathException": ("org.apache.hadoop.fs.InvalidPathException", 400),
     "SecurityException": ("java.lang.SecurityException", 403),
@@ -423,7 +441,7 @@ def param_string(name, value):
 
 class Inode:
     __slots__ = ("name", "parent", "is_dir", "owner", "group", "perm", "mtime", "atime", "replication",
-                 "block_size", "file_id", "children", "length", "lease", "deleted")
+                 "block_size", "file_id", "children", "length", "lease", "deleted", "recovery")
 
     def __init__(self, name, parent, is_dir, owner, group, perm, file_id, replication=0, block_size=0):
         self.name = name
@@ -441,6 +459,7 @@ class Inode:
         self.length = 0              # the visible length: what was there when the last write ended
         self.lease = None            # (client name, client machine) while a write is open
         self.deleted = False
+        self.recovery = None         # (client, machine, new length) while a truncate recovers
 
 
 class Namespace:
@@ -454,6 +473,7 @@ class Namespace:
         self.groups = {user: set(g) for user, g in (groups or {}).items()}
         self.next_id = ROOT_INODE_ID + 1
         self.root = Inode("", None, True, root_owner or superuser, SUPERGROUP, root_permission, ROOT_INODE_ID)
+        self.recovery_timers = set()
         os.makedirs(self.root_dir, exist_ok=True)
         self._index_disk(self.root, self.root_dir)
 
@@ -657,6 +677,13 @@ class Namespace:
 
     @staticmethod
     def _check_lease(op, node, path, client, machine):
+        """FSNamesystem.recoverLeaseInternal for a file under construction (soft limit not
+        expired): a block under recovery, or a lease held by another client."""
+        if node.recovery is not None:
+            holder, holder_machine, _ = node.recovery
+            raise RemoteError("RecoveryInProgressException",
+                              f"Failed to {op} {path} for {client} on {machine} because another recovery is in "
+                              f"progress by {holder} on {holder_machine}")
         if node.lease is not None:
             holder, holder_machine = node.lease
             raise RemoteError("AlreadyBeingCreatedException",
@@ -679,6 +706,65 @@ class Namespace:
             node.length = size
             node.mtime = now_ms()
             return None
+
+    def truncate(self, user, path, new_length, client, machine, recovery_ms=0):
+        """FSDirTruncateOp.truncate. -> True when the cut is done, False when the last block is
+        being recovered (only with recovery_ms, off a block boundary)."""
+        with self.lock:
+            self._ensure_valid(path)
+            comps, inodes = self._resolve(path)
+            self._check_path(user, comps, inodes, access=WRITE)
+            node = inodes[-1]
+            if node is None:
+                raise RemoteError("FileNotFoundException", f"File does not exist: {path}")
+            if node.is_dir:
+                raise RemoteError("FileNotFoundException", f"Path is not a file: {path}")
+            if node.recovery is not None:
+                if node.recovery[2] == new_length:
+                    return False
+                raise RemoteError("AlreadyBeingCreatedException",
+                                  f"Failed to TRUNCATE_FILE {path} for {client} on {machine} because {path} is being "
+                                  "truncated.")
+            self._check_lease("TRUNCATE_FILE", node, path, client, machine)
+            if node.length == new_length:
+                return True
+            if node.length < new_length:
+                raise RemoteError("HadoopIllegalArgumentException",
+                                  f"Cannot truncate to a larger file size. Current size: {node.length}, truncate "
+                                  f"size: {new_length}.")
+            node.mtime = now_ms()
+            if recovery_ms <= 0 or new_length % node.block_size == 0:
+                os.truncate(self.disk_path(path), new_length)
+                node.length = new_length
+                return True
+            node.lease = (client, machine)
+            node.recovery = (client, machine, new_length)
+            timer = threading.Timer(recovery_ms / 1000, self._end_recovery, (node,))
+            timer.daemon = True
+            self.recovery_timers.add(timer)
+            timer.start()
+            return False
+
+    def _end_recovery(self, node):
+        """The data nodes cut the last block: the new length shows and the lease goes."""
+        with self.lock:
+            self.recovery_timers.discard(threading.current_thread())
+            new_length = node.recovery[2]
+            node.recovery = None
+            node.lease = None
+            if node.deleted:
+                return
+            try:
+                os.truncate(self.disk_path(self.path_of(node)), new_length)
+            except OSError:
+                return      # the root went away (the server stopped)
+            node.length = new_length
+
+    def stop_recoveries(self):
+        with self.lock:
+            for timer in self.recovery_timers:
+                timer.cancel()
+            self.recovery_timers = set()
 
     def rename(self, user, src, dst):
         """The old rename (FSDirRenameOp.renameTo): false rather than an error in most cases."""
@@ -870,7 +956,7 @@ class Namespace:
 
 FAULT_FIELDS = {"action", "node", "op", "method", "path", "path_prefix", "count", "skip", "when", "status",
                 "exception", "message", "java_class", "body", "content_type", "delay_ms", "rst", "hang_ms",
-                "after_bytes"}
+                "after_bytes", "recovery_ms"}
 
 
 class Fault:
@@ -880,8 +966,8 @@ class Fault:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
         self.id = fault_id
         self.action = spec.get("action")
-        if self.action not in ("error", "delay", "drop", "hang"):
-            raise ValueError(f"fault action must be error, delay, drop or hang, not {self.action!r}")
+        if self.action not in ("error", "delay", "drop", "hang", "recovery"):
+            raise ValueError(f"fault action must be error, delay, drop, hang or recovery, not {self.action!r}")
         self.node = spec.get("node")
         if self.node not in (None, "namenode", "datanode"):
             raise ValueError(f"fault node must be namenode or datanode, not {self.node!r}")
@@ -896,6 +982,8 @@ class Fault:
             raise ValueError(f"fault when must be before, mid or after, not {self.when!r}")
         if self.action in ("error", "delay") and self.when == "mid":
             raise ValueError("error and delay faults happen before or after, not mid")
+        if self.action == "recovery" and (self.op != "TRUNCATE" or self.when != "before"):
+            raise ValueError("a recovery fault is for op TRUNCATE, when before")
         self.exception = spec.get("exception")
         self.status = spec.get("status")
         if self.action == "error" and not self.exception and not self.status and "body" not in spec:
@@ -908,6 +996,7 @@ class Fault:
         self.rst = bool(spec.get("rst", True))
         self.hang_ms = int(spec.get("hang_ms", HANG_MS_DEFAULT))
         self.after_bytes = int(spec.get("after_bytes", 0))
+        self.recovery_ms = int(spec.get("recovery_ms", 1000))
         self.spec = dict(spec)
 
     def matches(self, node, method, op, path):
@@ -929,6 +1018,10 @@ class State:
 
     def __init__(self, request_log_path=None):
         self.lock = threading.Lock()
+        # Requests to the name and data node being handled and not yet in the log: reading the
+        # log waits for them, so a client that got its answer finds its request there.
+        self.unlogged = 0
+        self.all_logged = threading.Condition(self.lock)
         self.faults = []
         self.next_fault_id = 1
         self.log = collections.deque(maxlen=REQUEST_LOG_MAX)
@@ -981,8 +1074,15 @@ class State:
         with self.lock:
             self.counters[node][key] += n
 
-    def record(self, entry):
+    def begin(self):
         with self.lock:
+            self.unlogged += 1
+
+    def record(self, entry, counted=False):
+        with self.lock:
+            if counted:
+                self.unlogged -= 1
+                self.all_logged.notify_all()
             entry["id"] = self.next_request_id
             self.next_request_id += 1
             node = entry["node"]
@@ -1006,8 +1106,10 @@ class State:
                     out[key] = value
             return out
 
-    def entries(self):
+    def entries(self, wait_s=2.0):
+        """The log, once every request being handled is in it (or after wait_s: a hung one)."""
         with self.lock:
+            self.all_logged.wait_for(lambda: self.unlogged == 0, timeout=wait_s)
             return list(self.log)
 
 
@@ -1153,11 +1255,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.bytes_out = 0
         self.status_sent = None
         self.body = None
+        self.entry_logged = False
         self.entry = {"node": self.node, "conn": self.conn_id, "method": self.command, "target": self.path,
                       "time_ms": now_ms()}
         url = urllib.parse.urlsplit(self.path)
         self.url_path = urllib.parse.unquote(url.path)
         self.query = url.query
+        self.counted = not (self.node == "namenode" and self.url_path.startswith(ADMIN_PREFIX))
+        if self.counted:
+            self.app.state.begin()
         try:
             self.body = BodyReader(self.rfile, self.headers)
         except ValueError as e:
@@ -1193,9 +1299,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.log_entry()
 
     def log_entry(self):
+        """Records this request once (drop() records it before the client can see the close)."""
+        if self.entry_logged:
+            return
+        self.entry_logged = True
         self.entry.update(status=self.status_sent, bytes_in=self.body.consumed if self.body else 0,
                           bytes_out=self.bytes_out, ms=int((time.monotonic() - self.started) * 1000))
-        self.app.state.record(self.entry)
+        self.app.state.record(self.entry, counted=self.counted)
+        self.counted = False
 
     def write(self, data):
         self.wfile.write(data)
@@ -1231,6 +1342,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def drop(self, rst, note=None):
         """Closes the connection without an answer: a reset, or a plain FIN."""
         self.entry["note"] = note or ("dropped (reset)" if rst else "dropped")
+        # In the log before the client sees the connection end, so a test reading the log right
+        # after its call failed finds it there.
+        self.log_entry()
         try:
             if rst:
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -1280,6 +1394,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.entry["fault"] = fault.id
         if fault.action == "delay":
             self.delay(fault)
+            return False
+        if fault.action == "recovery":     # the operation itself looks at it
             return False
         if fault.action == "drop":
             self.drop(fault.rst)
@@ -1409,12 +1525,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raise RemoteError("IllegalArgumentException", f'Invalid value for webhdfs parameter "op": '
                               f"{op_text} is not a valid {self.command} operation.")
         values = parse_params(self.command, params, name_node=True)
-        status, reason, headers, body, chunked = self.nn_op(op_value, path, user, params, values)
+        status, reason, headers, body, chunked = self.nn_op(op_value, path, user, params, values, fault)
         if self.apply(fault, "after"):
             return
         self.send(status, reason, headers, body, chunked=chunked, close=self.will_close_for_body())
 
-    def nn_op(self, op, path, user, params, values):
+    def nn_op(self, op, path, user, params, values, fault):
         """-> (status, reason, headers, body, chunked)"""
         ns = self.app.namespace
         ok_json = lambda value: (200, "OK", nn_headers("application/json"), json_bytes(value), self.app.json_chunked)
@@ -1450,6 +1566,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return ok_empty
         if op == "DELETE":
             return ok_json({"boolean": ns.delete(user, path, values["recursive"])})
+        if op == "TRUNCATE":
+            if values["newlength"] is None:
+                raise RemoteError("IllegalArgumentException",
+                                  "Required param newlength for op: TRUNCATE is null or empty")
+            client = f"DFSClient_{random.randrange(-(1 << 63), 1 << 63)}"
+            recovery_ms = fault.recovery_ms if fault is not None and fault.action == "recovery" else 0
+            return ok_json({"boolean": ns.truncate(user, path, values["newlength"], client, self.client_address[0],
+                                                   recovery_ms)})
         if op == "GETFILESTATUS":
             node = ns.lookup(user, path)
             if node is None:
@@ -1736,6 +1860,7 @@ class WebHdfsServer:
         if not self._servers:
             return
         self.stopping.set()
+        self.namespace.stop_recoveries()
         for server in self._servers:
             server.shutdown()
             with server.connections_lock:

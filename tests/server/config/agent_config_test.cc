@@ -439,8 +439,8 @@ TEST(AgentConfig, UnknownType) {
 TEST(AgentConfig, FlumeTypeNotSupportedYet) {
   EXPECT_EQ(load_error(base_replacing(7, "a1.channels.c1.type = jdbc")),
             "f.conf: line 7: a1.channels.c1.type: channel type 'jdbc' is not supported yet (sluice has: " + known_types(ComponentKind::channel) + ")");
-  EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = HDFS")),
-            "f.conf: line 8: a1.sinks.k1.type: sink type 'HDFS' is not supported yet (sluice has: " + known_types(ComponentKind::sink) + ")");
+  EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = IRC")),
+            "f.conf: line 8: a1.sinks.k1.type: sink type 'IRC' is not supported yet (sluice has: " + known_types(ComponentKind::sink) + ")");
   EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = multiport_syslogtcp")),
             "f.conf: line 4: a1.sources.r1.type: source type 'multiport_syslogtcp' is not supported yet (sluice has: " + known_types(ComponentKind::source) + ")");
 }
@@ -450,8 +450,8 @@ TEST(AgentConfig, UnknownTypeDoesNotCascade) {
   // its wiring still is.
   EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = thrift") + "a1.sources.r1.bind = 0.0.0.0\n"),
             "f.conf: line 4: a1.sources.r1.type: source type 'thrift' is not supported yet (sluice has: " + known_types(ComponentKind::source) + ")");
-  EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = hdfs")),
-            "f.conf: line 8: a1.sinks.k1.type: sink type 'hdfs' is not supported yet (sluice has: " + known_types(ComponentKind::sink) + ")");
+  EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = hbase")),
+            "f.conf: line 8: a1.sinks.k1.type: sink type 'hbase' is not supported yet (sluice has: " + known_types(ComponentKind::sink) + ")");
 }
 
 TEST(AgentConfig, BadValueForEachType) {

@@ -258,7 +258,7 @@ TEST(Schema, UnknownAndNotYetSupportedTypes) {
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::channel, "SpillableMemory"));
   EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::channel, "file"));  // sluice has it
   EXPECT_NE(find_component_spec(ComponentKind::channel, "org.apache.flume.channel.file.FileChannel"), nullptr);
-  EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::sink, "hdfs"));
+  EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::sink, "hbase"));
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::sink, "elasticsearch"));
   EXPECT_NE(find_component_spec(ComponentKind::sink, "org.apache.flume.sink.kafka.KafkaSink"), nullptr);
   EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::channel, "hdfs"));
