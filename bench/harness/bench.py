@@ -71,7 +71,41 @@ def one_request_run(workload, client, system_cls, args, workdir):
         system.stop()
 
 
+class WebHdfsTestServer:
+    """tests/support/webhdfs_server.py as its own process (not in this one, whose interpreter
+    is busy polling), storing under `root`."""
+
+    def __init__(self, root):
+        import shutil
+        import subprocess
+        shutil.rmtree(root, ignore_errors=True)
+        os.makedirs(root)
+        self.root = root
+        self.process = subprocess.Popen(["/usr/bin/python3", WEBHDFS_SERVER, "--root", root], stdout=subprocess.PIPE,
+                                        text=True)
+        line = self.process.stdout.readline()  # "namenode=HOST:PORT datanode=HOST:PORT"
+        if not line.startswith("namenode="):
+            raise RuntimeError(f"the WebHDFS test server did not start: {line!r}")
+        self.namenode = line.split()[0].split("=", 1)[1]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        import shutil
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+WEBHDFS_SERVER = os.path.join(os.path.dirname(__file__), "../../tests/support/webhdfs_server.py")
+
+
 def one_run(workload, client, system_cls, args, workdir):
+    if workload.output == "hdfs-webhdfs":
+        with WebHdfsTestServer(os.path.join(workdir, "webhdfs")) as server:
+            args.webhdfs_namenode = server.namenode
+            return measured_run(workload, client, system_cls, args, workdir)
     if workload.output == "kafka":
         # A fresh mock cluster per run, so that no run inherits another's topic contents.
         with MockCluster(brokers=3, topics=["events:6"]) as cluster:
@@ -103,7 +137,7 @@ def measured_run(workload, client, system_cls, args, workdir):
         result = {"events": events, "sent": count, "elapsed_s": elapsed, "events_per_s": events / elapsed,
                   "server_cpu_us_per_event": cpu_used * 1e6 / max(events, 1),
                   "client_cpu_us_per_event": client_cpu * 1e6 / max(count, 1)}
-        if stored_before is not None and workload.output.startswith("durable"):
+        if stored_before is not None and workload.output.startswith(("durable", "hdfs")):
             # In fsync mode the position counts durable bytes only: wait for the last group commit.
             time.sleep(0.5)
             result["stored_mb_per_s"] = (system.stored_bytes() - stored_before) / elapsed / 1e6
@@ -164,7 +198,16 @@ def main():
             for sname in args.systems.split(","):
                 if SYSTEMS[sname].supports(workload):
                     cells.append((wname, workload, cname, client, sname, SYSTEMS[sname]))
+    # The ceilings are measured in the same loop, once per run, for the same reason.
+    ceilings = {}
+    wants_webhdfs = any(w.output == "hdfs-webhdfs" for _, w, *_ in cells)
     for run in range(args.runs):
+        if args.ceilings:
+            for name, value in measure_disk(workdir).items():
+                ceilings.setdefault(name, []).append(value)
+            if wants_webhdfs:
+                for name, value in measure_webhdfs(workdir, args).items():
+                    ceilings.setdefault(name, []).append(value)
         for wname, workload, cname, client, sname, system_cls in cells:
             r = one_run(workload, client, system_cls, args, workdir)
             r.update(workload=wname, client=cname, system=sname, run=run)
@@ -172,33 +215,41 @@ def main():
             print(f"  {wname} / {cname} / {sname} run {run + 1}: {rate_fmt(r['events_per_s'])} events/s, "
                   f"{r['server_cpu_us_per_event']:.3f} server CPU-µs/event, "
                   f"{r['events']}/{r['sent']} events", file=sys.stderr, flush=True)
-    ceilings = measure_disk(workdir, args.runs) if args.ceilings else {}
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"runs": results, "ceilings": ceilings}, f, indent=1)
     print_table(results, args)
     for name, values in ceilings.items():
-        print(f"| ceiling: {name} | dd | {cell(values, lambda v: f'{v:.0f} MB/s')} |")
+        tool = "webhdfs-ceiling" if name.startswith("WebHDFS") else "dd"
+        print(f"| ceiling: {name} | {tool} | {cell(values, lambda v: f'{v:.0f} MB/s')} |")
 
 
-def measure_disk(workdir, runs):
-    """The disk's sequential write rate, the two ways that bound what a log can do."""
+def measure_disk(workdir):
+    """The disk's sequential write rate (MB/s), the two ways that bound what a log can do."""
     import re as _re
     import subprocess
     out = {}
     path = os.path.join(workdir, "dd.test")
     for name, flag in (("disk write, page cache + fdatasync (1 GiB)", "conv=fdatasync"),
                        ("disk write, O_DIRECT (1 GiB)", "oflag=direct")):
-        values = []
-        for _ in range(runs):
-            p = subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=1M", "count=1024", flag],
-                               capture_output=True, text=True)
-            m = _re.search(r"copied, ([\d.]+) s", p.stderr)
-            if m:
-                values.append(1024 * 1024 * 1024 / float(m.group(1)) / 1e6)
-            os.remove(path)
-        out[name] = values
+        p = subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=1M", "count=1024", flag],
+                           capture_output=True, text=True)
+        m = _re.search(r"copied, ([\d.]+) s", p.stderr)
+        if m:
+            out[name] = 1024 * 1024 * 1024 / float(m.group(1)) / 1e6
+        os.remove(path)
     return out
+
+
+def measure_webhdfs(workdir, args):
+    """The WebHDFS test server's own ceiling (MB/s): webhdfs-ceiling uploads 1 GiB in 8 MiB
+    APPENDs (the HDFS sink's group commit) to a fresh server, nothing else."""
+    import subprocess
+    with WebHdfsTestServer(os.path.join(workdir, "webhdfs")) as server:
+        p = subprocess.run([os.path.join(args.bin_dir, "webhdfs-ceiling"), "--namenode", server.namenode,
+                            "--bytes", str(1 << 30), "--chunk", str(8 << 20), "--json"],
+                           check=True, capture_output=True, text=True)
+    return {"WebHDFS test server, upload-only client (1 GiB in 8 MiB APPENDs)": json.loads(p.stdout)["mb_per_s"]}
 
 
 def print_table(results, args):

@@ -57,7 +57,8 @@ class Sluice:
         conf = os.path.join(self.dir, "sluice.conf")
         with open(conf, "w") as f:
             f.write(render("sluice", self.workload, port=self.port, dir=self.dir,
-                           bootstrap=getattr(self.args, "kafka_bootstrap", "")))
+                           bootstrap=getattr(self.args, "kafka_bootstrap", ""),
+                           namenode=getattr(self.args, "webhdfs_namenode", "")))
         cmd = [os.path.join(self.args.bin_dir, "sluice"), "-f", conf, "-n", "a1", "--admin",
                f"127.0.0.1:{self.admin_port}"]
         if self.args.shards:
@@ -77,10 +78,14 @@ class Sluice:
     def processed(self):
         if self.workload.output == "kafka":  # what Kafka confirmed, not what arrived
             return int(self.metric_sum("sluice_sink_kafka_acked_events_total"))
+        if self.workload.output.startswith("hdfs"):  # what the file system acknowledged
+            return int(self.metric_sum("sluice_sink_hdfs_events_written_total"))
         return int(self.metric_sum("sluice_source_accepted_events_total"))
 
     def stored_bytes(self):
-        """Bytes the channel has stored (its log positions), for MB/s to disk."""
+        """Bytes stored, for MB/s: the channel's log positions, or the HDFS sink's file bytes."""
+        if self.workload.output.startswith("hdfs"):
+            return self.metric_sum("sluice_sink_hdfs_bytes_written_total")
         return self.metric_sum("sluice_channel_position_bytes")
 
     def stop(self):

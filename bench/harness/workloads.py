@@ -9,7 +9,8 @@ class Workload:
     name: str
     transport: str     # tcp | udp | http | avro
     output: str        # discard: receive, parse, throw away; durable-*: into a durable channel;
-                       # kafka: produced to a Kafka cluster (librdkafka's mock cluster)
+                       # kafka: produced to a Kafka cluster (librdkafka's mock cluster);
+                       # hdfs-file / hdfs-webhdfs: the HDFS sink on file:// / WebHDFS
     description: str
     batch: int = 1     # events per request (request workloads)
 
@@ -35,6 +36,14 @@ WORKLOADS = {
                                  "6 partitions, acks=all, idempotence, linger 5 ms); counted when Kafka "
                                  "confirmed them (sluice: file channel in os mode + kafka sink; syslog-ng: "
                                  "kafka-c(); ceiling: a bare librdkafka producer)"),
+    "syslog-tcp-hdfs-file": Workload("syslog-tcp-hdfs-file", "tcp", "hdfs-file",
+                                     "the same into the HDFS sink on file:// (DataStream text, default batch, "
+                                     "group commit of 8 MiB ended by fdatasync); counted when fdatasync returned "
+                                     "(sluice: memory channel + hdfs sink; ceiling: dd to the same disk)"),
+    "syslog-tcp-webhdfs": Workload("syslog-tcp-webhdfs", "tcp", "hdfs-webhdfs",
+                                   "the same over WebHDFS to the test server (tests/support/webhdfs_server.py); "
+                                   "counted when the data node answered 200 (ceiling: webhdfs-ceiling, a client "
+                                   "that only uploads 8 MiB APPENDs to the same server)"),
     "http-batch-1": Workload("http-batch-1", "http", "discard",
                              "Flume JSON POSTs of 1 event over keep-alive HTTP (sluice: memory channel + null sink; "
                              "ceiling: the simplest Beast server answering 200)", batch=1),
