@@ -51,10 +51,6 @@ void SinkRunner::wait_for_events(int64_t timeout_ms) {
     return;
   }
   doorbell_->wait(ticket, std::clamp<int64_t>(timeout_ms, 1, kIdleWaitMsMax));
-  // Woken (by a publish, usually): let a little more arrive before reading, so that a trickle
-  // of small publishes (one per request of a request/response source) makes a few larger
-  // batches rather than a wake-up each.
-  if (options_.gather_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(options_.gather_us));
 }
 
 void SinkRunner::run_pipelined() {

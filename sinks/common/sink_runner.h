@@ -30,9 +30,6 @@ struct SinkRunnerOptions {
   size_t batch_bytes_max = 4 << 20;
   int64_t retry_backoff_ms_min = 100;
   int64_t retry_backoff_ms_max = 10'000;
-  // After sleeping for lack of events, wait this long before reading (0: not at all); bounds
-  // the runner's wake-ups to about one per gather_us under a light, steady load.
-  int64_t gather_us = 0;
 };
 
 class SinkRunner final : private DoneCallback {
