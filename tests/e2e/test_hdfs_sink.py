@@ -117,6 +117,31 @@ class FileScheme(unittest.TestCase):
         self.assertEqual(all_seqs, list(range(300)))
         shutil.rmtree(work, ignore_errors=True)
 
+    def test_time_buckets_roll_size_and_max_open_files(self):
+        work = tempfile.mkdtemp(prefix="sluice-hdfs-file-")
+        out = os.path.join(work, "out")
+        port = free_port()
+        # Bodies are "app 7 - - seq=N" (15-16 bytes): 60 bytes roll a file after four events. One
+        # file open at a time: host b's first event closes a's last file (maxOpenFiles).
+        s = Sluice(config(f"file://{out}/%Y%m%d/%H", tcp_port=port,
+                          sink_extra="a1.sinks.k1.hdfs.filePrefix = %{host}\na1.sinks.k1.hdfs.rollSize = 60\n"
+                                     "a1.sinks.k1.hdfs.maxOpenFiles = 1"), workdir=work)
+        with s:
+            early = syslog_lines(0, 42, host="a")
+            late = b"".join(f"<134>1 2026-11-21T06:59:59.999Z b app 7 - - seq={i}\n".encode() for i in range(42, 80))
+            send_tcp(port, early + late)
+            s.wait_metric("sluice_sink_hdfs_events_written_total", 80)
+            self.assertGreaterEqual(s.metric("sluice_sink_hdfs_rolls_total", reason="size"), 18)
+            self.assertEqual(s.metric("sluice_sink_hdfs_rolls_total", reason="max_open_files"), 1)
+            self.assertEqual(s.stop(), 0, s.stderr())
+        written = files_under(out)
+        self.assertFalse([n for n in written if n.endswith(".tmp")])
+        self.assertTrue(all(n.startswith(("20261121/05/a.", "20261121/06/b.")) for n in written), written.keys())
+        for name, data in written.items():  # rolled once 60 bytes of bodies are in
+            self.assertLessEqual(len(seqs_in_text(data)), 4, f"{name} rolled late")
+        self.assertEqual(sorted(q for d in written.values() for q in seqs_in_text(d)), list(range(80)))
+        shutil.rmtree(work, ignore_errors=True)
+
     def test_missing_timestamp_is_counted_not_stalling(self):
         work = tempfile.mkdtemp(prefix="sluice-hdfs-file-")
         out = os.path.join(work, "out")
