@@ -135,6 +135,7 @@ fault asks for Hadoop's slow path.
 
 import argparse
 import collections
+import ctypes
 import http.server
 import io
 import json
@@ -1990,6 +1991,10 @@ def main(argv=None):
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
+    # A test that crashes or is killed must not leave its server behind: SIGTERM when the
+    # process that started this one ends.
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     server.start()
     print(f"namenode={server.namenode} datanode={server.datanode}", flush=True)
     while not done.wait(1):
