@@ -34,9 +34,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def wait_processed(system, target, timeout_s):
+def wait_processed(system, target, timeout_s, stall_s=10):
     """Polls the server's processed counter until it reaches `target`; returns the time it did,
-    or the time of the last increase if it stalled (then the run counts what arrived)."""
+    or the time of the last increase if it stalled for `stall_s` (then the run counts what
+    arrived)."""
     last_value, last_change = system.processed(), time.monotonic()
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -46,7 +47,7 @@ def wait_processed(system, target, timeout_s):
             last_value, last_change = value, now
         if value >= target:
             return now, value
-        if now - last_change > 10:
+        if now - last_change > stall_s:
             break
         time.sleep(0.02)
     return last_change, last_value
@@ -125,18 +126,26 @@ def measured_run(workload, client, system_cls, args, workdir):
     try:
         base = system.processed()
         stored_before = system.stored_bytes() if hasattr(system, "stored_bytes") else None
+        received_before = system.received_bytes() if hasattr(system, "received_bytes") else None
         cpu_before = cpu_seconds(system.pid)
-        count = args.count or client.default_count
+        udp = workload.transport == "udp"
+        # UDP is sent at --udp-rate: by default for 10 s.
+        count = args.count or (args.udp_rate * 10 if udp else client.default_count)
         count -= count % args.connections  # clients split it evenly over connections
         started = time.monotonic()
         client_cpu = client.run(workload, system.port, count, args)
-        done_at, processed = wait_processed(system, base + count, timeout_s=600)
+        # Lost datagrams never arrive: a short stall ends a UDP run.
+        done_at, processed = wait_processed(system, base + count, timeout_s=600, stall_s=2 if udp else 10)
         cpu_used = cpu_seconds(system.pid) - cpu_before
         events = processed - base
         elapsed = max(done_at - started, 1e-9)
         result = {"events": events, "sent": count, "elapsed_s": elapsed, "events_per_s": events / elapsed,
                   "server_cpu_us_per_event": cpu_used * 1e6 / max(events, 1),
                   "client_cpu_us_per_event": client_cpu * 1e6 / max(count, 1)}
+        if udp:
+            result["drop_pct"] = (count - events) * 100 / count
+        if received_before is not None:
+            result["received_mb_per_s"] = (system.received_bytes() - received_before) / elapsed / 1e6
         if stored_before is not None and workload.output.startswith(("durable", "hdfs")):
             # In fsync mode the position counts durable bytes only: wait for the last group commit.
             time.sleep(0.5)
@@ -172,6 +181,8 @@ def main():
     parser.add_argument("--size", type=int, default=200)
     parser.add_argument("--shards", type=int, default=0, help="sluice shards (default: one per core)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per run of request/response workloads")
+    parser.add_argument("--udp-rate", type=int, default=300_000,
+                        help="events/s offered in total over UDP (default 300000; --count defaults to 10 s of it)")
     parser.add_argument("--bin-dir", default=os.path.join(os.path.dirname(__file__), "../../build/bin"))
     parser.add_argument("--json", help="also write every run as JSON to this file")
     parser.add_argument("--ceilings", action="store_true",
@@ -267,7 +278,9 @@ def print_table(results, args):
                                        ("server_cpu_us_per_event", cpu_fmt, "server CPU-µs/event", min),
                                        ("requests_per_s", rate_fmt, "requests/s", max),
                                        ("latency_p99_ms", lambda v: f"{v:.2f}", "p99 latency ms", min),
-                                       ("stored_mb_per_s", lambda v: f"{v:.0f}", "MB/s stored", max)):
+                                       ("stored_mb_per_s", lambda v: f"{v:.0f}", "MB/s stored", max),
+                                       ("received_mb_per_s", lambda v: f"{v:.0f}", "MB/s received", max),
+                                       ("drop_pct", lambda v: f"{v:.2f}", "drop %", min)):
         for workload, client in rows:
             cells, medians = [], {}
             if not any(r.get(metric) is not None for r in results if (r["workload"], r["client"]) == (workload, client)):
@@ -284,7 +297,7 @@ def print_table(results, args):
                 if s == "sluice":
                     continue
                 if "sluice" in medians and s in medians and medians[s] > 0 and medians["sluice"] > 0:
-                    higher_is_better = metric in ("events_per_s", "requests_per_s", "stored_mb_per_s")
+                    higher_is_better = better is max
                     ratio = medians["sluice"] / medians[s] if higher_is_better else medians[s] / medians["sluice"]
                     ratios.append(f"{ratio:.1f}×")
                 else:

@@ -42,9 +42,10 @@ class SluiceBench:
 
     def run(self, workload, port, count, args):
         before = child_cpu_seconds()
+        rate = ["--rate", str(args.udp_rate)] if workload.transport == "udp" else []  # else as fast as it can
         subprocess.run([os.path.join(args.bin_dir, "sluice-bench"), "syslog", f"--{workload.transport}",
                         f"127.0.0.1:{port}", "--connections", str(args.connections), "--size", str(args.size),
-                        "--count", str(count), "--duration", "600", "--no-metrics", "--quiet"],
+                        "--count", str(count), "--duration", "600", "--no-metrics", "--quiet"] + rate,
                        check=True, stdout=subprocess.DEVNULL)
         return child_cpu_seconds() - before
 

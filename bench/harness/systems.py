@@ -18,15 +18,26 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for_port(port, timeout_s=30):
+def wait_for_port(port, timeout_s=30, transport="tcp"):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
+        if transport == "udp":
+            if udp_bound(port):
+                return
+        else:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                pass
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {transport} port {port}")
+
+
+def udp_bound(port):
+    """Whether a UDP socket is bound to `port` (UDP has no handshake to try)."""
+    with open("/proc/net/udp") as f:
+        return any(line.split()[1].endswith(f":{port:04X}") for line in f.readlines()[1:])
 
 
 def render(peer, workload, **values):
@@ -109,17 +120,22 @@ class SyslogNg:
         self.workload = workload
         self.args = args
         self.ctl = os.path.join(self.dir, "ctl")
+        self.sink = None
 
     def start(self):
         conf = os.path.join(self.dir, "syslog-ng.conf")
         with open(conf, "w") as f:
-            f.write(render("syslog-ng", self.workload, port=self.port, dir=self.dir,
-                           bootstrap=getattr(self.args, "kafka_bootstrap", "")))
+            text = render("syslog-ng", self.workload, port=self.port, dir=self.dir,
+                          bootstrap=getattr(self.args, "kafka_bootstrap", ""))
+            if "{sink_port}" in text:  # a network destination (the durable config's disk-buffer)
+                self.sink = TcpSink(self.dir, self.args)
+                text = text.replace("{sink_port}", str(self.sink.port))
+            f.write(text)
         self.process = subprocess.Popen(
             ["syslog-ng", "-F", "--no-caps", "-f", conf, "-R", os.path.join(self.dir, "persist"),
              "-p", os.path.join(self.dir, "pid"), "-c", self.ctl],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "stderr"), "wb"))
-        wait_for_port(self.port)
+        wait_for_port(self.port, transport=self.workload.transport)
         self.pid = self.process.pid
 
     def processed(self):
@@ -133,6 +149,106 @@ class SyslogNg:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=120)
+        if self.sink:
+            self.sink.stop()
+
+
+RSYSLOG_ROOT = os.path.join(os.path.dirname(__file__), "../../.cache/peers/rsyslog")  # scripts/bench unpacks it
+
+
+class Rsyslog:
+    """rsyslogd from Debian's package, unpacked by scripts/bench (it conflicts with syslog-ng's
+    package): its own modules (-M), pid file and work directory, no imuxsock or imklog, so it
+    touches neither /dev/log nor the system's configuration. Every config counts processed
+    events by writing one byte per event to {dir}/count (see bench/peers/rsyslog/)."""
+    name = "rsyslog"
+
+    @staticmethod
+    def supports(workload):
+        return (os.access(os.path.join(RSYSLOG_ROOT, "usr/sbin/rsyslogd"), os.X_OK)
+                and os.path.exists(os.path.join(PEERS, "rsyslog", f"{workload.name}.conf")))
+
+    def __init__(self, workdir, workload, args):
+        self.dir = os.path.join(workdir, "rsyslog")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(os.path.join(self.dir, "work"))
+        self.port = free_port()
+        self.workload = workload
+        self.count_file = os.path.join(self.dir, "count")
+
+    def start(self):
+        conf = os.path.join(self.dir, "rsyslog.conf")
+        with open(conf, "w") as f:
+            f.write(render("rsyslog", self.workload, port=self.port, dir=self.dir))
+        self.process = subprocess.Popen(
+            [os.path.join(RSYSLOG_ROOT, "usr/sbin/rsyslogd"), "-n", "-f", conf, "-i", os.path.join(self.dir, "pid"),
+             "-M", os.path.join(RSYSLOG_ROOT, "usr/lib/x86_64-linux-gnu/rsyslog")],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "stderr"), "wb"))
+        wait_for_port(self.port, transport=self.workload.transport)
+        self.pid = self.process.pid
+
+    def processed(self):
+        try:
+            return os.stat(self.count_file).st_size
+        except FileNotFoundError:  # before the first event
+            return 0
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=120)
+
+
+class TcpSink:
+    """bench/ceilings/tcp_ceiling.cc on a free port: reads whatever arrives and forgets it,
+    keeping the byte count in a file it maps (read by received_bytes())."""
+
+    def __init__(self, workdir, args):
+        self.port = free_port()
+        self.counter_file = os.path.join(workdir, "tcp-ceiling.count")
+        self.process = subprocess.Popen([os.path.join(args.bin_dir, "tcp-ceiling"), "--port", str(self.port),
+                                         "--counter-file", self.counter_file], stdout=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def received_bytes(self):
+        with open(self.counter_file, "rb") as f:
+            return int.from_bytes(f.read(8), "little")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+class TcpCeiling:
+    """The loopback TCP ceiling: tcp-ceiling reads every connection into a buffer and looks at
+    nothing, so its rate is the kernel's loopback copy (with the client), the bound for any
+    syslog server on the same load. Events are counted as bytes over the framed message size
+    (RFC 6587 octet counting: "200 " + 200 bytes), which is exact once whole messages arrived."""
+    name = "tcp-ceiling"
+
+    @staticmethod
+    def supports(workload):
+        return workload.transport == "tcp" and workload.output == "discard"
+
+    def __init__(self, workdir, workload, args):
+        self.dir = os.path.join(workdir, "tcp-ceiling")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.args = args
+        self.frame_bytes = len(str(args.size)) + 1 + args.size
+
+    def start(self):
+        self.sink = TcpSink(self.dir, self.args)
+        self.port = self.sink.port
+        self.pid = self.sink.process.pid
+
+    def received_bytes(self):
+        return self.sink.received_bytes()
+
+    def processed(self):
+        return self.received_bytes() // self.frame_bytes
+
+    def stop(self):
+        self.sink.stop()
 
 
 class BeastCeiling:
@@ -189,4 +305,5 @@ class KafkaCeiling:
                 "server_cpu_us_per_event": cpu * 1e6 / max(r["delivered"], 1), "client_cpu_us_per_event": 0.0}
 
 
-SYSTEMS = {"sluice": Sluice, "syslog-ng": SyslogNg, "beast-ceiling": BeastCeiling, "kafka-ceiling": KafkaCeiling}
+SYSTEMS = {"sluice": Sluice, "syslog-ng": SyslogNg, "rsyslog": Rsyslog, "tcp-ceiling": TcpCeiling,
+           "beast-ceiling": BeastCeiling, "kafka-ceiling": KafkaCeiling}

@@ -24,10 +24,17 @@ class Workload:
 WORKLOADS = {
     "syslog-tcp-discard": Workload("syslog-tcp-discard", "tcp", "discard",
                                    "RFC 5424 over TCP (octet counting), parsed, then discarded "
-                                   "(sluice: memory channel + null sink; syslog-ng: file(/dev/null))"),
+                                   "(sluice: memory channel + null sink; syslog-ng: file(/dev/null); rsyslog: one byte "
+                                   "per event to a counter file; ceiling: tcp-ceiling, a server that only "
+                                   "reads)"),
+    "syslog-udp-discard": Workload("syslog-udp-discard", "udp", "discard",
+                                   "RFC 5424 over UDP (one message per datagram) at a fixed offered rate "
+                                   "(--udp-rate), parsed, then discarded; what the server missed is lost "
+                                   "(drop %)"),
     "syslog-tcp-file-os": Workload("syslog-tcp-file-os", "tcp", "durable-os",
                                    "the same into a durable channel that survives a crash of the process "
-                                   "(sluice: file channel, durability os)"),
+                                   "(sluice: file channel, durability os; syslog-ng: reliable disk-buffer; "
+                                   "rsyslog: disk queue with a checkpoint per batch)"),
     "syslog-tcp-file-fsync": Workload("syslog-tcp-file-fsync", "tcp", "durable-fsync",
                                       "the same into a channel that survives a power cut "
                                       "(sluice: file channel, durability fsync, group commit)"),
