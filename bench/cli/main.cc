@@ -10,6 +10,7 @@
 #include "bench/cli/avro_load.h"
 #include "bench/cli/http_load.h"
 #include "bench/cli/syslog_load.h"
+#include "bench/cli/verify.h"
 
 namespace {
 
@@ -25,6 +26,8 @@ constexpr Subcommand kSubcommands[] = {
      sluice::bench::run_http},
     {"avro", "Flume appendBatch calls over Avro IPC (Netty framing), as Flume's Avro sink sends them",
      sluice::bench::run_avro},
+    {"verify", "reads back what a sink wrote (files, a Kafka topic): lost, duplicated, out-of-order events",
+     sluice::bench::run_verify},
 };
 
 void print_usage(std::FILE* out) {
@@ -32,7 +35,7 @@ void print_usage(std::FILE* out) {
              "usage: sluice-bench SUBCOMMAND [options]\n"
              "\n"
              "Generates load for an event ingestion server and reports what was sent and what the\n"
-             "server accepted (read from its Prometheus /metrics).\n"
+             "server accepted (read from its Prometheus /metrics); verify checks what a sink wrote.\n"
              "\n"
              "subcommands:\n");
   for (const auto& s : kSubcommands) fmt::print(out, "  {:<10}{}\n", s.name, s.summary);

@@ -75,6 +75,12 @@ struct LoadOptions {
   bool quiet = false;
 };
 
+// Connection `index`'s share of `count` events over `connections`: the first
+// count % connections connections send one more. Verify splits --expect-count the same way.
+constexpr uint64_t count_share(uint64_t count, uint32_t connections, uint32_t index) {
+  return count / connections + (index < count % connections ? 1 : 0);
+}
+
 // Collects the shared options into a LoadOptions while the table is parsed; finish() checks
 // the combinations.
 class LoadOptionsBuilder {

@@ -16,6 +16,14 @@ std::string json_number_or_null(const std::optional<double>& v) {
 
 std::string json_string_or_null(const std::string& s) { return s.empty() ? "null" : json_quote(s); }
 
+// "200-byte", or with --size-dist "uniform:100-2000 (mean 1050 bytes)".
+std::string size_text(const RunSummary& s) {
+  if (s.size_dist.empty()) return fmt::format("{}-byte", s.size);
+  return fmt::format("{} (mean {} bytes)", s.size_dist, s.size);
+}
+
+}  // namespace
+
 std::string json_string_array(const std::vector<std::string>& items) {
   std::string out = "[";
   for (size_t i = 0; i < items.size(); ++i) {
@@ -24,8 +32,6 @@ std::string json_string_array(const std::vector<std::string>& items) {
   }
   return out + ']';
 }
-
-}  // namespace
 
 std::string unit_for(uint64_t n, std::string_view unit) {
   if (n != 1) return std::string(unit);
@@ -92,8 +98,8 @@ std::string request_text(const RunSummary& s) {
   std::string format = r.format.empty() ? "" : fmt::format(", {}", r.format);
   std::string compression = r.compression == "none" ? "" : fmt::format(", {}", r.compression);
   std::string pipeline = r.pipeline > 1 ? fmt::format(", {} in flight", r.pipeline) : "";
-  out += fmt::format("{} to {}: {} connection{}, {} of {} {}-byte events{}{}{}, {}\n", s.subcommand, s.target,
-                     s.connections, s.connections == 1 ? "" : "s", r.unit, r.batch, s.size, format, compression,
+  out += fmt::format("{} to {}: {} connection{}, {} of {} {} events{}{}{}, {}\n", s.subcommand, s.target,
+                     s.connections, s.connections == 1 ? "" : "s", r.unit, r.batch, size_text(s), format, compression,
                      pipeline, rate_text(s));
   out += fmt::format("sent    {:>15} events  {:>12.1f} MB      in {:.2f} s (stopped by {}), {} {}\n",
                      group_thousands(s.events_sent), static_cast<double>(s.bytes_sent) / 1e6, s.elapsed_s,
@@ -123,8 +129,8 @@ std::string format_summary_text(const RunSummary& s) {
     out = request_text(s);
   } else {
     std::string framing = s.framing.empty() ? "" : fmt::format(", {} framing", s.framing);
-    out += fmt::format("{} over {} to {}: {} connection{}, {}-byte messages{}, {}\n", s.subcommand, s.transport,
-                       s.target, s.connections, s.connections == 1 ? "" : "s", s.size, framing, rate_text(s));
+    out += fmt::format("{} over {} to {}: {} connection{}, {} messages{}, {}\n", s.subcommand, s.transport,
+                       s.target, s.connections, s.connections == 1 ? "" : "s", size_text(s), framing, rate_text(s));
     out += fmt::format("sent    {:>15} events  {:>12.1f} MB      in {:.2f} s (stopped by {})\n",
                        group_thousands(s.events_sent), static_cast<double>(s.bytes_sent) / 1e6, s.elapsed_s,
                        s.stop_reason);
@@ -161,12 +167,12 @@ std::string request_json(const RunSummary& s) {
 std::string format_summary_json(const RunSummary& s) {
   return fmt::format(
       "{{\"subcommand\":{},\"transport\":{},\"target\":{},\"framing\":{},\"connections\":{},\"size\":{},"
-      "\"rate_target\":{},\"duration_target_s\":{},\"count_target\":{},\"events_sent\":{},\"bytes_sent\":{},"
+      "\"size_dist\":{},\"rate_target\":{},\"duration_target_s\":{},\"count_target\":{},\"events_sent\":{},\"bytes_sent\":{},"
       "\"elapsed_s\":{:.3f},\"events_per_s\":{:.3f},\"mb_per_s\":{:.3f},\"stop_reason\":{},"
       "\"server_events_accepted\":{},\"server_events_per_s\":{},\"server_window_s\":{},\"server_note\":{},"
       "{}\"errors\":{},\"warnings\":{}}}\n",
       json_quote(s.subcommand), json_quote(s.transport), json_quote(s.target), json_string_or_null(s.framing),
-      s.connections, s.size, s.rate_target, finite(s.duration_target_s),
+      s.connections, s.size, json_string_or_null(s.size_dist), s.rate_target, finite(s.duration_target_s),
       s.count_target ? std::to_string(s.count_target) : "null", s.events_sent, s.bytes_sent, finite(s.elapsed_s),
       finite(s.events_per_s()), finite(s.mb_per_s()), json_quote(s.stop_reason),
       s.server_events_accepted ? std::to_string(*s.server_events_accepted) : "null",

@@ -44,7 +44,9 @@ struct RunSummary {
   std::string target;      // "127.0.0.1:5514", "http://127.0.0.1:8080/"
   std::string framing;     // "octet", "lf", "netty"; empty where it does not apply (UDP, HTTP)
   uint32_t connections = 0;
-  uint64_t size = 0;         // message (syslog) or event body (http, avro) bytes, framing excluded
+  uint64_t size = 0;         // message (syslog) or event body (http, avro) bytes, framing excluded;
+                             // with size_dist, the mean of the sizes drawn
+  std::string size_dist;     // --size-dist as given ("uniform:100-2000"); empty for a fixed size
   uint64_t rate_target = 0;  // events/s; 0: unlimited
   double duration_target_s = 0;
   uint64_t count_target = 0;  // 0: none
@@ -81,5 +83,7 @@ std::string unit_for(uint64_t n, std::string_view unit);
 std::string group_thousands(uint64_t value);
 // A JSON string literal, quotes included.
 std::string json_quote(std::string_view text);
+// A JSON array of string literals.
+std::string json_string_array(const std::vector<std::string>& items);
 
 }  // namespace sluice::bench

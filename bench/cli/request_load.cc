@@ -118,7 +118,7 @@ int run_request_load(RequestLoadPlan plan) {
         .index = i,
         .fd = std::move(connected->fd),
         .reconnect = {.addresses = {candidates.begin(), candidates.end()}, .shown = plan.shown},
-        .quota = load.count ? load.count / load.connections + (i < load.count % load.connections) : UINT64_MAX,
+        .quota = load.count ? count_share(load.count, load.connections, i) : UINT64_MAX,
         .rate_milli = load.rate_per_s ? connection_rate_milli(load.rate_per_s, load.connections, i) : 0,
     };
     auto made = plan.make_connection(std::move(c));

@@ -21,6 +21,7 @@
 #include "bench/cli/rate_limiter.h"
 #include "bench/cli/report.h"
 #include "bench/cli/server_side.h"
+#include "bench/cli/size_distribution.h"
 #include "bench/cli/syslog_message.h"
 #include "bench/cli/syslog_options.h"
 #include "server/base/time.h"
@@ -77,9 +78,11 @@ class SyslogConnection : public LoadConnection {
         want = bucket->take(want, base::monotonic_ns());
       }
       uint64_t done = send_slots(next_slot, want, stop, progress);
+      const uint64_t done_bytes = buffer_.range_bytes(next_slot, done);
       next_slot += done;
-      publish(progress, sent_ + done);
+      publish(progress, sent_ + done, bytes_ + done_bytes);
       sent_ += done;
+      bytes_ += done_bytes;
     }
   }
 
@@ -96,9 +99,9 @@ class SyslogConnection : public LoadConnection {
   virtual uint64_t send_slots(size_t first, uint64_t count, const std::atomic<bool>& stop,
                               ConnectionProgress& progress) = 0;
 
-  void publish(ConnectionProgress& progress, uint64_t events) {
+  void publish(ConnectionProgress& progress, uint64_t events, uint64_t bytes) {
     progress.events.store(events, std::memory_order_relaxed);
-    progress.bytes.store(events * buffer_.slot_bytes(), std::memory_order_relaxed);
+    progress.bytes.store(bytes, std::memory_order_relaxed);
   }
 
   void fail(int error, uint64_t sent_now) {
@@ -116,6 +119,7 @@ class SyslogConnection : public LoadConnection {
   const uint64_t quota_;
   const uint64_t rate_milli_;
   uint64_t sent_ = 0;
+  uint64_t bytes_ = 0;  // of the sent_ events, framing included
   std::string error_;
   std::string warning_;
 };
@@ -128,7 +132,6 @@ class TcpSyslogConnection final : public SyslogConnection {
   uint64_t send_slots(size_t first, uint64_t count, const std::atomic<bool>& stop,
                       ConnectionProgress& progress) override {
     const std::span<const char> range = buffer_.slot_range(first, count);
-    const size_t slot_bytes = buffer_.slot_bytes();
     size_t end = range.size();
     size_t offset = 0;
     int64_t finish_deadline_ns = 0;
@@ -136,19 +139,19 @@ class TcpSyslogConnection final : public SyslogConnection {
       ssize_t n = ::send(fd_.get(), range.data() + offset, end - offset, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         offset += static_cast<size_t>(n);
-        publish(progress, sent_ + offset / slot_bytes);
+        publish(progress, sent_ + buffer_.whole_slots(first, offset), bytes_ + offset);
         continue;
       }
       int error = errno;
       if (error == EINTR) continue;
       if (error != EAGAIN && error != EWOULDBLOCK) {
-        fail(error, sent_ + offset / slot_bytes);
+        fail(error, sent_ + buffer_.whole_slots(first, offset));
         break;
       }
       if (stop.load(std::memory_order_relaxed)) {
         // The server is not reading and the run is over: finish the message in flight (a
         // verifier would see a torn one otherwise), and give up on that after a while.
-        end = (offset + slot_bytes - 1) / slot_bytes * slot_bytes;
+        end = buffer_.bytes_to_slot_end(first, offset);
         if (offset == end) break;
         int64_t now = base::monotonic_ns();
         if (finish_deadline_ns == 0) {
@@ -162,7 +165,7 @@ class TcpSyslogConnection final : public SyslogConnection {
       }
       wait_writable(fd_.get());
     }
-    return offset / slot_bytes;
+    return buffer_.whole_slots(first, offset);
   }
 };
 
@@ -201,7 +204,7 @@ class UdpSyslogConnection final : public SyslogConnection {
       int n = ::sendmmsg(fd_.get(), &headers_[first + done], batch, 0);
       if (n > 0) {
         done += static_cast<uint64_t>(n);
-        publish(progress, sent_ + done);
+        publish(progress, sent_ + done, bytes_ + buffer_.range_bytes(first, done));
         continue;
       }
       int error = errno;
@@ -278,17 +281,19 @@ int run_syslog(std::span<const std::string_view> args) {
   const std::string timestamp = format_rfc5424_timestamp(base::realtime_ms());
   const size_t buffer_bytes = std::clamp(kBufferBytesTotalMax / o.load.connections, kBufferBytesPerConnectionMin,
                                          kBufferBytesPerConnectionMax);
+  // The same sizes for every connection and every run: drawn once, before any buffer is built.
+  const std::vector<size_t> sizes =
+      o.size_dist ? draw_sizes(*o.size_dist, kSizeTableLength) : std::vector<size_t>{o.message_bytes};
   std::vector<std::unique_ptr<LoadConnection>> connections;
   for (uint32_t i = 0; i < o.load.connections; ++i) {
-    uint64_t quota = o.load.count ? o.load.count / o.load.connections + (i < o.load.count % o.load.connections)
-                                  : UINT64_MAX;
+    uint64_t quota = o.load.count ? count_share(o.load.count, o.load.connections, i) : UINT64_MAX;
     uint64_t rate_milli = o.load.rate_per_s ? connection_rate_milli(o.load.rate_per_s, o.load.connections, i) : 0;
     auto buffer = MessageBuffer::build({.timestamp = timestamp,
                                         .conn = i,
-                                        .message_bytes = o.message_bytes,
                                         .framing = o.framing,
                                         .buffer_bytes = buffer_bytes,
-                                        .slots_max = quota});
+                                        .slots_max = quota,
+                                        .message_sizes = sizes});
     if (!buffer) {
       print_error(buffer.error().message);
       return 1;
@@ -310,7 +315,8 @@ int run_syslog(std::span<const std::string_view> args) {
   summary.target = shown;
   summary.framing = framing_name(o.framing);
   summary.connections = o.load.connections;
-  summary.size = o.message_bytes;
+  summary.size = mean_size(sizes);
+  if (o.size_dist) summary.size_dist = o.size_dist->text();
   summary.rate_target = o.load.rate_per_s;
   summary.duration_target_s = o.load.duration_s;
   summary.count_target = o.load.count;

@@ -59,51 +59,71 @@ std::string build_syslog_message(std::string_view timestamp, uint32_t conn, uint
 }
 
 Result<MessageBuffer> MessageBuffer::build(const MessageBufferOptions& options) {
-  if (options.message_bytes < kFixedBytes)
-    return make_error(fmt::format("a message of {} bytes cannot hold the fixed part, which needs {} bytes",
-                                  options.message_bytes, kFixedBytes));
+  const std::span<const size_t> sizes =
+      options.message_sizes.empty() ? std::span<const size_t>(&options.message_bytes, 1) : options.message_sizes;
+  for (size_t size : sizes)
+    if (size < kFixedBytes)
+      return make_error(
+          fmt::format("a message of {} bytes cannot hold the fixed part, which needs {} bytes", size, kFixedBytes));
   if (options.conn >= pow10_u64(kConnDigits))
     return make_error(fmt::format("connection number {} does not fit {} digits", options.conn, kConnDigits));
   if (options.timestamp.size() != kTimestampBytes) return make_error("malformed message timestamp");
   if (options.first_seq >= pow10_u64(kSeqDigits))
     return make_error(fmt::format("sequence number {} does not fit {} digits", options.first_seq, kSeqDigits));
 
-  std::string prefix = framing_prefix(options.framing, options.message_bytes);
-  size_t suffix_bytes = options.framing == SyslogFraming::lf ? 1 : 0;
-
+  const size_t suffix_bytes = options.framing == SyslogFraming::lf ? 1 : 0;
+  const uint64_t slots_max = std::min(std::max<uint64_t>(1, options.slots_max), pow10_u64(kSeqDigits) - options.first_seq);
   MessageBuffer buffer;
-  buffer.slot_bytes_ = prefix.size() + options.message_bytes + suffix_bytes;
-  buffer.seq_offset_ = prefix.size() + kSeqOffsetInMessage;
-  uint64_t slots = std::max<uint64_t>(1, options.buffer_bytes / buffer.slot_bytes_);
-  slots = std::min(slots, std::max<uint64_t>(1, options.slots_max));
-  slots = std::min(slots, pow10_u64(kSeqDigits) - options.first_seq);
-  buffer.slots_ = static_cast<size_t>(slots);
   buffer.first_seq_ = options.first_seq;
-  buffer.bytes_.reserve(buffer.slots_ * buffer.slot_bytes_);
-  for (size_t i = 0; i < buffer.slots_; ++i) {
+  buffer.slot_offsets_.push_back(0);
+  for (uint64_t i = 0; i < slots_max; ++i) {
+    const size_t message_bytes = sizes[i % sizes.size()];
+    const std::string prefix = framing_prefix(options.framing, message_bytes);
+    if (i > 0 && buffer.bytes_.size() + prefix.size() + message_bytes + suffix_bytes > options.buffer_bytes) break;
     buffer.bytes_.insert(buffer.bytes_.end(), prefix.begin(), prefix.end());
-    std::string message =
-        build_syslog_message(options.timestamp, options.conn, options.first_seq + i, options.message_bytes);
+    buffer.seq_offsets_.push_back(buffer.bytes_.size() + kSeqOffsetInMessage);
+    const std::string message = build_syslog_message(options.timestamp, options.conn, options.first_seq + i, message_bytes);
     buffer.bytes_.insert(buffer.bytes_.end(), message.begin(), message.end());
     if (suffix_bytes) buffer.bytes_.push_back('\n');
+    buffer.slot_offsets_.push_back(buffer.bytes_.size());
   }
-  SLUICE_ASSERT(buffer.bytes_.size() == buffer.slots_ * buffer.slot_bytes_, "buffer layout");
+  SLUICE_ASSERT(buffer.seq_offsets_.size() == buffer.slots(), "buffer layout");
   return buffer;
 }
 
+size_t MessageBuffer::range_bytes(size_t first, size_t count) const {
+  SLUICE_ASSERT(first <= slots() && count <= slots() - first, "slot range outside the buffer");
+  return slot_offsets_[first + count] - slot_offsets_[first];
+}
+
 std::span<const char> MessageBuffer::slot_range(size_t first, size_t count) const {
-  SLUICE_ASSERT(first <= slots_ && count <= slots_ - first, "slot range outside the buffer");
-  return std::span<const char>(bytes_).subspan(first * slot_bytes_, count * slot_bytes_);
+  return std::span<const char>(bytes_).subspan(slot_offsets_[first], range_bytes(first, count));
+}
+
+size_t MessageBuffer::whole_slots(size_t first, size_t bytes) const {
+  SLUICE_ASSERT(first <= slots(), "slot outside the buffer");
+  const auto from = slot_offsets_.begin() + static_cast<ptrdiff_t>(first);
+  // The last slot boundary at or before the byte reached.
+  const auto end = std::upper_bound(from, slot_offsets_.end(), *from + bytes);
+  return static_cast<size_t>(end - from) - 1;
+}
+
+size_t MessageBuffer::bytes_to_slot_end(size_t first, size_t bytes) const {
+  SLUICE_ASSERT(first <= slots(), "slot outside the buffer");
+  const auto from = slot_offsets_.begin() + static_cast<ptrdiff_t>(first);
+  const auto end = std::lower_bound(from, slot_offsets_.end(), *from + bytes);
+  SLUICE_ASSERT(end != slot_offsets_.end(), "byte outside the buffer");
+  return *end - *from;
 }
 
 bool MessageBuffer::advance() {
   // Checked up front so that a failed advance leaves the buffer as it was.
-  if (first_seq_ + 2 * slots_ > pow10_u64(kSeqDigits)) return false;
-  for (size_t i = 0; i < slots_; ++i) {
-    bool fits = add_decimal(std::span<char>(bytes_).subspan(i * slot_bytes_ + seq_offset_, kSeqDigits), slots_);
+  if (first_seq_ + 2 * slots() > pow10_u64(kSeqDigits)) return false;
+  for (size_t offset : seq_offsets_) {
+    bool fits = add_decimal(std::span<char>(bytes_).subspan(offset, kSeqDigits), slots());
     SLUICE_ASSERT(fits, "sequence overflow after the range check");
   }
-  first_seq_ += slots_;
+  first_seq_ += slots();
   return true;
 }
 

@@ -45,26 +45,36 @@ struct MessageBufferOptions {
   uint32_t conn = 0;
   size_t message_bytes = 200;
   SyslogFraming framing = SyslogFraming::octet_counting;
-  // Target size of the buffer; it holds max(1, buffer_bytes / slot_bytes) messages, and no more
+  // Target size of the buffer; it holds as many whole slots as fit (at least one), and no more
   // than slots_max.
   size_t buffer_bytes = 1u << 20;
   uint64_t slots_max = UINT64_MAX;
   // The first slot's sequence number: 0 for a run; tests start near the end of the range.
   uint64_t first_seq = 0;
+  // When not empty: slot i holds a message of message_sizes[i % size()] bytes (each at least
+  // syslog_message_bytes_min()), and message_bytes is not used. Must outlive build() only.
+  std::span<const size_t> message_sizes = {};
 };
 
-// `slots()` framed messages of `slot_bytes()` each, back to back, holding the sequence numbers
-// first_seq() .. first_seq() + slots() - 1 in order.
+// `slots()` framed messages back to back, holding the sequence numbers first_seq() ..
+// first_seq() + slots() - 1 in order. Slots differ in size only with message_sizes.
 class MessageBuffer {
  public:
   static Result<MessageBuffer> build(const MessageBufferOptions& options);
 
-  size_t slots() const { return slots_; }
-  size_t slot_bytes() const { return slot_bytes_; }
+  size_t slots() const { return slot_offsets_.size() - 1; }
+  // Framing included.
+  size_t slot_bytes(size_t slot) const { return range_bytes(slot, 1); }
+  size_t range_bytes(size_t first, size_t count) const;
   uint64_t first_seq() const { return first_seq_; }
   std::span<const char> bytes() const { return bytes_; }
   // Slots [first, first + count) as one contiguous range.
   std::span<const char> slot_range(size_t first, size_t count) const;
+  // How many slots from `first` on lie whole in the next `bytes` bytes.
+  size_t whole_slots(size_t first, size_t bytes) const;
+  // The bytes from the start of slot `first` to the end of the slot that byte `bytes` lies in
+  // (`bytes` itself when it ends a slot).
+  size_t bytes_to_slot_end(size_t first, size_t bytes) const;
 
   // Moves every slot on by slots(): call after the whole buffer has been sent. False when the
   // sequence numbers would overflow kSeqDigits; the buffer must not be sent again then.
@@ -74,9 +84,8 @@ class MessageBuffer {
   MessageBuffer() = default;
 
   std::vector<char> bytes_;
-  size_t slots_ = 0;
-  size_t slot_bytes_ = 0;
-  size_t seq_offset_ = 0;  // of the first sequence digit within a slot
+  std::vector<size_t> slot_offsets_;  // slots() + 1: where each slot starts, then the end
+  std::vector<size_t> seq_offsets_;   // of each slot's first sequence digit
   uint64_t first_seq_ = 0;
 };
 

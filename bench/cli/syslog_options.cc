@@ -13,7 +13,8 @@ struct SyslogSpecs {
   LoadOptionsBuilder load;
   std::optional<Transport> transport;
   Endpoint target;
-  size_t message_bytes = 200;
+  std::optional<size_t> message_bytes;
+  std::optional<SizeDistribution> size_dist;
   std::optional<SyslogFraming> framing;
 };
 
@@ -39,6 +40,14 @@ void declare(SyslogSpecs& s) {
                        if (n.value() > kTcpMessageBytesMax)
                          return make_error(fmt::format("{} is above the maximum of {}", v, kTcpMessageBytesMax));
                        s.message_bytes = static_cast<size_t>(n.value());
+                       return {};
+                     }});
+  s.specs.push_back({"--size-dist", "uniform:MIN-MAX|list:N,N,...",
+                     "message sizes drawn from a distribution instead of one --size (see below)",
+                     [&s](std::string_view v) -> Status {
+                       auto dist = parse_size_distribution(v);
+                       if (!dist) return dist.error();
+                       s.size_dist = std::move(dist.value());
                        return {};
                      }});
   s.specs.push_back({"--framing", "octet|lf", "TCP framing: RFC 6587 octet counting or LF-terminated (default octet)",
@@ -82,20 +91,28 @@ Result<SyslogCommand> parse_syslog_options(std::span<const std::string_view> arg
   o.load = load.value();
   o.transport = *s.transport;
   o.target = s.target;
-  o.message_bytes = s.message_bytes;
+  if (s.message_bytes && s.size_dist) return make_error("give either --size or --size-dist");
+  o.message_bytes = s.message_bytes.value_or(200);
+  o.size_dist = s.size_dist;
+  // Every check below holds for all sizes drawn when it holds for the bounds.
+  const size_t smallest = o.size_dist ? o.size_dist->min : o.message_bytes;
+  const size_t largest = o.size_dist ? o.size_dist->max : o.message_bytes;
+  const std::string_view size_option = o.size_dist ? "--size-dist" : "--size";
+  if (largest > kTcpMessageBytesMax)
+    return make_error(fmt::format("{}: {} is above the maximum of {}", size_option, largest, kTcpMessageBytesMax));
   if (o.transport == Transport::udp) {
     if (s.framing) return make_error("--framing applies to TCP only; UDP sends one message per datagram");
     o.framing = SyslogFraming::none;
-    if (o.message_bytes > kUdpMessageBytesMax)
-      return make_error(fmt::format("--size {} does not fit a UDP datagram (at most {} bytes)", o.message_bytes,
+    if (largest > kUdpMessageBytesMax)
+      return make_error(fmt::format("{} {} does not fit a UDP datagram (at most {} bytes)", size_option, largest,
                                     kUdpMessageBytesMax));
   } else {
     o.framing = s.framing.value_or(SyslogFraming::octet_counting);
   }
-  if (o.message_bytes < syslog_message_bytes_min())
-    return make_error(fmt::format("--size {} is too small: every message needs at least {} bytes for its header, "
+  if (smallest < syslog_message_bytes_min())
+    return make_error(fmt::format("{} {} is too small: every message needs at least {} bytes for its header, "
                                   "connection and sequence number",
-                                  o.message_bytes, syslog_message_bytes_min()));
+                                  size_option, smallest, syslog_message_bytes_min()));
   return command;
 }
 
@@ -115,6 +132,12 @@ std::string syslog_usage() {
       "{}"
       "\n"
       "Numbers for --rate, --count and --size take a k, M or G suffix (250k, 1.5M).\n"
+      "\n"
+      "--size-dist uniform:MIN-MAX draws every size from MIN to MAX equally often; list:200,500,1500\n"
+      "draws one of the listed sizes (list a size twice to send it twice as often). The sizes are\n"
+      "drawn once with a fixed seed, so every run sends the same sizes in the same order; each\n"
+      "connection's pre-built buffer (about 1 MiB) takes the first of them and is sent over and over,\n"
+      "so very large sizes leave few distinct ones. The summary's size is their mean.\n"
       "Exit status: 0 done, 1 connection or send error, 2 bad usage, 130 interrupted.\n",
       format_option_help(s.specs));
 }

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "bench/cli/options.h"
+#include "bench/cli/size_distribution.h"
 #include "bench/cli/syslog_message.h"
 #include "server/base/result.h"
 
@@ -26,6 +28,7 @@ struct SyslogOptions {
   Transport transport = Transport::tcp;
   Endpoint target;
   size_t message_bytes = 200;
+  std::optional<SizeDistribution> size_dist;  // --size-dist; message_bytes is not used then
   SyslogFraming framing = SyslogFraming::octet_counting;  // SyslogFraming::none for UDP
 };
 

@@ -141,7 +141,19 @@ TEST(SummaryJson, SyslogHasNoRequestFields) {
   boost::json::object o = boost::json::parse(format_summary_json(sample())).as_object();
   EXPECT_FALSE(o.contains("batch"));
   EXPECT_FALSE(o.contains("latency_p50_ms"));
-  EXPECT_EQ(o.size(), 21u);
+  EXPECT_EQ(o.size(), 22u);
+  EXPECT_TRUE(o.at("size_dist").is_null());
+}
+
+TEST(SummaryJson, SizeDistributionIsNamedWithTheMeanAsSize) {
+  RunSummary s = sample();
+  s.size = 1050;
+  s.size_dist = "uniform:100-2000";
+  boost::json::object o = boost::json::parse(format_summary_json(s)).as_object();
+  EXPECT_EQ(o.at("size_dist").as_string(), "uniform:100-2000");
+  EXPECT_EQ(o.at("size").as_int64(), 1050);
+  EXPECT_NE(format_summary_text(s).find("uniform:100-2000 (mean 1050 bytes) messages"), std::string::npos)
+      << format_summary_text(s);
 }
 
 TEST(SummaryJson, RequestSubcommandsAddAcknowledgementsAndLatency) {
@@ -168,7 +180,7 @@ TEST(SummaryJson, RequestSubcommandsAddAcknowledgementsAndLatency) {
   EXPECT_DOUBLE_EQ(o.at("latency_p50_ms").as_double(), 0.231);
   EXPECT_DOUBLE_EQ(o.at("latency_p999_ms").as_double(), 1.503);
   EXPECT_DOUBLE_EQ(o.at("latency_max_ms").as_double(), 4.1);
-  EXPECT_EQ(o.size(), 21u + 21u);
+  EXPECT_EQ(o.size(), 22u + 21u);
 
   s.requests->latency_samples = 0;
   s.requests->format = "";

@@ -84,9 +84,9 @@ MessageBufferOptions options(SyslogFraming framing, size_t message_bytes = 200, 
 
 // Splits the buffer back into messages the way a server would and checks each.
 void expect_slots(const MessageBuffer& buffer, SyslogFraming framing, size_t message_bytes, uint64_t first_seq) {
-  std::string_view all(buffer.bytes().data(), buffer.bytes().size());
   for (size_t i = 0; i < buffer.slots(); ++i) {
-    std::string_view slot = all.substr(i * buffer.slot_bytes(), buffer.slot_bytes());
+    const std::span<const char> range = buffer.slot_range(i, 1);
+    std::string_view slot(range.data(), range.size());
     std::string_view message = slot;
     if (framing == SyslogFraming::octet_counting) {
       std::string prefix = std::to_string(message_bytes) + " ";
@@ -107,9 +107,9 @@ TEST(MessageBuffer, HoldsWholeFramedMessagesInSequence) {
     auto buffer = MessageBuffer::build(options(framing));
     ASSERT_TRUE(buffer.ok()) << buffer.error().message;
     size_t framing_bytes = framing == SyslogFraming::octet_counting ? 4 : framing == SyslogFraming::lf ? 1 : 0;
-    EXPECT_EQ(buffer->slot_bytes(), 200 + framing_bytes);
+    EXPECT_EQ(buffer->slot_bytes(0), 200 + framing_bytes);
     EXPECT_EQ(buffer->slots(), 4096 / (200 + framing_bytes));
-    EXPECT_EQ(buffer->bytes().size(), buffer->slots() * buffer->slot_bytes());
+    EXPECT_EQ(buffer->bytes().size(), buffer->slots() * buffer->slot_bytes(0));
     expect_slots(buffer.value(), framing, 200, 0);
   }
 }
