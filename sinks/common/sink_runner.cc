@@ -50,7 +50,11 @@ void SinkRunner::wait_for_events(int64_t timeout_ms) {
     doorbell_->cancel_wait();
     return;
   }
+  const bool gather = options_.gather_us > 0 && read_since_wake_ < options_.gather_below_events;
   doorbell_->wait(ticket, std::clamp<int64_t>(timeout_ms, 1, kIdleWaitMsMax));
+  read_since_wake_ = 0;
+  // The last wake-up found little: let more arrive before reading (see SinkRunnerOptions).
+  if (gather) std::this_thread::sleep_for(std::chrono::microseconds(options_.gather_us));
 }
 
 void SinkRunner::run_pipelined() {
@@ -73,6 +77,7 @@ void SinkRunner::run_pipelined() {
         if (in_flight_[shard].empty() && reader.has_uncommitted()) reader.commit();
         continue;
       }
+      read_since_wake_ += batch_.size();
       sink_->start(shard, batch_);
       in_flight_[shard].insert(in_flight_[shard].end(), batch_.begin(), batch_.end());
       in_flight_total_ += batch_.size();
@@ -138,6 +143,7 @@ bool SinkRunner::deliver_one_batch(ringbuf::LogReader& reader) {
     if (reader.has_uncommitted()) reader.commit();
     return false;
   }
+  read_since_wake_ += batch_.size();
   for (;;) {
     Delivery delivery = sink_->deliver(batch_);
     if (delivery.status == DeliveryStatus::ok) {

@@ -30,6 +30,13 @@ struct SinkRunnerOptions {
   size_t batch_bytes_max = 4 << 20;
   int64_t retry_backoff_ms_min = 100;
   int64_t retry_backoff_ms_max = 10'000;
+  // When the last wake-up found fewer than gather_below_events to read, the next one waits
+  // gather_us before reading (0: never): a trickle of small publishes (a request/response
+  // source publishes each call's 100 events on its own) then makes one wake-up per gather_us
+  // instead of one per publish. A streaming load reads many events per wake-up and never
+  // waits. Costs at most gather_us of delivery latency; acknowledgements do not wait for sinks.
+  int64_t gather_us = 200;
+  size_t gather_below_events = 1024;
 };
 
 class SinkRunner final : private DoneCallback {
@@ -81,6 +88,8 @@ class SinkRunner final : private DoneCallback {
   std::atomic<bool> drain_requested_{false};
   std::atomic<bool> abort_requested_{false};
   std::atomic<bool> finished_{false};
+  // Events read since the last wake-up from the doorbell, and whether the next one gathers.
+  uint64_t read_since_wake_ = 0;
   int64_t backoff_ms_ = 0;
   uint64_t retry_log_suppressed_ = 0;
   int64_t last_retry_log_ms_ = 0;
