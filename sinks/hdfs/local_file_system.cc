@@ -4,11 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
+
+#include "server/base/assert.h"
 
 namespace sluice::sinks::hdfs {
 namespace {
@@ -38,17 +42,24 @@ FsStatus sync_directory(const std::string& dir, std::string_view op) {
   return {};
 }
 
-FsStatus write_all(int fd, std::string_view data, std::string_view op, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
+// pwrite() of all of `data` at `offset`.
+bool pwrite_all(int fd, const void* data, size_t size, uint64_t offset) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::pwrite(fd, p, size, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return error_from_errno(errno, op, path);
+      return false;
     }
-    data.remove_prefix(static_cast<size_t>(n));
+    if (n == 0) {
+      errno = EIO;
+      return false;
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
   }
-  if (::fdatasync(fd) != 0) return error_from_errno(errno, op, path);
-  return {};
+  return true;
 }
 
 }  // namespace
@@ -69,7 +80,8 @@ std::string_view fs_error_kind_name(FsErrorKind kind) {
 }
 
 LocalFileSystem::~LocalFileSystem() {
-  for (auto& [path, fd] : open_) ::close(fd);
+  while (!open_.empty()) forget(open_.begin()->first);
+  std::free(staging_);
 }
 
 FsStatus LocalFileSystem::make_directories(const std::string& dir) {
@@ -95,33 +107,105 @@ FsStatus LocalFileSystem::make_directories(const std::string& dir) {
 }
 
 FsStatus LocalFileSystem::create(const std::string& path, std::string_view data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return error_from_errno(errno, "CREATE", path);
-  if (FsStatus s = write_all(fd, data, "CREATE", path); !s) {
-    ::close(fd);
-    return s;
-  }
-  if (FsStatus s = sync_directory(parent_of(path), "CREATE"); !s) {
-    ::close(fd);
-    return s;
-  }
   forget(path);
-  open_.emplace(path, fd);
+  OpenFile& f = open_[path];
+  f.buffered_fd = fd;
+  f.direct_fd = open_direct(path);
+  if (FsStatus s = write_durably(f, data, "CREATE", path); !s) return s;
+  if (FsStatus s = sync_directory(parent_of(path), "CREATE"); !s) {
+    forget(path);
+    return s;
+  }
   return {};
 }
 
-FsResult<int> LocalFileSystem::descriptor(const std::string& path, const char* op) {
-  if (auto it = open_.find(path); it != open_.end()) return it->second;
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+int LocalFileSystem::open_direct(const std::string& path) const {
+  if (direct_refused_) return -1;
+  return ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+}
+
+FsResult<LocalFileSystem::OpenFile*> LocalFileSystem::open_file(const std::string& path, const char* op) {
+  if (auto it = open_.find(path); it != open_.end()) return &it->second;
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return error_from_errno(errno, op, path);
-  open_.emplace(path, fd);
-  return fd;
+  struct stat st{};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return error_from_errno(err, op, path);
+  }
+  OpenFile f;
+  f.buffered_fd = fd;
+  f.size = static_cast<uint64_t>(st.st_size);
+  f.tail.resize(f.size % kBlock);
+  if (!f.tail.empty()) {
+    ssize_t n = ::pread(fd, f.tail.data(), f.tail.size(), static_cast<off_t>(f.size - f.tail.size()));
+    if (n != static_cast<ssize_t>(f.tail.size())) {
+      int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      return error_from_errno(err, op, path);
+    }
+  }
+  f.direct_fd = open_direct(path);
+  return &open_.emplace(path, std::move(f)).first->second;
+}
+
+std::byte* LocalFileSystem::staging(size_t bytes) {
+  if (bytes > staging_bytes_) {
+    std::free(staging_);
+    staging_bytes_ = (std::max(bytes, staging_bytes_ * 2) + kBlock - 1) / kBlock * kBlock;
+    staging_ = static_cast<std::byte*>(std::aligned_alloc(kBlock, staging_bytes_));
+    SLUICE_ASSERT(staging_ != nullptr, "cannot allocate the O_DIRECT staging buffer");
+  }
+  return staging_;
+}
+
+FsStatus LocalFileSystem::write_durably(OpenFile& f, std::string_view data, const char* op, const std::string& path) {
+  bool written = true;
+  if (data.empty()) {
+    // Nothing to write; the fdatasync below still makes a new file's existence durable.
+  } else if (f.direct_fd < 0) {
+    written = pwrite_all(f.buffered_fd, data.data(), data.size(), f.size);
+    if (written) f.size += data.size();
+  } else {
+    // The file from its last whole block on: the tail already there, then the new bytes.
+    const uint64_t start = f.size - f.tail.size();
+    const size_t total = f.tail.size() + data.size();
+    const size_t whole = total / kBlock * kBlock;
+    if (whole > 0) {
+      const size_t from_data = whole - f.tail.size();  // new bytes in the whole blocks
+      std::byte* buffer = staging(whole);
+      std::memcpy(buffer, f.tail.data(), f.tail.size());
+      std::memcpy(buffer + f.tail.size(), data.data(), from_data);
+      written = pwrite_all(f.direct_fd, buffer, whole, start);
+      if (!written && errno == EINVAL) {
+        // Opened with O_DIRECT but refused at write time (some FUSE and network file systems):
+        // through the page cache, for this file and every one opened after it.
+        direct_refused_ = true;
+        ::close(f.direct_fd);
+        f.direct_fd = -1;
+        written = pwrite_all(f.buffered_fd, buffer, whole, start);
+      }
+      f.tail.assign(data.substr(from_data));
+    } else {
+      f.tail.append(data);
+    }
+    // The partial last block (the new tail) through the page cache; fdatasync writes it.
+    if (written && !f.tail.empty()) written = pwrite_all(f.buffered_fd, f.tail.data(), f.tail.size(), start + whole);
+    if (written) f.size = start + total;
+  }
+  if (written && ::fdatasync(f.buffered_fd) == 0) return {};
+  FsError error = error_from_errno(errno, op, path);
+  forget(path);
+  return error;
 }
 
 FsStatus LocalFileSystem::append(const std::string& path, std::string_view data) {
-  auto fd = descriptor(path, "APPEND");
-  if (!fd.ok()) return fd.error();
-  return write_all(fd.value(), data, "APPEND", path);
+  auto f = open_file(path, "APPEND");
+  if (!f.ok()) return f.error();
+  return write_durably(*f.value(), data, "APPEND", path);
 }
 
 FsResult<std::optional<uint64_t>> LocalFileSystem::length(const std::string& path) {
@@ -134,6 +218,7 @@ FsResult<std::optional<uint64_t>> LocalFileSystem::length(const std::string& pat
 }
 
 FsResult<bool> LocalFileSystem::truncate(const std::string& path, uint64_t new_length) {
+  forget(path);  // its length and tail change
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return error_from_errno(errno, "TRUNCATE", path);
   int rc = ::ftruncate(fd, static_cast<off_t>(new_length));
@@ -170,7 +255,8 @@ FsResult<bool> LocalFileSystem::remove(const std::string& path) {
 
 void LocalFileSystem::forget(const std::string& path) {
   if (auto it = open_.find(path); it != open_.end()) {
-    ::close(it->second);
+    ::close(it->second.buffered_fd);
+    if (it->second.direct_fd >= 0) ::close(it->second.direct_fd);
     open_.erase(it);
   }
 }
