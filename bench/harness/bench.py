@@ -214,7 +214,7 @@ def main():
     wants_webhdfs = any(w.output == "hdfs-webhdfs" for _, w, *_ in cells)
     for run in range(args.runs):
         if args.ceilings:
-            for name, value in measure_disk(workdir).items():
+            for name, value in measure_disk(workdir, args.bin_dir).items():
                 ceilings.setdefault(name, []).append(value)
             if wants_webhdfs:
                 for name, value in measure_webhdfs(workdir, args).items():
@@ -231,11 +231,11 @@ def main():
             json.dump({"runs": results, "ceilings": ceilings}, f, indent=1)
     print_table(results, args)
     for name, values in ceilings.items():
-        tool = "webhdfs-ceiling" if name.startswith("WebHDFS") else "dd"
+        tool = "dd" if name.startswith("disk") else "webhdfs-ceiling"
         print(f"| ceiling: {name} | {tool} | {cell(values, lambda v: f'{v:.0f} MB/s')} |")
 
 
-def measure_disk(workdir):
+def measure_disk(workdir, bin_dir):
     """The disk's sequential write rate (MB/s), the two ways that bound what a log can do."""
     import re as _re
     import subprocess
@@ -248,6 +248,13 @@ def measure_disk(workdir):
         m = _re.search(r"copied, ([\d.]+) s", p.stderr)
         if m:
             out[name] = 1024 * 1024 * 1024 / float(m.group(1)) / 1e6
+        os.remove(path)
+    # The HDFS sink's file:// writer alone (no events): 8 MiB appends, each O_DIRECT + fdatasync.
+    p = subprocess.run([os.path.join(bin_dir, "webhdfs-ceiling"), "--local", path, "--bytes", str(1 << 30), "--chunk", str(8 << 20),
+                        "--json"], capture_output=True, text=True)
+    if p.returncode == 0:
+        out["sluice's file:// writer alone, 8 MiB appends (1 GiB)"] = json.loads(p.stdout)["mb_per_s"]
+    if os.path.exists(path):
         os.remove(path)
     return out
 

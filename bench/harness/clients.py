@@ -65,6 +65,8 @@ class Loggen:
         per_connection = count // args.connections
         subprocess.run(["loggen", "--inet", "--stream", "-P", f"--active-connections={args.connections}",
                         f"--number={per_connection}", "--rate=100000000", f"--size={args.size}", "-Q",
+                        # loggen stops after --interval seconds (10 by default) even before --number
+                        "--interval=600",
                         "127.0.0.1", str(port)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return child_cpu_seconds() - before
 

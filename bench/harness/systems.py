@@ -175,11 +175,13 @@ class Rsyslog:
         self.port = free_port()
         self.workload = workload
         self.count_file = os.path.join(self.dir, "count")
+        self.args = args
 
     def start(self):
         conf = os.path.join(self.dir, "rsyslog.conf")
         with open(conf, "w") as f:
-            f.write(render("rsyslog", self.workload, port=self.port, dir=self.dir))
+            f.write(render("rsyslog", self.workload, port=self.port, dir=self.dir,
+                           bootstrap=getattr(self.args, "kafka_bootstrap", "")))
         self.process = subprocess.Popen(
             [os.path.join(RSYSLOG_ROOT, "usr/sbin/rsyslogd"), "-n", "-f", conf, "-i", os.path.join(self.dir, "pid"),
              "-M", os.path.join(RSYSLOG_ROOT, "usr/lib/x86_64-linux-gnu/rsyslog")],
@@ -188,10 +190,32 @@ class Rsyslog:
         self.pid = self.process.pid
 
     def processed(self):
+        if self.workload.output == "kafka":  # what Kafka confirmed: omkafka's acked, via impstats
+            return self.kafka_acked()
         try:
             return os.stat(self.count_file).st_size
         except FileNotFoundError:  # before the first event
             return 0
+
+    def kafka_acked(self):
+        """The last "acked" impstats wrote for the omkafka action named "kafka" (once a second;
+        each line is "DATE: {json}")."""
+        import json
+        acked = 0
+        try:
+            with open(os.path.join(self.dir, "stats.json")) as f:
+                for line in f:
+                    if '"kafka"' not in line or '"omkafka"' not in line:
+                        continue
+                    try:
+                        entry = json.loads(line[line.index("{"):])
+                    except ValueError:  # a line being written
+                        continue
+                    if entry.get("name") == "kafka" and entry.get("origin") == "omkafka":
+                        acked = int(entry.get("acked", acked))
+        except FileNotFoundError:
+            pass
+        return acked
 
     def stop(self):
         self.process.terminate()
