@@ -51,7 +51,7 @@ class CommandLine(unittest.TestCase):
 
     def test_example_configs_are_valid(self):
         for name, agent in (("example.conf", "a1"), ("tier-agent.conf", "agent"),
-                            ("tier-collector.conf", "collector")):
+                            ("tier-collector.conf", "collector"), ("hdfs.conf", "a1")):
             example = os.path.join(os.path.dirname(__file__), "../../conf", name)
             code, out, err = run_sluice(["-f", example, "-n", agent, "--check"])
             self.assertEqual(code, 0, f"{name}: {err}")
