@@ -13,7 +13,10 @@ Each cell is the median of the runs with min-max. Started by scripts/bench."""
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 
@@ -72,13 +75,14 @@ def one_request_run(workload, client, system_cls, args, workdir):
         system.stop()
 
 
+WEBHDFS_SERVER = os.path.join(os.path.dirname(__file__), "../../tests/support/webhdfs_server.py")
+
+
 class WebHdfsTestServer:
     """tests/support/webhdfs_server.py as its own process (not in this one, whose interpreter
     is busy polling), storing under `root`."""
 
     def __init__(self, root):
-        import shutil
-        import subprocess
         shutil.rmtree(root, ignore_errors=True)
         os.makedirs(root)
         self.root = root
@@ -93,13 +97,9 @@ class WebHdfsTestServer:
         return self
 
     def __exit__(self, *exc):
-        import shutil
         self.process.terminate()
         self.process.wait(timeout=60)
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-WEBHDFS_SERVER = os.path.join(os.path.dirname(__file__), "../../tests/support/webhdfs_server.py")
 
 
 def one_run(workload, client, system_cls, args, workdir):
@@ -237,15 +237,13 @@ def main():
 
 def measure_disk(workdir, bin_dir):
     """The disk's sequential write rate (MB/s), the two ways that bound what a log can do."""
-    import re as _re
-    import subprocess
     out = {}
     path = os.path.join(workdir, "dd.test")
     for name, flag in (("disk write, page cache + fdatasync (1 GiB)", "conv=fdatasync"),
                        ("disk write, O_DIRECT (1 GiB)", "oflag=direct")):
         p = subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=1M", "count=1024", flag],
                            capture_output=True, text=True)
-        m = _re.search(r"copied, ([\d.]+) s", p.stderr)
+        m = re.search(r"copied, ([\d.]+) s", p.stderr)
         if m:
             out[name] = 1024 * 1024 * 1024 / float(m.group(1)) / 1e6
         os.remove(path)
@@ -262,7 +260,6 @@ def measure_disk(workdir, bin_dir):
 def measure_webhdfs(workdir, args):
     """The WebHDFS test server's own ceiling (MB/s): webhdfs-ceiling uploads 1 GiB in 8 MiB
     APPENDs (the HDFS sink's group commit) to a fresh server, nothing else."""
-    import subprocess
     with WebHdfsTestServer(os.path.join(workdir, "webhdfs")) as server:
         p = subprocess.run([os.path.join(args.bin_dir, "webhdfs-ceiling"), "--namenode", server.namenode,
                             "--bytes", str(1 << 30), "--chunk", str(8 << 20), "--json"],

@@ -176,6 +176,8 @@ class Rsyslog:
         self.workload = workload
         self.count_file = os.path.join(self.dir, "count")
         self.args = args
+        self.stats_read = 0  # kafka: bytes of stats.json already read, and the acked seen there
+        self.acked = 0
 
     def start(self):
         conf = os.path.join(self.dir, "rsyslog.conf")
@@ -199,23 +201,23 @@ class Rsyslog:
 
     def kafka_acked(self):
         """The last "acked" impstats wrote for the omkafka action named "kafka" (once a second;
-        each line is "DATE: {json}")."""
+        each line is "DATE: {json}"). Reads only what was appended since the last call."""
         import json
-        acked = 0
         try:
-            with open(os.path.join(self.dir, "stats.json")) as f:
+            with open(os.path.join(self.dir, "stats.json"), "rb") as f:
+                f.seek(self.stats_read)
                 for line in f:
-                    if '"kafka"' not in line or '"omkafka"' not in line:
+                    if not line.endswith(b"\n"):  # a line being written: read it next time
+                        break
+                    self.stats_read += len(line)
+                    if b'"omkafka"' not in line:
                         continue
-                    try:
-                        entry = json.loads(line[line.index("{"):])
-                    except ValueError:  # a line being written
-                        continue
+                    entry = json.loads(line[line.index(b"{"):])
                     if entry.get("name") == "kafka" and entry.get("origin") == "omkafka":
-                        acked = int(entry.get("acked", acked))
+                        self.acked = int(entry.get("acked", self.acked))
         except FileNotFoundError:
             pass
-        return acked
+        return self.acked
 
     def stop(self):
         self.process.terminate()

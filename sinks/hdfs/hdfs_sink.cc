@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "server/base/time.h"
+#include "sinks/hdfs/directory_sync.h"
 
 namespace sluice::sinks::hdfs {
 namespace {
@@ -17,11 +18,6 @@ constexpr size_t kSpareWritersMax = 64;
 constexpr size_t kMadeDirectoriesMax = 10'000;
 // Tries for a free final name when one is taken.
 constexpr int kNameTriesMax = 20;
-
-std::string parent_of(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  return slash == 0 || slash == std::string::npos ? std::string("/") : path.substr(0, slash);
-}
 
 constexpr std::string_view kRollReasonNames[] = {"count", "size", "interval", "idle", "max_open_files", "stop"};
 
@@ -279,7 +275,7 @@ bool HdfsSink::send(File& file) {
   if (file.pending.empty()) return true;
   const uint64_t size = file.pending.size();
   if (!file.created) {
-    if (!make_directory(parent_of(file.in_use_path))) return false;
+    if (!make_directory(parent_directory(file.in_use_path))) return false;
     for (int tries = 0;; ++tries) {
       const bool first_attempt = !file.create_attempted;
       file.create_attempted = true;

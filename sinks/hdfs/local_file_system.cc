@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "server/base/assert.h"
+#include "sinks/hdfs/directory_sync.h"
 
 namespace sluice::sinks::hdfs {
 namespace {
@@ -25,20 +26,9 @@ FsError error_from_errno(int err, std::string_view op, const std::string& path) 
   return FsError{kind, fmt::format("{} {}: {}", op, path, std::strerror(err)), {}, 0};
 }
 
-std::string parent_of(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 // Makes a name created or changed in `dir` durable.
 FsStatus sync_directory(const std::string& dir, std::string_view op) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return error_from_errno(errno, op, dir);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return error_from_errno(err, op, dir);
+  if (int err = fsync_directory(dir); err != 0) return error_from_errno(err, op, dir);
   return {};
 }
 
@@ -94,7 +84,7 @@ FsStatus LocalFileSystem::make_directories(const std::string& dir) {
     at = next == std::string::npos ? dir.size() : next;
     if (prefix.empty() || prefix == "/") continue;
     if (::mkdir(prefix.c_str(), 0755) == 0) {
-      if (FsStatus s = sync_directory(parent_of(prefix), "MKDIRS"); !s) return s;
+      if (FsStatus s = sync_directory(parent_directory(prefix), "MKDIRS"); !s) return s;
     } else if (errno != EEXIST) {
       return error_from_errno(errno, "MKDIRS", prefix);
     } else {
@@ -114,7 +104,7 @@ FsStatus LocalFileSystem::create(const std::string& path, std::string_view data)
   f.buffered_fd = fd;
   f.direct_fd = open_direct(path);
   if (FsStatus s = write_durably(f, data, "CREATE", path); !s) return s;
-  if (FsStatus s = sync_directory(parent_of(path), "CREATE"); !s) {
+  if (FsStatus s = sync_directory(parent_directory(path), "CREATE"); !s) {
     forget(path);
     return s;
   }
@@ -236,9 +226,9 @@ FsResult<bool> LocalFileSystem::rename(const std::string& from, const std::strin
     if (errno == ENOENT || errno == EEXIST) return false;
     return error_from_errno(errno, "RENAME", from);
   }
-  if (FsStatus s = sync_directory(parent_of(to), "RENAME"); !s) return s.error();
-  if (parent_of(from) != parent_of(to)) {
-    if (FsStatus s = sync_directory(parent_of(from), "RENAME"); !s) return s.error();
+  if (FsStatus s = sync_directory(parent_directory(to), "RENAME"); !s) return s.error();
+  if (parent_directory(from) != parent_directory(to)) {
+    if (FsStatus s = sync_directory(parent_directory(from), "RENAME"); !s) return s.error();
   }
   return true;
 }
@@ -249,7 +239,7 @@ FsResult<bool> LocalFileSystem::remove(const std::string& path) {
     if (errno == ENOENT) return false;
     return error_from_errno(errno, "DELETE", path);
   }
-  if (FsStatus s = sync_directory(parent_of(path), "DELETE"); !s) return s.error();
+  if (FsStatus s = sync_directory(parent_directory(path), "DELETE"); !s) return s.error();
   return true;
 }
 

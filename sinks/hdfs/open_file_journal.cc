@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "sinks/hdfs/directory_sync.h"
+
 namespace sluice::sinks::hdfs {
 namespace {
 
@@ -46,12 +48,8 @@ bool take_literal(std::string_view& rest, std::string_view literal) {
 }
 
 Status sync_directory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return make_error(fmt::format("cannot open {}: {}", dir, errno_text()));
-  int rc = ::fsync(fd);
-  std::string why = errno_text();
-  ::close(fd);
-  if (rc != 0) return make_error(fmt::format("cannot sync {}: {}", dir, why));
+  if (int err = fsync_directory(dir); err != 0)
+    return make_error(fmt::format("cannot sync {}: {}", dir, std::strerror(err)));
   return {};
 }
 
