@@ -115,9 +115,7 @@ Result<std::string_view> http_response_body(std::string_view response) {
   return body;
 }
 
-Result<double> sum_prometheus_samples(std::string_view text, std::string_view name) {
-  double total = 0;
-  size_t samples = 0;
+Status for_each_prometheus_sample(std::string_view text, std::string_view name, const SampleFn& fn) {
   size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
@@ -129,19 +127,50 @@ Result<double> sum_prometheus_samples(std::string_view text, std::string_view na
     std::string_view rest = line.substr(name.size());
     // The name must end here: sluice_x_total is not sluice_x_total_bytes.
     if (rest.empty() || (rest.front() != '{' && rest.front() != ' ' && rest.front() != '\t')) continue;
+    std::string_view labels;
     if (rest.front() == '{') {
       size_t end = skip_labels(rest);
       if (end == std::string_view::npos)
         return make_error(fmt::format("line {}: unterminated label set", line_number));
+      labels = rest.substr(0, end);
       rest = rest.substr(end);
     }
     rest = trim(rest);
     std::string_view value_token = rest.substr(0, rest.find_first_of(" \t"));  // a timestamp may follow
     auto value = parse_sample_value(value_token);
     if (!value) return make_error(fmt::format("line {}: {}", line_number, value.error().message));
-    total += value.value();
-    ++samples;
+    Status accepted = fn(labels, value.value());
+    if (!accepted) return make_error(fmt::format("line {}: {}", line_number, accepted.message()));
   }
+  return {};
+}
+
+std::optional<std::string_view> prometheus_label(std::string_view labels, std::string_view key) {
+  // {a="1",le="0.5"}: label values here never hold escaped quotes worth unescaping.
+  size_t i = labels.starts_with('{') ? 1 : 0;
+  while (i < labels.size()) {
+    size_t eq = labels.find('=', i);
+    if (eq == std::string_view::npos || eq + 1 >= labels.size() || labels[eq + 1] != '"') return std::nullopt;
+    size_t close = eq + 2;
+    while (close < labels.size() && labels[close] != '"') close += labels[close] == '\\' ? 2 : 1;
+    if (close >= labels.size()) return std::nullopt;
+    if (trim(labels.substr(i, eq - i)) == key) return labels.substr(eq + 2, close - eq - 2);
+    i = close + 1;
+    while (i < labels.size() && (labels[i] == ',' || labels[i] == ' ')) ++i;
+    if (i < labels.size() && labels[i] == '}') break;
+  }
+  return std::nullopt;
+}
+
+Result<double> sum_prometheus_samples(std::string_view text, std::string_view name) {
+  double total = 0;
+  size_t samples = 0;
+  Status read = for_each_prometheus_sample(text, name, [&](std::string_view, double value) -> Status {
+    total += value;
+    ++samples;
+    return {};
+  });
+  if (!read) return make_error(read.message());
   if (samples == 0) return make_error(fmt::format("no {} samples", name));
   return total;
 }

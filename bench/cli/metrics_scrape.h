@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,16 @@ inline constexpr size_t kHttpResponseBytesMax = 16u << 20;
 
 // The body of a complete HTTP/1.x response; an error unless the status is 200.
 Result<std::string_view> http_response_body(std::string_view response);
+
+// Calls fn(labels, value) for every sample named `name` in Prometheus text format 0.0.4;
+// `labels` is the label set as written, braces included ("" when there is none). An error
+// names the line of a malformed sample, or passes on fn's error with its line.
+using SampleFn = std::function<Status(std::string_view labels, double value)>;
+Status for_each_prometheus_sample(std::string_view text, std::string_view name, const SampleFn& fn);
+
+// The value of label `key` in a label set as for_each_prometheus_sample gives it, unescaped
+// only as far as sluice's own values need (none hold quotes); nullopt when it is absent.
+std::optional<std::string_view> prometheus_label(std::string_view labels, std::string_view key);
 
 // Sum of every sample of metric `name` (over all label sets) in Prometheus text format 0.0.4.
 // An error when there is no such sample or one of its lines is malformed.

@@ -92,6 +92,26 @@ std::string server_lines(const RunSummary& s, uint64_t reference, std::string_vi
   return out;
 }
 
+// One delivery percentile: "1.2 ms", or "> 600 s" beyond the histogram's largest bound.
+std::string delivery_ms_text(double ms, double largest_bound_ms) {
+  if (!std::isfinite(ms)) return fmt::format("> {} s", largest_bound_ms / 1000);
+  return fmt::format("{:.1f} ms", ms);
+}
+
+// The latency to sink delivery, from the server's histogram.
+std::string delivery_lines(const RunSummary& s) {
+  std::string out;
+  if (s.delivery) {
+    const DeliveryLatency& d = *s.delivery;
+    auto ms = [&](double v) { return delivery_ms_text(v, d.largest_bound_ms); };
+    out += fmt::format("delivery p50 {}  p90 {}  p99 {}  p99.9 {}  mean {}  ({} events, {} to sink)\n", ms(d.p50_ms),
+                       ms(d.p90_ms), ms(d.p99_ms), ms(d.p999_ms), ms(d.mean_ms), group_thousands(d.events),
+                       s.delivery_from);
+  }
+  if (!s.delivery_note.empty()) out += fmt::format("delivery {}\n", s.delivery_note);
+  return out;
+}
+
 std::string request_text(const RunSummary& s) {
   const RequestSummary& r = *s.requests;
   std::string out;
@@ -118,6 +138,7 @@ std::string request_text(const RunSummary& s) {
                        group_thousands(r.requests_abandoned), unit_for(r.requests_abandoned, r.unit));
   if (r.reconnects) out += fmt::format("reconnected {} times\n", group_thousands(r.reconnects));
   out += server_lines(s, r.events_acked, "acknowledged");
+  out += delivery_lines(s);
   return out;
 }
 
@@ -136,6 +157,7 @@ std::string format_summary_text(const RunSummary& s) {
                        s.stop_reason);
     out += fmt::format("client  {:>15} events/s{:>12.1f} MB/s\n", uint_text(s.events_per_s()), s.mb_per_s());
     out += server_lines(s, s.events_sent, "sent");
+    out += delivery_lines(s);
   }
   for (const auto& w : s.warnings) out += fmt::format("warning: {}\n", w);
   for (const auto& e : s.errors) out += fmt::format("error: {}\n", e);
@@ -162,6 +184,22 @@ std::string request_json(const RunSummary& s) {
       latency(r.latency_mean_ms));
 }
 
+// The delivery fields, each followed by a comma; percentiles beyond the largest bucket are null.
+std::string delivery_json(const RunSummary& s) {
+  auto ms = [&](double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : std::string("null"); };
+  if (!s.delivery)
+    return fmt::format(
+        "\"delivery_from\":{},\"delivery_events\":null,\"delivery_p50_ms\":null,\"delivery_p90_ms\":null,"
+        "\"delivery_p99_ms\":null,\"delivery_p999_ms\":null,\"delivery_mean_ms\":null,\"delivery_note\":{},",
+        json_quote(s.delivery_from), json_string_or_null(s.delivery_note));
+  const DeliveryLatency& d = *s.delivery;
+  return fmt::format(
+      "\"delivery_from\":{},\"delivery_events\":{},\"delivery_p50_ms\":{},\"delivery_p90_ms\":{},"
+      "\"delivery_p99_ms\":{},\"delivery_p999_ms\":{},\"delivery_mean_ms\":{},\"delivery_note\":{},",
+      json_quote(s.delivery_from), d.events, ms(d.p50_ms), ms(d.p90_ms), ms(d.p99_ms), ms(d.p999_ms), ms(d.mean_ms),
+      json_string_or_null(s.delivery_note));
+}
+
 }  // namespace
 
 std::string format_summary_json(const RunSummary& s) {
@@ -170,14 +208,15 @@ std::string format_summary_json(const RunSummary& s) {
       "\"size_dist\":{},\"rate_target\":{},\"duration_target_s\":{},\"count_target\":{},\"events_sent\":{},\"bytes_sent\":{},"
       "\"elapsed_s\":{:.3f},\"events_per_s\":{:.3f},\"mb_per_s\":{:.3f},\"stop_reason\":{},"
       "\"server_events_accepted\":{},\"server_events_per_s\":{},\"server_window_s\":{},\"server_note\":{},"
-      "{}\"errors\":{},\"warnings\":{}}}\n",
+      "{}{}\"errors\":{},\"warnings\":{}}}\n",
       json_quote(s.subcommand), json_quote(s.transport), json_quote(s.target), json_string_or_null(s.framing),
       s.connections, s.size, json_string_or_null(s.size_dist), s.rate_target, finite(s.duration_target_s),
       s.count_target ? std::to_string(s.count_target) : "null", s.events_sent, s.bytes_sent, finite(s.elapsed_s),
       finite(s.events_per_s()), finite(s.mb_per_s()), json_quote(s.stop_reason),
       s.server_events_accepted ? std::to_string(*s.server_events_accepted) : "null",
       json_number_or_null(s.server_events_per_s), json_number_or_null(s.server_window_s),
-      json_string_or_null(s.server_note), request_json(s), json_string_array(s.errors), json_string_array(s.warnings));
+      json_string_or_null(s.server_note), delivery_json(s), request_json(s), json_string_array(s.errors),
+      json_string_array(s.warnings));
 }
 
 }  // namespace sluice::bench

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/cli/delivery_latency.h"
+
 namespace sluice::bench {
 
 // What the request/response subcommands (http, avro) add: the server's answers and how long
@@ -59,6 +61,12 @@ struct RunSummary {
   std::optional<double> server_events_per_s;  // from the first send to the last increase seen
   std::optional<double> server_window_s;      // that span
   std::string server_note;  // why the server numbers are missing or may be off
+  // From the sinks' event-age histogram, once the channels were empty: latency to delivery.
+  std::optional<DeliveryLatency> delivery;
+  // What the ages are measured from: "send" (sluice-bench stamped every event with its send
+  // time) or "receipt" (the server's time of receipt).
+  std::string delivery_from = "send";
+  std::string delivery_note;  // why delivery numbers are missing or may be off
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
   std::optional<RequestSummary> requests;  // http and avro only

@@ -1,5 +1,6 @@
 #include "bench/cli/server_side.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -19,16 +20,102 @@ void print_error(std::string_view message) { fmt::print(stderr, "sluice-bench: {
 ServerBaseline read_server_baseline(const LoadOptions& load) {
   ServerBaseline out;
   if (!load.metrics) return out;
-  auto value = scrape_metric_sum(*load.metrics, kAcceptedEventsMetric, kScrapeTimeoutMs);
-  if (value) {
-    out.accepted = value.value();
-  } else {
-    out.note = fmt::format("not measured: {}", value.error().message);
-    print_error(fmt::format("server metrics unavailable ({}); reporting client-side numbers only",
-                            value.error().message));
+  auto text = http_get(*load.metrics, kScrapeTimeoutMs);
+  Result<double> value = text ? sum_prometheus_samples(text.value(), kAcceptedEventsMetric) : text.error();
+  if (!value) {
+    std::string why = text ? fmt::format("{}: {}", load.metrics->text(), value.error().message) : value.error().message;
+    out.note = fmt::format("not measured: {}", why);
+    print_error(fmt::format("server metrics unavailable ({}); reporting client-side numbers only", why));
+    return out;
   }
+  out.accepted = value.value();
+  auto ages = parse_prometheus_histogram(text.value(), kEventAgeMetric);
+  if (ages) out.event_ages = std::move(ages.value());
+  else out.event_ages_error = ages.error().message;
   return out;
 }
+
+namespace {
+
+// Waits (bounded, like the accepted counter) until the channels hold nothing more for the sinks,
+// then reads the event-age histogram's growth over the run into summary.delivery.
+void measure_delivery(const LoadOptions& load, const ServerBaseline& baseline, RunSummary& summary) {
+  if (!baseline.event_ages_error.empty()) {
+    summary.delivery_note = fmt::format("not measured: {}", baseline.event_ages_error);
+    return;
+  }
+  const HttpUrl url = *load.metrics;
+  auto text = http_get(url, kScrapeTimeoutMs);
+  if (!text) {
+    summary.delivery_note = fmt::format("not measured: {}", text.error().message);
+    return;
+  }
+  if (baseline.event_ages.empty() && text->find(kEventAgeMetric) == std::string::npos) {
+    summary.delivery_note = fmt::format("not measured: the server has no {} (not sluice, or an older sluice)",
+                                        kEventAgeMetric);
+    return;
+  }
+  // Delivered means: the channels hold nothing for the sinks, and the sinks counted at least as
+  // many events as the run had accepted (a shard may count an event as accepted a moment before
+  // the channel shows it). wait_for_settle waits for a value to rise to a target, so it watches
+  // what is left, negated.
+  const double accepted = static_cast<double>(summary.server_events_accepted.value_or(0));
+  auto negated_left = [&](const Result<std::string>& scraped) -> Result<double> {
+    if (!scraped) return scraped.error();
+    auto size = sum_prometheus_samples(scraped.value(), kChannelSizeMetric);
+    if (!size) return size.error();
+    auto ages = parse_prometheus_histogram(scraped.value(), kEventAgeMetric);
+    if (!ages) return ages.error();
+    auto growth = histogram_growth(ages.value(), baseline.event_ages);
+    if (!growth) return growth.error();
+    return -std::max(size.value(), accepted - growth->count);
+  };
+  auto first = negated_left(text);
+  SettleOptions options;
+  options.target = 0;
+  if (!load.quiet && first && first.value() < 0)
+    fmt::print(stderr, "waiting for the sinks to deliver the last {} events (Ctrl-C skips)\n",
+               group_thousands(static_cast<uint64_t>(-first.value())));
+  int interrupts = interrupt_count();
+  SettleHooks hooks{
+      .scrape = [&] { return negated_left(http_get(url, kScrapeTimeoutMs)); },
+      .now_ns = [] { return base::monotonic_ns(); },
+      .sleep_ns = [](int64_t ns) { sleep_ns(ns); },
+      .interrupted = [&] { return interrupt_count() != interrupts; },
+  };
+  SettleResult drained = wait_for_settle(options, first ? first.value() : 0, base::monotonic_ns(), hooks);
+  // A fresh read: within one scrape a sink's histogram may be collected before its channel.
+  text = http_get(url, kScrapeTimeoutMs);
+  if (!text) {
+    summary.delivery_note = fmt::format("not measured: {}", text.error().message);
+    return;
+  }
+  auto after = parse_prometheus_histogram(text.value(), kEventAgeMetric);
+  if (!after) {
+    summary.delivery_note = fmt::format("not measured: {}", after.error().message);
+    return;
+  }
+  auto growth = histogram_growth(after.value(), baseline.event_ages);
+  if (!growth) {
+    summary.delivery_note = fmt::format("not measured: {}", growth.error().message);
+    return;
+  }
+  summary.delivery = delivery_latency(growth.value());
+  if (!summary.delivery) {
+    summary.delivery_note = "not measured: no sink delivered an event during the run";
+    return;
+  }
+  if (!drained.reached_target)
+    summary.delivery_note = fmt::format("{} events were not delivered yet when measured{}: the latency covers "
+                                        "the events delivered by then",
+                                        group_thousands(static_cast<uint64_t>(-drained.value)),
+                                        drained.interrupted ? " (Ctrl-C)" : "");
+  else if (summary.server_events_accepted && summary.delivery->events > *summary.server_events_accepted)
+    summary.delivery_note = "the sinks delivered more events than this run's: a channel feeds several sinks, or "
+                            "other clients were sending too";
+}
+
+}  // namespace
 
 void measure_server(const LoadOptions& load, const ServerBaseline& baseline, const DriveResult& run,
                     uint64_t expected, std::string_view expected_name, RunSummary& summary) {
@@ -77,6 +164,7 @@ void measure_server(const LoadOptions& load, const ServerBaseline& baseline, con
     summary.server_note = fmt::format("{} events {} were not accepted (counter unchanged for {} s)",
                                       group_thousands(expected - accepted), expected_name,
                                       options.unchanged_ns_max / 1'000'000'000);
+  if (accepted > 0) measure_delivery(load, baseline, summary);
 }
 
 std::string stop_reason_name(StopReason reason, bool quota_done) {

@@ -41,6 +41,9 @@ constexpr int kPollMs = 50;
 constexpr int64_t kFinishMessageNsMax = 1'000'000'000;
 constexpr int64_t kRateSleepNsMax = 50'000'000;
 constexpr int64_t kConnectTimeoutMs = 5'000;
+// Messages are stamped with the time just before they are handed to the kernel, at most this
+// many bytes at a time, so that a stamp is never older than the send of this much.
+constexpr size_t kStampedBytesMax = 256u << 10;
 
 void wait_writable(int fd) {
   pollfd p{fd, POLLOUT, 0};
@@ -77,6 +80,8 @@ class SyslogConnection : public LoadConnection {
         }
         want = bucket->take(want, base::monotonic_ns());
       }
+      want = std::min<uint64_t>(want, std::max<size_t>(1, buffer_.whole_slots(next_slot, kStampedBytesMax)));
+      stamp_send_time(next_slot, want);
       uint64_t done = send_slots(next_slot, want, stop, progress);
       const uint64_t done_bytes = buffer_.range_bytes(next_slot, done);
       next_slot += done;
@@ -98,6 +103,18 @@ class SyslogConnection : public LoadConnection {
   // progress on the way (sent_ + whole slots so far). Sets error_ to end the run.
   virtual uint64_t send_slots(size_t first, uint64_t count, const std::atomic<bool>& stop,
                               ConnectionProgress& progress) = 0;
+
+  // The server measures each event's age at sink delivery from its timestamp: stamp the time of
+  // sending, rounded to the nearest millisecond (the timestamp's resolution), so that the age
+  // is off by at most half a millisecond either way.
+  void stamp_send_time(size_t first, uint64_t count) {
+    const int64_t now_ms = (base::realtime_us() + 500) / 1000;
+    if (now_ms != stamped_ms_) {
+      stamped_ms_ = now_ms;
+      stamp_text_ = format_rfc5424_timestamp(now_ms);
+    }
+    buffer_.stamp(first, count, stamp_text_);
+  }
 
   void publish(ConnectionProgress& progress, uint64_t events, uint64_t bytes) {
     progress.events.store(events, std::memory_order_relaxed);
@@ -122,6 +139,8 @@ class SyslogConnection : public LoadConnection {
   uint64_t bytes_ = 0;  // of the sent_ events, framing included
   std::string error_;
   std::string warning_;
+  int64_t stamped_ms_ = -1;
+  std::string stamp_text_;
 };
 
 class TcpSyslogConnection final : public SyslogConnection {
@@ -277,7 +296,7 @@ int run_syslog(std::span<const std::string_view> args) {
     if (interrupt_count() != interrupts_before) return 130;
   }
 
-  // The timestamp every message carries: the real time of the run start.
+  // The messages' timestamp until they are stamped with their send time.
   const std::string timestamp = format_rfc5424_timestamp(base::realtime_ms());
   const size_t buffer_bytes = std::clamp(kBufferBytesTotalMax / o.load.connections, kBufferBytesPerConnectionMin,
                                          kBufferBytesPerConnectionMax);

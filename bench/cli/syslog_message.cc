@@ -1,6 +1,7 @@
 #include "bench/cli/syslog_message.h"
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -18,6 +19,8 @@ constexpr std::string_view kSeqLabel = " seq=";
 constexpr size_t kSeqOffsetInMessage =
     kHeaderStart.size() + kTimestampBytes + kHeaderRest.size() + kConnDigits + kSeqLabel.size();
 constexpr size_t kFixedBytes = kSeqOffsetInMessage + kSeqDigits;
+// From a message's sequence digits back to its timestamp.
+constexpr size_t kTimestampBeforeSeq = kSeqOffsetInMessage - kHeaderStart.size();
 
 std::string framing_prefix(SyslogFraming framing, size_t message_bytes) {
   if (framing == SyslogFraming::octet_counting) return fmt::format("{} ", message_bytes);
@@ -114,6 +117,13 @@ size_t MessageBuffer::bytes_to_slot_end(size_t first, size_t bytes) const {
   const auto end = std::lower_bound(from, slot_offsets_.end(), *from + bytes);
   SLUICE_ASSERT(end != slot_offsets_.end(), "byte outside the buffer");
   return *end - *from;
+}
+
+void MessageBuffer::stamp(size_t first, size_t count, std::string_view timestamp) {
+  SLUICE_ASSERT(timestamp.size() == kTimestampBytes, "timestamp must come from format_rfc5424_timestamp");
+  SLUICE_ASSERT(first <= slots() && count <= slots() - first, "slot range outside the buffer");
+  for (size_t i = first; i < first + count; ++i)
+    std::memcpy(bytes_.data() + seq_offsets_[i] - kTimestampBeforeSeq, timestamp.data(), kTimestampBytes);
 }
 
 bool MessageBuffer::advance() {

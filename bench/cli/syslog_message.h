@@ -5,7 +5,9 @@
 //   <134>1 2026-11-21T05:10:00.000Z benchhost sluice-bench - - - conn=003 seq=0000000042 xxx...
 //
 // A MessageBuffer lays out many framed messages back to back once; afterwards the only work per
-// message is patching its sequence digits in place, so the sender is never the bottleneck.
+// message is patching its sequence digits in place, and its timestamp just before it is sent
+// (sluice's sinks measure each event's age at delivery from it), so the sender is never the
+// bottleneck.
 //
 // Threads: pure functions, any thread. A MessageBuffer belongs to the one connection thread
 // that sends from it.
@@ -75,6 +77,9 @@ class MessageBuffer {
   // The bytes from the start of slot `first` to the end of the slot that byte `bytes` lies in
   // (`bytes` itself when it ends a slot).
   size_t bytes_to_slot_end(size_t first, size_t bytes) const;
+
+  // Writes `timestamp` (from format_rfc5424_timestamp) into the slots [first, first + count).
+  void stamp(size_t first, size_t count, std::string_view timestamp);
 
   // Moves every slot on by slots(): call after the whole buffer has been sent. False when the
   // sequence numbers would overflow kSeqDigits; the buffer must not be sent again then.

@@ -13,11 +13,23 @@ namespace {
 constexpr int64_t kIdleWaitMsMax = 100;
 constexpr int64_t kRetryLogIntervalMs = 10'000;
 
+// Buckets of sluice_sink_event_age_seconds, in microseconds: from 1 ms (an event timestamp's
+// resolution) in steps of about 1.5x up to 10 minutes (a sink that was down).
+constexpr int64_t kEventAgeBoundsUs[] = {
+    1'000,       2'000,       3'000,       5'000,       7'500,       10'000,      15'000,      20'000,
+    30'000,      50'000,      75'000,      100'000,     150'000,     200'000,     300'000,     500'000,
+    750'000,     1'000'000,   1'500'000,   2'000'000,   3'000'000,   5'000'000,   7'500'000,   10'000'000,
+    15'000'000,  30'000'000,  60'000'000,  120'000'000, 300'000'000, 600'000'000};
+
 }  // namespace
 
 SinkRunner::SinkRunner(SinkRunnerOptions options, std::unique_ptr<Sink> sink,
                        std::vector<ringbuf::LogReader*> readers, ringbuf::Doorbell* doorbell)
-    : options_(std::move(options)), sink_(std::move(sink)), readers_(std::move(readers)), doorbell_(doorbell) {
+    : options_(std::move(options)),
+      sink_(std::move(sink)),
+      readers_(std::move(readers)),
+      doorbell_(doorbell),
+      event_age_us_(kEventAgeBoundsUs) {
   SLUICE_ASSERT(!readers_.empty(), "a sink needs at least one log to read");
   batch_.reserve(options_.batch_events_max);
 }
@@ -103,13 +115,31 @@ void SinkRunner::run_pipelined() {
 void SinkRunner::done(uint32_t shard, size_t count) {
   auto& queue = in_flight_[shard];
   SLUICE_ASSERT(count > 0 && count <= queue.size(), "sink reported more done than it had in flight");
-  uint64_t bytes = 0;
-  for (size_t i = 0; i < count; ++i) bytes += queue[i].body().size();
-  // Count before committing: once committed, the producer may reuse (or unmap) the bytes.
+  const auto end = queue.begin() + static_cast<std::ptrdiff_t>(count);
+  count_delivered(queue.begin(), end);
   readers_[shard]->commit_through(queue[count - 1]);
-  queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(count));
+  queue.erase(queue.begin(), end);
   in_flight_total_ -= count;
-  drained_events_.add(count);
+}
+
+template <typename It>
+void SinkRunner::count_delivered(It first, It last) {
+  const int64_t now_us = base::realtime_us();
+  uint64_t events = 0, bytes = 0;
+  // Events of a batch mostly share their millisecond: one histogram update per run of equal
+  // timestamps keeps this to a load and a compare per event.
+  while (first != last) {
+    const int64_t timestamp_ms = first->timestamp_ms();
+    uint64_t run = 0;
+    for (; first != last && first->timestamp_ms() == timestamp_ms; ++first) {
+      bytes += first->body().size();
+      ++run;
+    }
+    // A client clock ahead of ours reads as age 0 rather than a negative age.
+    event_age_us_.record(std::max<int64_t>(0, now_us - timestamp_ms * 1000), run);
+    events += run;
+  }
+  drained_events_.add(events);
   drained_bytes_.add(bytes);
   batches_.add();
 }
@@ -147,13 +177,8 @@ bool SinkRunner::deliver_one_batch(ringbuf::LogReader& reader) {
   for (;;) {
     Delivery delivery = sink_->deliver(batch_);
     if (delivery.status == DeliveryStatus::ok) {
-      // Count before committing: once committed, the producer may reuse (or unmap) the bytes.
-      uint64_t bytes = 0;
-      for (const auto& e : batch_) bytes += e.body().size();
+      count_delivered(batch_.begin(), batch_.end());
       reader.commit();
-      drained_events_.add(batch_.size());
-      drained_bytes_.add(bytes);
-      batches_.add();
       batch_.clear();  // the views point at bytes the producer may now reuse
       backoff_ms_ = 0;
       return true;
@@ -199,6 +224,10 @@ void SinkRunner::collect(base::MetricsWriter& out) const {
   out.counter("sluice_sink_batches_total", "Batches delivered.", labels, batches_.value());
   out.counter("sluice_sink_errors_total", "Failed delivery attempts (each retried).", labels,
               delivery_errors_.value());
+  out.histogram("sluice_sink_event_age_seconds",
+                "Age of events when delivered: delivery time minus the event's timestamp (the syslog message's "
+                "own time, a timestamp header, or the time of receipt).",
+                labels, event_age_us_, 1e6);
   sink_->collect(out, labels);
 }
 

@@ -3,6 +3,11 @@
 // it sleeps on the channel's doorbell. Failed deliveries are retried with bounded backoff;
 // nothing is committed past a batch that was not delivered.
 //
+// It also measures how old events are when they are delivered: the delivery time minus each
+// event's timestamp (a syslog message's own time, a `timestamp` header, or else the time the
+// source received it), as the histogram sluice_sink_event_age_seconds. With clients that stamp
+// their send time (sluice-bench does) that is the latency from send to sink delivery.
+//
 // Threads: construct, start() and stop*() from the main thread; everything else runs on the
 // runner's own thread. collect() may run on the admin thread.
 #pragma once
@@ -18,6 +23,7 @@
 #include "ringbuf/doorbell.h"
 #include "ringbuf/log.h"
 #include "server/base/counter.h"
+#include "server/base/histogram.h"
 #include "server/base/metrics.h"
 #include "sinks/common/sink.h"
 
@@ -75,6 +81,10 @@ class SinkRunner final : private DoneCallback {
   void done(uint32_t shard, size_t count) override;
   bool all_drained() const;
   void sleep_backoff(int64_t ms);
+  // Counts events [first, last) as delivered now: their ages and bytes. Before the commit, which
+  // may let the producer reuse their bytes.
+  template <typename It>
+  void count_delivered(It first, It last);
 
   const SinkRunnerOptions options_;
   std::unique_ptr<Sink> sink_;
@@ -95,6 +105,7 @@ class SinkRunner final : private DoneCallback {
   int64_t last_retry_log_ms_ = 0;
 
   base::Counter drained_events_, drained_bytes_, batches_, delivery_errors_;
+  base::Histogram event_age_us_;
 };
 
 }  // namespace sluice::sinks

@@ -45,6 +45,30 @@ class Operations(unittest.TestCase):
             self.sluice.__exit__(None, None, None)
             self.sluice.cleanup()
 
+    def test_event_age_histogram_in_prometheus_format(self):
+        """Every sink exposes the age of the events it delivered (delivery time minus the event's
+        timestamp) as a Prometheus histogram; Prometheus's own parser reads the whole /metrics."""
+        from prometheus_client.parser import text_string_to_metric_families
+        port = free_port()
+        s = self.start(tcp_port=port)
+        now = time.time()
+        stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
+        messages = [f"<134>1 {stamp(now)} host app - - - fresh",         # sent now
+                    f"<134>1 {stamp(now - 3600)} host app - - - old",    # an hour old: beyond 600 s
+                    "<134>1 - host app - - - no time of its own"]       # aged from its receipt
+        send_tcp(port, "".join(f"{len(m)} {m}" for m in messages).encode())
+        wait_until(lambda: len(read_json_events(self.out)) == 3, 30, what="3 events delivered")
+        families = {f.name: f for f in text_string_to_metric_families(s.metrics_text())}
+        ages = families["sluice_sink_event_age_seconds"]
+        self.assertEqual(ages.type, "histogram")
+        samples = {(x.name, float(x.labels["le"]) if "le" in x.labels else None): x.value
+                   for x in ages.samples if x.labels.get("component") == "k1"}
+        self.assertEqual(samples[("sluice_sink_event_age_seconds_count", None)], 3)
+        self.assertEqual(samples[("sluice_sink_event_age_seconds_bucket", float("inf"))], 3)
+        self.assertEqual(samples[("sluice_sink_event_age_seconds_bucket", 600.0)], 2)
+        self.assertEqual(samples[("sluice_sink_event_age_seconds_bucket", 60.0)], 2)
+        self.assertGreaterEqual(samples[("sluice_sink_event_age_seconds_sum", None)], 3600)
+
     def test_admin_endpoint(self):
         s = self.start(tcp_port=free_port())
         base = f"http://127.0.0.1:{s.admin_port}"

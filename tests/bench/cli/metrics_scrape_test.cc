@@ -54,6 +54,32 @@ TEST(SumPrometheusSamples, SumsEveryLabelSetOfTheFamilyOnly) {
   EXPECT_DOUBLE_EQ(sum.value(), 1000 + 2500 + 1500 + 4);
 }
 
+TEST(PrometheusLabel, FindsAValueInALabelSet) {
+  EXPECT_EQ(prometheus_label("{component=\"k1\",le=\"0.005\"}", "le"), "0.005");
+  EXPECT_EQ(prometheus_label("{component=\"k1\",le=\"0.005\"}", "component"), "k1");
+  EXPECT_EQ(prometheus_label("{a=\"x\\\"le=\\\"\",le=\"+Inf\"}", "le"), "+Inf");  // a quote escaped inside a value
+  EXPECT_FALSE(prometheus_label("{component=\"k1\"}", "le").has_value());
+  EXPECT_FALSE(prometheus_label("", "le").has_value());
+  EXPECT_FALSE(prometheus_label("{le=0.5}", "le").has_value());  // malformed: unquoted
+}
+
+TEST(ForEachPrometheusSample, GivesLabelsAndValuesAndPassesOnErrorsWithTheLine) {
+  const std::string text = "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 3\nh_sum 4\n";
+  std::vector<std::pair<std::string, double>> seen;
+  Status read = for_each_prometheus_sample(text, "h_bucket", [&](std::string_view labels, double value) -> Status {
+    seen.emplace_back(std::string(labels), value);
+    return {};
+  });
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].first, "{le=\"+Inf\"}");
+  EXPECT_EQ(seen[1].second, 3);
+  Status refused = for_each_prometheus_sample(text, "h_sum", [](std::string_view, double) -> Status {
+    return make_error("no thanks");
+  });
+  EXPECT_EQ(refused.message(), "line 4: no thanks");
+}
+
 TEST(SumPrometheusSamples, LargeCountersKeepTheirPrecision) {
   auto sum = sum_prometheus_samples("x{a=\"1\"} 123456789012\nx{a=\"2\"} 1\n", "x");
   EXPECT_DOUBLE_EQ(sum.value(), 123456789013.0);

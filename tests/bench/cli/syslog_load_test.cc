@@ -18,6 +18,11 @@
 
 #include <boost/json.hpp>
 
+#include "bench/cli/syslog_message.h"
+#include "server/base/histogram.h"
+#include "server/base/metrics.h"
+#include "server/base/time.h"
+
 namespace sluice::bench {
 namespace {
 
@@ -38,7 +43,23 @@ int bound_socket(int type, uint16_t& port) {
 struct Behaviour {
   size_t close_after_bytes = 0;  // close each connection after reading this much (0: never)
   int read_pause_ms = 0;         // pause before each read of at most 64 KiB (a slow server)
+  bool serve_event_ages = true;  // /metrics has sluice_sink_event_age_seconds (as sluice's has)
 };
+
+// The buckets of the checking server's event-age histogram (microseconds).
+constexpr int64_t kAgeBoundsUs[] = {1'000, 10'000, 100'000, 1'000'000, 10'000'000};
+
+// "2026-11-21T05:10:00.123Z" in ms since the epoch.
+int64_t timestamp_ms(const std::string& text) {
+  tm t{};
+  int ms = 0;
+  if (sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour, &t.tm_min,
+             &t.tm_sec, &ms) != 7)
+    return 0;
+  t.tm_year -= 1900;
+  t.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&t)) * 1000 + ms;
+}
 
 // A syslog server that checks every message, plus a /metrics endpoint counting them.
 class CheckingServer {
@@ -100,8 +121,20 @@ class CheckingServer {
     }
     int conn = std::stoi(std::string(m.substr(conn_at + 6, 3)));
     uint64_t seq = std::stoull(std::string(m.substr(seq_at + 5, 10)));
+    // Each message carries its send time: never before the server started, never after now
+    // (with a rounding millisecond), and never going back on a connection. Fixed-width UTC
+    // timestamps compare as strings.
+    const std::string timestamp(m.substr(7, kTimestampBytes));
+    if (timestamp < started_ || timestamp > format_rfc5424_timestamp(base::realtime_ms() + 1))
+      problem("timestamp " + timestamp + " is not the time of sending (server started " + started_ + ")");
     {
       std::lock_guard lock(mutex_);
+      // "Delivered" on arrival: the age a sluice sink would record.
+      ages_.record(base::realtime_us() - timestamp_ms(timestamp) * 1000);
+      std::string& last_timestamp = last_timestamp_[conn];
+      if (timestamp < last_timestamp && problems_.size() < 20)
+        problems_.push_back("conn " + std::to_string(conn) + ": timestamp " + timestamp + " after " + last_timestamp);
+      last_timestamp = timestamp;
       uint64_t& next = next_seq_[conn];
       if (seq != next && problems_.size() < 20)
         problems_.push_back("conn " + std::to_string(conn) + ": seq " + std::to_string(seq) + ", expected " +
@@ -180,6 +213,15 @@ class CheckingServer {
       std::string body = "# TYPE sluice_source_accepted_events_total counter\n"
                          "sluice_source_accepted_events_total{shard=\"0\"} " + std::to_string(n / 2) + "\n" +
                          "sluice_source_accepted_events_total{shard=\"1\"} " + std::to_string(n - n / 2) + "\n";
+      if (behaviour_.serve_event_ages) {
+        base::MetricsWriter w;
+        {
+          std::lock_guard lock(mutex_);
+          w.histogram("sluice_sink_event_age_seconds", "Age.", {{"component", "k1"}}, ages_, 1e6);
+        }
+        w.gauge("sluice_channel_size_events", "Size.", {{"component", "c1"}}, 0);
+        body += w.text();
+      }
       std::string response = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body;
       ssize_t ignored = ::send(c, response.data(), response.size(), MSG_NOSIGNAL);
       (void)ignored;
@@ -198,7 +240,10 @@ class CheckingServer {
   std::atomic<uint64_t> accepted_{0};
   std::mutex mutex_;
   std::map<int, uint64_t> next_seq_;
+  std::map<int, std::string> last_timestamp_;
+  base::Histogram ages_{kAgeBoundsUs};
   std::vector<std::string> problems_;
+  const std::string started_ = format_rfc5424_timestamp(base::realtime_ms());
   std::vector<std::thread> threads_;
 };
 
@@ -259,6 +304,38 @@ TEST(SyslogLoad, UdpSendsOneMessagePerDatagram) {
   EXPECT_EQ(o.json.at("server_events_accepted").as_int64(), 3000);
   EXPECT_EQ(server.per_connection(), (std::map<int, uint64_t>{{0, 1500}, {1, 1500}}));
   EXPECT_TRUE(server.problems().empty()) << server.problems().front();
+}
+
+TEST(SyslogLoad, ReportsLatencyToDeliveryFromTheServersEventAgeHistogram) {
+  CheckingServer server(Kind::octet, 200);
+  Outcome o = run({"--tcp", server.target(), "--rate", "20k", "--duration", "2", "--connections", "2", "--metrics",
+                   server.metrics_url(), "--json", "--quiet"});
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+  const int64_t sent = o.json.at("events_sent").as_int64();
+  EXPECT_EQ(o.json.at("delivery_events").as_int64(), sent) << o.out;
+  EXPECT_EQ(o.json.at("delivery_from").as_string(), "send");
+  EXPECT_TRUE(o.json.at("delivery_note").is_null()) << o.out;
+  // Stamped when sent, the events are "delivered" on arrival here: far below the two-second run
+  // that a timestamp from the run's start would give half its events.
+  EXPECT_LT(o.json.at("delivery_p50_ms").as_double(), 500) << o.out;
+  EXPECT_LE(o.json.at("delivery_p50_ms").as_double(), o.json.at("delivery_p99_ms").as_double());
+  EXPECT_TRUE(server.problems().empty()) << server.problems().front();
+
+  Outcome text = run({"--tcp", server.target(), "--count", "1000", "--metrics", server.metrics_url(), "--quiet"});
+  ASSERT_EQ(text.status, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("(1,000 events, send to sink)"), std::string::npos) << text.out;
+}
+
+TEST(SyslogLoad, AServerWithoutTheEventAgeHistogramIsNotedNotWaitedFor) {
+  CheckingServer server(Kind::octet, 200, {.serve_event_ages = false});
+  Outcome o = run({"--tcp", server.target(), "--count", "1000", "--metrics", server.metrics_url(), "--json",
+                   "--quiet"});
+  ASSERT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_EQ(o.json.at("server_events_accepted").as_int64(), 1000);
+  EXPECT_TRUE(o.json.at("delivery_p50_ms").is_null());
+  EXPECT_NE(std::string(o.json.at("delivery_note").as_string()).find("has no sluice_sink_event_age_seconds"),
+            std::string::npos)
+      << o.out;
 }
 
 TEST(SyslogLoad, DurationBoundsAnUnlimitedRun) {

@@ -129,6 +129,24 @@ TEST(MessageBuffer, AdvanceMovesEverySlotOnByTheSlotCount) {
   EXPECT_EQ(range.size(), 3u * 104);
 }
 
+TEST(MessageBuffer, StampWritesTheTimestampOfTheGivenSlotsOnly) {
+  for (auto framing : {SyslogFraming::octet_counting, SyslogFraming::lf, SyslogFraming::none}) {
+    auto built = MessageBuffer::build(options(framing, 100, 1000));
+    ASSERT_TRUE(built.ok());
+    MessageBuffer& buffer = built.value();
+    ASSERT_GE(buffer.slots(), 5u);
+    const std::string later = "2026-11-21T05:10:01.234Z";
+    buffer.stamp(1, 3, later);
+    for (size_t i = 0; i < buffer.slots(); ++i) {
+      auto range = buffer.slot_range(i, 1);
+      std::string_view slot(range.data(), range.size());
+      const std::string expected = "<134>1 " + (i >= 1 && i < 4 ? later : kTimestamp) + " benchhost ";
+      EXPECT_NE(slot.find(expected), std::string_view::npos) << i << ": " << slot;
+    }
+    expect_slots(buffer, framing, 100, 0);  // sizes, framing and sequence numbers untouched
+  }
+}
+
 TEST(MessageBuffer, StopsBeforeTheSequenceRunsOut) {
   auto o = options(SyslogFraming::none, 100, 1000);  // 10 slots
   o.first_seq = 9'999'999'980;

@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -151,6 +153,29 @@ TEST_F(VerifyEndToEnd, SyslogThroughFileRollLosesNothing) {
   EXPECT_NE(json.find("\"total\":{\"expected\":20000,\"received\":20000,\"unique\":20000,\"lost\":0,\"duplicates\":0"),
             std::string::npos)
       << json;
+}
+
+TEST_F(VerifyEndToEnd, LatencyToSinkDeliveryComesFromSluicesEventAgeHistogram) {
+  ASSERT_NO_FATAL_FAILURE(start_sluice());
+  const std::string summary_path = (dir_ / "summary.json").string();
+  const int summary_fd = ::open(summary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // Two seconds at a steady rate: had the events carried the run's start time rather than
+  // their send time, half of them would be a second old or more at delivery.
+  pid_t bench = spawn({SLUICE_BENCH_BIN, "syslog", "--tcp", "127.0.0.1:" + std::to_string(syslog_port_), "--rate",
+                       "10k", "--count", "20000", "--connections", "2", "--metrics",
+                       "http://127.0.0.1:" + std::to_string(admin_port_) + "/metrics", "--json", "--quiet"},
+                      summary_fd);
+  ASSERT_EQ(wait_exit(bench), 0);
+  ::close(summary_fd);
+  std::ifstream in(summary_path);
+  std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(json.find("\"server_events_accepted\":20000,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"delivery_from\":\"send\",\"delivery_events\":20000,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"delivery_note\":null"), std::string::npos) << json;
+  const size_t p50_at = json.find("\"delivery_p50_ms\":");
+  ASSERT_NE(p50_at, std::string::npos) << json;
+  const double p50_ms = std::strtod(json.c_str() + p50_at + std::strlen("\"delivery_p50_ms\":"), nullptr);
+  EXPECT_LT(p50_ms, 500) << json;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "ringbuf/append.h"
 #include "ringbuf/segment_store.h"
+#include "server/base/time.h"
 
 namespace sluice::sinks {
 namespace {
@@ -45,9 +46,9 @@ struct Fixture {
     for (uint32_t i = 0; i < shards; ++i)
       logs.push_back(std::make_unique<ringbuf::Log>(o, std::make_unique<ringbuf::MemorySegmentStore>(256 << 10), &bell));
   }
-  void append(uint32_t shard, const std::string& body) {
+  void append(uint32_t shard, const std::string& body, int64_t timestamp_ms = 1) {
     ringbuf::Log* log = logs[shard].get();
-    ringbuf::PreparedEvent e{.timestamp_ms = 1, .headers = {}, .body = body};
+    ringbuf::PreparedEvent e{.timestamp_ms = timestamp_ms, .headers = {}, .body = body};
     ASSERT_TRUE(ringbuf::append_event(std::span(&log, 1), e));
     log->publish();
   }
@@ -94,6 +95,34 @@ TEST(SinkRunner, RetriesAFailedBatchAndCommitsNothingUntilItSucceeds) {
   runner.collect(w);
   EXPECT_EQ(w.sum("sluice_sink_errors_total"), 2);
   EXPECT_EQ(w.sum("sluice_sink_drained_events_total"), 10);
+}
+
+TEST(SinkRunner, MeasuresTheAgeOfEveryDeliveredEventFromItsTimestamp) {
+  Fixture f(2);
+  SinkRunner runner({.name = "k1", .type = "test"}, std::make_unique<RecordingSink>(0), f.readers(), &f.bell);
+  const int64_t now_ms = base::realtime_ms();
+  // 7 events an hour old (past the largest bound), 5 from a minute ago, 3 from the future (a
+  // client clock ahead of ours), over both shards.
+  for (int i = 0; i < 7; ++i) f.append(i % 2, "old", now_ms - 3'600'000);
+  for (int i = 0; i < 5; ++i) f.append(i % 2, "minute", now_ms - 60'000);
+  for (int i = 0; i < 3; ++i) f.append(i % 2, "ahead", now_ms + 60'000);
+  runner.start();
+  for (auto& l : f.logs) l->close();
+  runner.request_drain();
+  runner.join();
+  base::MetricsWriter w;
+  runner.collect(w);
+  const base::Labels sink = {{"component", "k1"}};
+  EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_count", sink), 15);
+  EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_bucket", {{"le", "0.001"}}), 3);
+  EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_bucket", {{"le", "30"}}), 3);
+  EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_bucket", {{"le", "120"}}), 8);
+  EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_bucket", {{"le", "600"}}), 8);
+  EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_bucket", {{"le", "+Inf"}}), 15);
+  // Ages in seconds, up to the test's own run time late.
+  const double sum = w.sum("sluice_sink_event_age_seconds_sum");
+  EXPECT_GE(sum, 7 * 3600.0 + 5 * 60.0);
+  EXPECT_LT(sum, 7 * 3600.0 + 5 * 60.0 + 12 * 60.0);
 }
 
 TEST(SinkRunner, AbortStopsAFailingSinkWithoutCommitting) {
@@ -165,6 +194,12 @@ TEST(PipelinedSinkRunner, KeepsWindowsFullAndCommitsWhatIsConfirmed) {
   EXPECT_EQ(seen->bodies().size(), 300u);
   EXPECT_LE(seen->max_in_flight_, 7u);
   for (auto& l : f.logs) EXPECT_EQ(l->stats().size_events(), 0u);
+  base::MetricsWriter w;
+  runner.collect(w);
+  EXPECT_EQ(w.sum("sluice_sink_drained_events_total"), 300);
+  // Timestamp 1 (1970) is older than the largest bound: every confirmed event is counted there.
+  EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_count"), 300);
+  EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_bucket", {{"le", "600"}}), 0);
 }
 
 TEST(PipelinedSinkRunner, UnconfirmedEventsAreNotCommitted) {
