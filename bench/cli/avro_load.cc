@@ -69,6 +69,8 @@ class AvroConnection final : public RequestConnection {
         bool moved = request_.move_to(first);
         SLUICE_ASSERT(moved, "batches move forward within the sequence range");
       }
+      // The events' send time, from which sluice ages them at sink delivery (kept by retries).
+      request_.stamp(base::realtime_ms_rounded());
       call(progress);
       publish(progress);
     }

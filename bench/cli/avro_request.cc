@@ -45,17 +45,21 @@ Result<AvroBatchRequest> AvroBatchRequest::build(const AvroBatchOptions& o) {
   w.write_string(avro::flume_message_name(avro::FlumeMessage::append_batch));
   w.write_block_count(o.events);
   const std::string conn = format_conn(o.conn);
+  const std::string timestamp = format_timestamp_ms(o.timestamp_ms);
   std::string body;
   for (uint32_t i = 0; i < o.events; ++i) {
     const uint64_t seq = o.first_seq + i;
     EventOffsets at{};
-    w.write_block_count(2);
+    w.write_block_count(3);
     w.write_string(kSeqHeader);
     w.write_string(format_seq(seq));
     at.seq = payload.size() - kSeqDigits;
     w.write_string(kConnHeader);
     w.write_string(conn);
     at.conn = payload.size() - kConnDigits;
+    w.write_string(kTimestampHeader);
+    w.write_string(timestamp);
+    at.timestamp = payload.size() - kTimestampDigits;
     w.write_end_of_blocks();
     body.clear();
     const size_t seq_in_body = append_event_body(body, o.conn, seq, o.body_bytes);
@@ -63,6 +67,7 @@ Result<AvroBatchRequest> AvroBatchRequest::build(const AvroBatchOptions& o) {
     at.body = payload.size() - body.size();
     r.plain_fields_.add(at.seq);
     r.plain_fields_.add(at.body + seq_in_body);
+    r.plain_stamps_.add(at.timestamp);
     r.offsets_.push_back(at);
   }
   w.write_end_of_blocks();
@@ -70,22 +75,35 @@ Result<AvroBatchRequest> AvroBatchRequest::build(const AvroBatchOptions& o) {
   avro::encode_frame(0, payload, r.plain_);
   const size_t payload_offset = r.plain_.size() - payload.size();
   r.plain_fields_.shift(payload_offset);
+  r.plain_stamps_.shift(payload_offset);
   for (EventOffsets& at : r.offsets_) {
     at.seq += payload_offset;
     at.conn += payload_offset;
+    at.timestamp += payload_offset;
     at.body += payload_offset;
   }
 
   if (o.deflate) {
+    // The serial, then per event its seq header, timestamp header and body's seq, in the order
+    // they lie in the frame.
     std::vector<ByteRange> fields{{0, kSerialBytes}};
-    for (size_t offset : r.plain_fields_.offsets()) fields.push_back({offset, offset + kSeqDigits});
+    for (const EventOffsets& at : r.offsets_) {
+      fields.push_back({at.seq, at.seq + kSeqDigits});
+      fields.push_back({at.timestamp, at.timestamp + kTimestampDigits});
+      const size_t body_seq = at.body + (event_body_bytes_min() - kSeqDigits);
+      fields.push_back({body_seq, body_seq + kSeqDigits});
+    }
     std::vector<size_t> wire_offsets;
     Status deflated = deflate_patchable(r.plain_, fields, {.level = o.level}, r.wire_, wire_offsets);
     if (!deflated) return Error{deflated.message()};
     r.wire_serial_offset_ = wire_offsets[0];
-    for (size_t i = 1; i < wire_offsets.size(); ++i) r.wire_fields_.add(wire_offsets[i]);
+    for (size_t i = 1; i < wire_offsets.size(); i += 3) {
+      r.wire_fields_.add(wire_offsets[i]);
+      r.wire_stamps_.add(wire_offsets[i + 1]);
+      r.wire_fields_.add(wire_offsets[i + 2]);
+    }
   }
-  r.headers_.resize(2 * size_t{o.events});
+  r.headers_.resize(3 * size_t{o.events});
   r.views_.resize(o.events);
   return r;
 }
@@ -101,9 +119,10 @@ std::span<const avro::FlumeEvent> AvroBatchRequest::events() {
   const std::string_view text = plain_;
   for (uint32_t i = 0; i < events_; ++i) {
     const EventOffsets& at = offsets_[i];
-    headers_[2 * i] = {kSeqHeader, text.substr(at.seq, kSeqDigits)};
-    headers_[2 * i + 1] = {kConnHeader, text.substr(at.conn, kConnDigits)};
-    views_[i] = {std::span<const ringbuf::Header>(headers_).subspan(2 * i, 2), text.substr(at.body, body_bytes_)};
+    headers_[3 * i] = {kSeqHeader, text.substr(at.seq, kSeqDigits)};
+    headers_[3 * i + 1] = {kConnHeader, text.substr(at.conn, kConnDigits)};
+    headers_[3 * i + 2] = {kTimestampHeader, text.substr(at.timestamp, kTimestampDigits)};
+    views_[i] = {std::span<const ringbuf::Header>(headers_).subspan(3 * i, 3), text.substr(at.body, body_bytes_)};
   }
   return views_;
 }
@@ -116,6 +135,12 @@ bool AvroBatchRequest::move_to(uint64_t first_seq) {
   if (deflate_) wire_fields_.advance(wire_, delta);
   first_seq_ = first_seq;
   return true;
+}
+
+void AvroBatchRequest::stamp(int64_t ms) {
+  const std::string digits = format_timestamp_ms(ms);
+  plain_stamps_.write(plain_, digits);
+  if (deflate_) wire_stamps_.write(wire_, digits);
 }
 
 }  // namespace sluice::bench

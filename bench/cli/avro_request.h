@@ -2,14 +2,15 @@
 // Netty transport frames it, built once and then only patched:
 //
 //   serial (int32 BE) | 1 (buffer count) | length (int32 BE) | payload
-//   payload: {} (call metadata) | "appendBatch" | [K AvroFlumeEvent {headers: {seq, conn}, body}]
+//   payload: {} (call metadata) | "appendBatch" | [K AvroFlumeEvent {headers: {seq, conn, timestamp}, body}]
 //
 // This is the request of a connection whose handshake is done (Java's stateful Requestor sends
 // no handshake after the first call); until then the connection lets avro::ClientSession encode
 // the call with its handshake from events() (views into the template), and the template's
 // bytes are exactly what ClientSession would encode (tests/bench/cli/avro_request_test.cc).
-// Sequence numbers are fixed-width, so lengths never change; moving a request on to its next
-// events patches digits, sending it patches the serial.
+// Sequence numbers and timestamps are fixed-width, so lengths never change; moving a request on
+// to its next events patches digits, stamping it with its send time the timestamps, sending it
+// the serial.
 //
 // With deflate (Flume's compression-type = deflate: one zlib stream per connection and
 // direction, a flush after every frame) the frame is pre-compressed with its serial and digits
@@ -41,6 +42,7 @@ struct AvroBatchOptions {
   size_t body_bytes = 200;  // at least event_body_bytes_min()
   uint32_t events = 100;    // at least 1
   uint64_t first_seq = 0;
+  int64_t timestamp_ms = kTimestampMsMin;  // the events' timestamp until stamp()
   bool deflate = false;
   int level = 6;  // Flume's compression-level default
 };
@@ -65,21 +67,26 @@ class AvroBatchRequest {
   // Moves the request on to events [first_seq, first_seq + size()). False, leaving it
   // unchanged, when they would not fit kSeqDigits or first_seq is below the current one.
   bool move_to(uint64_t first_seq);
+  // Writes `ms` (the send time) into every event's timestamp header.
+  void stamp(int64_t ms);
 
  private:
   AvroBatchRequest() = default;
 
   struct EventOffsets {
-    size_t seq;   // the seq header's value
-    size_t conn;  // the conn header's value
+    size_t seq;        // the seq header's value
+    size_t conn;       // the conn header's value
+    size_t timestamp;  // the timestamp header's value
     size_t body;
   };
 
   std::string plain_;  // the frame, uncompressed
   SeqFields plain_fields_;
+  TimestampFields plain_stamps_;
   bool deflate_ = false;
   std::string wire_;  // deflate: the compressed frame
   SeqFields wire_fields_;
+  TimestampFields wire_stamps_;
   size_t wire_serial_offset_ = 0;
   uint32_t events_ = 0;
   uint64_t first_seq_ = 0;

@@ -1,5 +1,7 @@
 #include "bench/cli/batch_events.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "server/base/assert.h"
@@ -38,7 +40,18 @@ size_t append_event_body(std::string& out, uint32_t conn, uint64_t seq, size_t b
   return kSeqOffsetInBody;
 }
 
-void SeqFields::shift(size_t by) {
+std::string format_timestamp_ms(int64_t ms) {
+  SLUICE_ASSERT(ms >= kTimestampMsMin && ms < static_cast<int64_t>(pow10_u64(kTimestampDigits)),
+                "timestamp outside the 13-digit range");
+  return fmt::format("{}", ms);
+}
+
+void TimestampFields::write(std::span<char> bytes, std::string_view digits) const {
+  SLUICE_ASSERT(digits.size() == kTimestampDigits, "timestamp must come from format_timestamp_ms");
+  for (size_t offset : offsets_) std::memcpy(bytes.data() + offset, digits.data(), kTimestampDigits);
+}
+
+void FieldOffsets::shift(size_t by) {
   for (size_t& offset : offsets_) offset += by;
 }
 

@@ -1,12 +1,15 @@
-// The events of the request/response subcommands (http, avro). Each event carries two headers,
-// `seq` (its per-connection sequence number, kSeqDigits wide) and `conn` (its connection,
-// kConnDigits wide), and a body of exactly --size bytes that repeats them:
+// The events of the request/response subcommands (http, avro). Each event carries the headers
+// `seq` (its per-connection sequence number, kSeqDigits wide), `conn` (its connection,
+// kConnDigits wide) and `timestamp` (its send time in ms since the epoch, kTimestampDigits wide:
+// Flume's header, from which sluice ages the event at sink delivery; http's text format has no
+// headers), and a body of exactly --size bytes that repeats the first two:
 //
 //   conn=003 seq=0000000042 xxxxxxxx...
 //
 // (the same text the syslog load puts after its RFC 5424 header), so that a verifier can check
 // loss, duplicates and order per connection from either. A request's bytes are built once;
-// between sends only its sequence fields change, in place (SeqFields).
+// between sends only its sequence and timestamp fields change, in place (SeqFields,
+// TimestampFields).
 //
 // Threads: pure functions, any thread; a SeqFields belongs to the buffer it describes.
 #pragma once
@@ -24,6 +27,13 @@ namespace sluice::bench {
 
 inline constexpr std::string_view kSeqHeader = "seq";
 inline constexpr std::string_view kConnHeader = "conn";
+inline constexpr std::string_view kTimestampHeader = "timestamp";
+// Milliseconds since the epoch have 13 digits from 2001 to 2286.
+inline constexpr size_t kTimestampDigits = 13;
+inline constexpr int64_t kTimestampMsMin = 1'000'000'000'000;
+
+// "1795237800123": exactly kTimestampDigits; `ms` must have that many digits.
+std::string format_timestamp_ms(int64_t ms);
 
 // The shortest body: "conn=003 seq=0000000042", no padding.
 size_t event_body_bytes_min();
@@ -37,10 +47,8 @@ std::string format_seq(uint64_t seq);
 // offset of its sequence digits from the start of the body.
 size_t append_event_body(std::string& out, uint32_t conn, uint64_t seq, size_t body_bytes);
 
-// Where the sequence numbers of one pre-built request lie in its bytes. Every field holds the
-// number of its event, so moving the whole request on to another range of events adds the
-// same amount to every field.
-class SeqFields {
+// Where one kind of fixed-width field lies in the bytes of one pre-built request.
+class FieldOffsets {
  public:
   void add(size_t offset) { offsets_.push_back(offset); }
   // Shifts every field's position by `by` (the buffer gained a prefix).
@@ -48,12 +56,24 @@ class SeqFields {
   size_t size() const { return offsets_.size(); }
   std::span<const size_t> offsets() const { return offsets_; }
 
+ protected:
+  std::vector<size_t> offsets_;
+};
+
+// The sequence numbers. Every field holds the number of its event, so moving the whole request
+// on to another range of events adds the same amount to every field.
+class SeqFields : public FieldOffsets {
+ public:
   // Adds `delta` to every field of `bytes`. The caller has checked that the new numbers fit
   // kSeqDigits.
   void advance(std::span<char> bytes, uint64_t delta) const;
+};
 
- private:
-  std::vector<size_t> offsets_;
+// The timestamp headers; every event of a request carries the same time, the time it is sent.
+class TimestampFields : public FieldOffsets {
+ public:
+  // Writes `digits` (format_timestamp_ms) into every field of `bytes`.
+  void write(std::span<char> bytes, std::string_view digits) const;
 };
 
 }  // namespace sluice::bench

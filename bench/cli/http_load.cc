@@ -189,6 +189,9 @@ class HttpConnection final : public RequestConnection {
         bool moved = slot.request.move_to(first);
         SLUICE_ASSERT(moved, "batches move forward within the sequence range");
       }
+      // The events' send time, from which sluice ages them at sink delivery. A retry keeps it:
+      // its events were sent then.
+      slot.request.stamp(base::realtime_ms_rounded());
       slot.state = State::queued;
       slot.sent_once = false;
       slot.retries = 0;
@@ -486,15 +489,18 @@ int run_http(std::span<const std::string_view> args) {
   plan.batch = o.request.batch;
   // The size of one request, from the body's layout (a JSON event adds its fixed text to the body).
   SeqFields ignored;
+  TimestampFields ignored_stamps;
   HttpBatchOptions one = batch;
   one.events = 1;
-  const size_t per_event = build_http_body(one, ignored).size();
+  const size_t per_event = build_http_body(one, ignored, ignored_stamps).size();
   plan.request_bytes = per_event * o.request.batch + 512;
   plan.requests_per_connection = o.pipeline + 1;
   plan.summary.subcommand = "http";
   plan.summary.transport = "tcp";
   plan.summary.target = plan.shown;
   plan.summary.size = o.request.body_bytes;
+  // Text lines carry no timestamp header: sluice ages them from their receipt.
+  plan.summary.delivery_from = batch.format == HttpFormat::text ? "receipt" : "send";
   RequestSummary r;
   r.unit = "requests";
   r.batch = o.request.batch;

@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "bench/cli/patchable_deflate.h"
@@ -28,8 +30,9 @@ uint32_t crc32_of(std::string_view bytes) {
   return static_cast<uint32_t>(crc);
 }
 
-// {"headers":{"seq":"0000000042","conn":"003"},"body":"conn=003 seq=0000000042 xxx"}
-void append_json_event(std::string& out, const HttpBatchOptions& o, uint64_t seq, SeqFields& fields) {
+// {"headers":{"seq":"0000000042","conn":"003","timestamp":"1795237800123"},"body":"conn=003 seq=0000000042 xxx"}
+void append_json_event(std::string& out, const HttpBatchOptions& o, uint64_t seq, SeqFields& fields,
+                       TimestampFields& stamps) {
   out += R"({"headers":{")";
   out += kSeqHeader;
   out += R"(":")";
@@ -39,6 +42,11 @@ void append_json_event(std::string& out, const HttpBatchOptions& o, uint64_t seq
   out += kConnHeader;
   out += R"(":")";
   out += format_conn(o.conn);
+  out += R"(",")";
+  out += kTimestampHeader;
+  out += R"(":")";
+  stamps.add(out.size());
+  out += format_timestamp_ms(o.timestamp_ms);
   out += R"("},"body":")";
   // The body is [a-z0-9= ]: nothing to escape.
   const size_t body_start = out.size();
@@ -66,7 +74,7 @@ std::string_view http_content_type(HttpFormat format) {
   return "";
 }
 
-std::string build_http_body(const HttpBatchOptions& o, SeqFields& fields) {
+std::string build_http_body(const HttpBatchOptions& o, SeqFields& fields, TimestampFields& stamps) {
   SLUICE_ASSERT(o.events >= 1 && o.body_bytes >= event_body_bytes_min(), "batch options unchecked");
   SLUICE_ASSERT(o.first_seq + o.events <= kSeqEnd, "sequence numbers wider than their field");
   std::string out;
@@ -76,10 +84,10 @@ std::string build_http_body(const HttpBatchOptions& o, SeqFields& fields) {
     switch (o.format) {
       case HttpFormat::json:
         if (i) out += ',';
-        append_json_event(out, o, seq, fields);
+        append_json_event(out, o, seq, fields, stamps);
         break;
       case HttpFormat::ndjson:
-        append_json_event(out, o, seq, fields);
+        append_json_event(out, o, seq, fields, stamps);
         out += '\n';
         break;
       case HttpFormat::text: {
@@ -107,19 +115,33 @@ Result<HttpBatchRequest> HttpBatchRequest::build(const HttpBatchOptions& o) {
   r.first_seq_ = o.first_seq;
   r.gzip_ = o.gzip;
   SeqFields plain_fields;
-  std::string plain = build_http_body(o, plain_fields);
+  TimestampFields plain_stamps;
+  std::string plain = build_http_body(o, plain_fields, plain_stamps);
 
   std::string body;
   SeqFields body_fields;
+  TimestampFields body_stamps;
   if (o.gzip) {
+    // Both kinds of field, in the order they lie in the body, each remembering its kind.
+    struct Field {
+      size_t offset;
+      bool is_stamp;
+    };
+    std::vector<Field> all;
+    for (size_t offset : plain_fields.offsets()) all.push_back({offset, false});
+    for (size_t offset : plain_stamps.offsets()) all.push_back({offset, true});
+    std::sort(all.begin(), all.end(), [](const Field& a, const Field& b) { return a.offset < b.offset; });
     std::vector<ByteRange> ranges;
-    for (size_t offset : plain_fields.offsets()) ranges.push_back({offset, offset + kSeqDigits});
+    for (const Field& f : all) ranges.push_back({f.offset, f.offset + (f.is_stamp ? kTimestampDigits : kSeqDigits)});
     std::vector<size_t> wire_offsets;
     body.append(kGzipHeader, sizeof kGzipHeader);
     Status deflated = deflate_patchable(plain, ranges, {}, body, wire_offsets);
     if (!deflated) return Error{deflated.message()};
     append_final_stored_block(body);
-    for (size_t offset : wire_offsets) body_fields.add(offset);
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (all[i].is_stamp) body_stamps.add(wire_offsets[i]);
+      else body_fields.add(wire_offsets[i]);
+    }
     r.crc_offset_ = body.size();
     char trailer[8];
     put_le32(trailer, crc32_of(plain));
@@ -127,9 +149,11 @@ Result<HttpBatchRequest> HttpBatchRequest::build(const HttpBatchOptions& o) {
     body.append(trailer, sizeof trailer);
     r.plain_ = std::move(plain);
     r.plain_fields_ = std::move(plain_fields);
+    r.plain_stamps_ = std::move(plain_stamps);
   } else {
     body = std::move(plain);
     body_fields = std::move(plain_fields);
+    body_stamps = std::move(plain_stamps);
   }
 
   r.wire_ = fmt::format("POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sluice-bench\r\nContent-Type: {}\r\n{}"
@@ -140,7 +164,9 @@ Result<HttpBatchRequest> HttpBatchRequest::build(const HttpBatchOptions& o) {
   r.crc_offset_ += r.body_offset_;
   r.wire_ += body;
   body_fields.shift(r.body_offset_);
+  body_stamps.shift(r.body_offset_);
   r.wire_fields_ = std::move(body_fields);
+  r.wire_stamps_ = std::move(body_stamps);
   return r;
 }
 
@@ -151,10 +177,25 @@ bool HttpBatchRequest::move_to(uint64_t first_seq) {
   wire_fields_.advance(wire_, delta);
   if (gzip_) {
     plain_fields_.advance(plain_, delta);
-    put_le32(wire_.data() + crc_offset_, crc32_of(plain_));
+    crc_stale_ = true;
   }
   first_seq_ = first_seq;
   return true;
+}
+
+void HttpBatchRequest::stamp(int64_t ms) {
+  if (wire_stamps_.size() == 0) return;
+  const std::string digits = format_timestamp_ms(ms);
+  wire_stamps_.write(wire_, digits);
+  if (gzip_) {
+    plain_stamps_.write(plain_, digits);
+    crc_stale_ = true;
+  }
+}
+
+void HttpBatchRequest::update_crc() {
+  put_le32(wire_.data() + crc_offset_, crc32_of(plain_));
+  crc_stale_ = false;
 }
 
 }  // namespace sluice::bench

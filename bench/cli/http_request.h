@@ -8,15 +8,17 @@
 //   [Content-Encoding: gzip\r\n]
 //   Content-Length: 293\r\n
 //   \r\n
-//   [{"headers":{"seq":"0000000000","conn":"000"},"body":"conn=000 seq=0000000000 xxxxx"},...]
+//   [{"headers":{"seq":"0000000000","conn":"000","timestamp":"1795237800123"},
+//     "body":"conn=000 seq=0000000000 xxxxx"},...]
 //
 // with a body in one of three formats (what sluice's HTTP source reads):
 //   json    Flume's JSONHandler: a JSON array of {"headers":{...},"body":"..."}
 //   ndjson  one such object per line, each line ending in \n (application/x-ndjson)
 //   text    one body per line, no headers (text/plain; charset=utf-8)
-// The sequence numbers are fixed-width, so the length never changes and moving a request on
-// to its next events patches only digits (and, with gzip, the CRC-32 of the gzip trailer: the
-// digits sit in stored deflate blocks, see patchable_deflate.h).
+// The sequence numbers and timestamps are fixed-width, so the length never changes and moving a
+// request on to its next events, or stamping it with its send time, patches only digits (and,
+// with gzip, the CRC-32 of the gzip trailer, once, when the bytes are next read: the digits sit
+// in stored deflate blocks, see patchable_deflate.h).
 //
 // Threads: an HttpBatchRequest belongs to one connection thread.
 #pragma once
@@ -46,21 +48,28 @@ struct HttpBatchOptions {
   size_t body_bytes = 200;  // each event's body, at least event_body_bytes_min()
   uint32_t events = 100;    // at least 1
   uint64_t first_seq = 0;   // events first_seq .. first_seq + events - 1
+  int64_t timestamp_ms = kTimestampMsMin;  // the events' timestamp until stamp()
 };
 
-// The body of a batch, uncompressed, and where its sequence fields are.
-std::string build_http_body(const HttpBatchOptions& options, SeqFields& fields);
+// The body of a batch, uncompressed, and where its sequence and timestamp fields are (json and
+// ndjson events carry a timestamp header; text lines have no headers).
+std::string build_http_body(const HttpBatchOptions& options, SeqFields& fields, TimestampFields& stamps);
 
 class HttpBatchRequest {
  public:
   static Result<HttpBatchRequest> build(const HttpBatchOptions& options);
 
   // The whole request as sent.
-  std::string_view bytes() const { return wire_; }
+  std::string_view bytes() {
+    if (crc_stale_) update_crc();
+    return wire_;
+  }
   std::string_view head() const { return std::string_view(wire_).substr(0, body_offset_); }
-  std::string_view body() const { return std::string_view(wire_).substr(body_offset_); }
+  std::string_view body() { return bytes().substr(body_offset_); }
   // gzip: the body before compression; otherwise body().
-  std::string_view plain_body() const { return gzip_ ? std::string_view(plain_) : body(); }
+  std::string_view plain_body() const {
+    return gzip_ ? std::string_view(plain_) : std::string_view(wire_).substr(body_offset_);
+  }
 
   uint32_t events() const { return events_; }
   uint64_t first_seq() const { return first_seq_; }
@@ -68,18 +77,24 @@ class HttpBatchRequest {
   // Moves the request on to the events [first_seq, first_seq + events()). False, leaving it
   // unchanged, when they would not fit kSeqDigits or first_seq is below the current one.
   bool move_to(uint64_t first_seq);
+  // Writes `ms` (the send time) into every event's timestamp header; nothing for text.
+  void stamp(int64_t ms);
 
  private:
   HttpBatchRequest() = default;
+  void update_crc();
 
   std::string wire_;
   size_t body_offset_ = 0;
   SeqFields wire_fields_;
+  TimestampFields wire_stamps_;
   // gzip only: the plain body, kept in step with the wire for the trailer's CRC-32.
   bool gzip_ = false;
   std::string plain_;
   SeqFields plain_fields_;
+  TimestampFields plain_stamps_;
   size_t crc_offset_ = 0;
+  bool crc_stale_ = false;
   uint32_t events_ = 0;
   uint64_t first_seq_ = 0;
 };

@@ -171,8 +171,6 @@ int run_request_load(RequestLoadPlan plan) {
     summary.errors.push_back(fmt::format("{} {} ({} events) answered with an error; the first: {}",
                                          group_thousands(r.requests_failed), unit_for(r.requests_failed, r.unit),
                                          group_thousands(r.events_failed), first_failure));
-  // The events carry no time of their own: sluice ages them from their receipt.
-  summary.delivery_from = "receipt";
   measure_server(load, baseline, run, r.events_acked, "acknowledged", summary);
 
   fmt::print("{}", load.json ? format_summary_json(summary) : format_summary_text(summary));

@@ -108,7 +108,7 @@ class SyslogConnection : public LoadConnection {
   // sending, rounded to the nearest millisecond (the timestamp's resolution), so that the age
   // is off by at most half a millisecond either way.
   void stamp_send_time(size_t first, uint64_t count) {
-    const int64_t now_ms = (base::realtime_us() + 500) / 1000;
+    const int64_t now_ms = base::realtime_ms_rounded();
     if (now_ms != stamped_ms_) {
       stamped_ms_ = now_ms;
       stamp_text_ = format_rfc5424_timestamp(now_ms);

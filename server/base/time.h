@@ -18,6 +18,10 @@ inline int64_t realtime_us() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1'000;
 }
 
+// The real time rounded to the nearest millisecond (realtime_ms() truncates): a timestamp of
+// millisecond resolution stamped with it is off by at most half a millisecond either way.
+inline int64_t realtime_ms_rounded() { return (realtime_us() + 500) / 1000; }
+
 inline int64_t monotonic_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -30,6 +30,7 @@
 #include "server/avro/avro_ipc.h"
 #include "server/avro/netty_frame.h"
 #include "server/avro/zlib_stream.h"
+#include "server/base/time.h"
 
 namespace sluice::bench {
 namespace {
@@ -144,8 +145,9 @@ Printed sort_out(const std::vector<std::string>& lines, size_t body_bytes) {
     const auto& headers = o.at("headers").as_object();
     const uint32_t conn = static_cast<uint32_t>(std::stoul(std::string(headers.at("conn").as_string())));
     const uint64_t seq = std::stoull(std::string(headers.at("seq").as_string()));
-    if (headers.size() != 2 || headers.at("seq").as_string() != format_seq(seq) ||
-        headers.at("conn").as_string() != format_conn(conn))
+    if (headers.size() != 3 || headers.at("seq").as_string() != format_seq(seq) ||
+        headers.at("conn").as_string() != format_conn(conn) ||
+        headers.at("timestamp").as_string().size() != kTimestampDigits)
       p.problems.push_back("headers: " + line);
     if (o.at("body").as_string() != expected_body(conn, seq, body_bytes)) p.problems.push_back("body: " + line);
     p.seqs[conn].push_back(seq);
@@ -299,11 +301,18 @@ class CheckingAvroServer {
     for (const auto& e : events) {
       std::string seq;
       std::string conn;
+      std::string timestamp;
       for (const auto& h : e.headers) {
-        if (h.key == "seq") seq = h.value;
-        else if (h.key == "conn") conn = h.value;
-        else problem("unexpected header " + std::string(h.key));
+        const std::string_view key = h.key.empty() ? ringbuf::well_known_key_name(h.id) : h.key;
+        if (key == "seq") seq = h.value;
+        else if (key == "conn") conn = h.value;
+        else if (key == "timestamp") timestamp = h.value;
+        else problem("unexpected header " + std::string(key));
       }
+      // The send time, in ms: since this server started, and not after now.
+      if (timestamp.size() != kTimestampDigits || std::stoll(timestamp) < started_ms_ ||
+          std::stoll(timestamp) > base::realtime_ms() + 1)
+        problem("timestamp '" + timestamp + "' is not the time of sending");
       if (seq.size() != kSeqDigits || conn.size() != kConnDigits) {
         problem("headers seq '" + seq + "' conn '" + conn + "'");
         continue;
@@ -414,6 +423,7 @@ class CheckingAvroServer {
   std::mutex mutex_;
   std::map<uint32_t, std::vector<uint64_t>> accepted_;
   std::vector<std::string> problems_;
+  const int64_t started_ms_ = base::realtime_ms() - 1;
 };
 
 TEST(AvroLoad, DeliversEveryEventOnceInOrder) {

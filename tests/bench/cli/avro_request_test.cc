@@ -65,7 +65,7 @@ std::vector<std::pair<int32_t, std::string>> frames_of(std::string_view stream, 
 
 // A Flume Avro source's view of a request: its events' seq headers, checked against `first`.
 void expect_events(ServerSession& server, std::string_view payload, uint64_t first, uint32_t events,
-                   size_t body_bytes = 60) {
+                   size_t body_bytes = 60, std::string_view timestamp = "1000000000000") {
   const auto& call = server.on_request(payload);
   ASSERT_EQ(call.kind, Kind::events) << call.problem;
   EXPECT_EQ(call.message, avro::FlumeMessage::append_batch);
@@ -74,6 +74,7 @@ void expect_events(ServerSession& server, std::string_view payload, uint64_t fir
     const auto& e = call.events[i];
     EXPECT_EQ(header(e, "seq"), format_seq(first + i));
     EXPECT_EQ(header(e, "conn"), "007");
+    EXPECT_EQ(header(e, "timestamp"), timestamp);
     ASSERT_EQ(e.body.size(), body_bytes);
     EXPECT_EQ(e.body.substr(0, 23), "conn=007 seq=" + format_seq(first + i));
   }
@@ -113,6 +114,26 @@ TEST(AvroRequest, TheTemplateIsWhatClientSessionEncodesOnceTheHandshakeIsDone) {
   expect_events(server, frames[0].second, 9'999'999'990, 5);
 }
 
+TEST(AvroRequest, StampWritesTheSendTimeIntoEveryEventsTimestampHeader) {
+  auto request = AvroBatchRequest::build(options(20));
+  ASSERT_TRUE(request.ok());
+  request->stamp(1'795'237'800'123);
+  avro::ProtocolRegistry registry;
+  ServerSession server(registry);
+  ClientSession client;
+  std::string payload;
+  client.encode_append_batch(request->events(), payload);  // the handshake call, from the views
+  std::string framed;
+  avro::encode_frame(1, payload, framed);
+  auto frames = frames_of(framed, false);
+  ASSERT_EQ(frames.size(), 1u);
+  expect_events(server, frames[0].second, 0, 20, 60, "1795237800123");
+  // Exactly what a request built with that time holds.
+  AvroBatchOptions o = options(20);
+  o.timestamp_ms = 1'795'237'800'123;
+  EXPECT_EQ(AvroBatchRequest::build(o)->frame(3), request->frame(3));
+}
+
 TEST(AvroRequest, MovingOnPatchesOnlyTheSequenceNumbers) {
   auto request = AvroBatchRequest::build(options(100));
   ASSERT_TRUE(request.ok());
@@ -146,6 +167,7 @@ TEST(AvroRequest, DeflateFramesFollowEachOtherInOneStream) {
   ASSERT_TRUE(deflate_frame(framed, 6, stream).ok());
   for (int32_t serial = 2; serial <= 4; ++serial) {
     ASSERT_TRUE(request->move_to(static_cast<uint64_t>(serial - 1) * 50));
+    request->stamp(1'795'237'800'000 + serial);  // each frame its own send time
     stream += request->frame(serial);
   }
   EXPECT_LT(request->frame(5).size(), request->plain_frame().size() / 2) << "the padding is compressed";
@@ -156,7 +178,8 @@ TEST(AvroRequest, DeflateFramesFollowEachOtherInOneStream) {
   ASSERT_EQ(client.decode_response(server.respond(FlumeStatus::ok)).status, FlumeStatus::ok);
   for (int32_t i = 1; i <= 3; ++i) {
     EXPECT_EQ(frames[static_cast<size_t>(i)].first, i + 1);
-    expect_events(server, frames[static_cast<size_t>(i)].second, static_cast<uint64_t>(i) * 50, 50, 300);
+    expect_events(server, frames[static_cast<size_t>(i)].second, static_cast<uint64_t>(i) * 50, 50, 300,
+                  format_timestamp_ms(1'795'237'800'000 + i + 1));
   }
 }
 

@@ -28,6 +28,7 @@
 
 #include "bench/cli/batch_events.h"
 #include "bench/cli/load_driver.h"
+#include "server/base/time.h"
 
 namespace sluice::bench {
 namespace {
@@ -150,8 +151,15 @@ class CheckingHttpServer {
       return false;
     }
     const auto& h = o->at("headers").as_object();
-    if (h.size() != 2 || !h.contains("seq") || !h.contains("conn")) {
+    if (h.size() != 3 || !h.contains("seq") || !h.contains("conn") || !h.contains("timestamp")) {
       problem("headers: " + boost::json::serialize(h));
+      return false;
+    }
+    // The send time, in ms: since this server started, and not after now.
+    const std::string timestamp(h.at("timestamp").as_string());
+    const int64_t now_ms = base::realtime_ms() + 1;
+    if (timestamp.size() != kTimestampDigits || std::stoll(timestamp) < started_ms_ || std::stoll(timestamp) > now_ms) {
+      problem("timestamp " + timestamp + " is not the time of sending");
       return false;
     }
     if (!check_body(o->at("body").as_string(), e)) return false;
@@ -341,6 +349,7 @@ class CheckingHttpServer {
   std::map<uint32_t, std::vector<uint64_t>> accepted_;
   std::vector<std::string> problems_;
   std::vector<std::thread> threads_;
+  const int64_t started_ms_ = base::realtime_ms() - 1;
 };
 
 struct Outcome {

@@ -48,7 +48,8 @@ void expect_flume_json(std::string_view body, uint64_t first_seq, size_t events,
     const boost::json::object& e = a[i].as_object();
     ASSERT_EQ(e.size(), 2u);
     const boost::json::object& headers = e.at("headers").as_object();
-    EXPECT_EQ(headers.size(), 2u);
+    EXPECT_EQ(headers.size(), 3u);
+    EXPECT_EQ(headers.at("timestamp").as_string().size(), kTimestampDigits);
     EXPECT_EQ(std::stoull(std::string(headers.at("seq").as_string())), first_seq + i);
     EXPECT_EQ(std::stoul(std::string(headers.at("conn").as_string())), conn);
     const std::string b(e.at("body").as_string());
@@ -65,11 +66,13 @@ TEST(HttpRequest, ExactBytesOfASmallJsonBatch) {
             "Host: 127.0.0.1:8080\r\n"
             "User-Agent: sluice-bench\r\n"
             "Content-Type: application/json\r\n"
-            "Content-Length: 163\r\n"
+            "Content-Length: 219\r\n"
             "\r\n"
-            R"([{"headers":{"seq":"0000000041","conn":"003"},"body":"conn=003 seq=0000000041 x"},)"
-            R"({"headers":{"seq":"0000000042","conn":"003"},"body":"conn=003 seq=0000000042 x"}])");
-  EXPECT_EQ(r->body().size(), 163u);
+            R"([{"headers":{"seq":"0000000041","conn":"003","timestamp":"1000000000000"},)"
+            R"("body":"conn=003 seq=0000000041 x"},)"
+            R"({"headers":{"seq":"0000000042","conn":"003","timestamp":"1000000000000"},)"
+            R"("body":"conn=003 seq=0000000042 x"}])");
+  EXPECT_EQ(r->body().size(), 219u);
   EXPECT_EQ(r->events(), 2u);
   EXPECT_EQ(r->first_seq(), 41u);
 }
@@ -80,10 +83,13 @@ TEST(HttpRequest, NdjsonAndTextLayouts) {
   auto r = HttpBatchRequest::build(o);
   ASSERT_TRUE(r.ok());
   EXPECT_NE(r->head().find("Content-Type: application/x-ndjson\r\n"), std::string_view::npos);
-  EXPECT_EQ(r->body(), R"({"headers":{"seq":"0000000041","conn":"003"},"body":"conn=003 seq=0000000041 x"})"
-                       "\n"
-                       R"({"headers":{"seq":"0000000042","conn":"003"},"body":"conn=003 seq=0000000042 x"})"
-                       "\n");
+  EXPECT_EQ(r->body(),
+            R"({"headers":{"seq":"0000000041","conn":"003","timestamp":"1000000000000"},)"
+            R"("body":"conn=003 seq=0000000041 x"})"
+            "\n"
+            R"({"headers":{"seq":"0000000042","conn":"003","timestamp":"1000000000000"},)"
+            R"("body":"conn=003 seq=0000000042 x"})"
+            "\n");
   o.format = HttpFormat::text;
   o.body_bytes = 23;  // no padding at all
   r = HttpBatchRequest::build(o);
@@ -140,6 +146,33 @@ TEST(HttpRequest, MovingOnPatchesOnlyTheSequenceNumbers) {
   EXPECT_FALSE(r->move_to(9'999'999'901));
   EXPECT_EQ(r->first_seq(), 9'999'999'900u);
   ASSERT_TRUE(r->move_to(9'999'999'900));
+}
+
+TEST(HttpRequest, StampWritesTheSendTimeIntoEveryEventsTimestampHeader) {
+  for (bool gzip : {false, true}) {
+    HttpBatchOptions o = small();
+    o.events = 50;
+    o.gzip = gzip;
+    auto r = HttpBatchRequest::build(o);
+    ASSERT_TRUE(r.ok());
+    r->stamp(1'795'237'800'123);
+    ASSERT_TRUE(r->move_to(1000));
+    const std::string body = gzip ? gunzip(r->body()) : std::string(r->body());
+    boost::json::array events = boost::json::parse(body).as_array();
+    ASSERT_EQ(events.size(), 50u);
+    for (const auto& e : events)
+      EXPECT_EQ(e.at("headers").at("timestamp").as_string(), "1795237800123") << gzip;
+    // Exactly what a request built with that time holds.
+    o.first_seq = 1000;
+    o.timestamp_ms = 1'795'237'800'123;
+    EXPECT_EQ(r->bytes(), HttpBatchRequest::build(o)->bytes()) << gzip;
+  }
+  HttpBatchOptions text = small();
+  text.format = HttpFormat::text;
+  auto r = HttpBatchRequest::build(text);
+  const std::string before(r->bytes());
+  r->stamp(1'795'237'800'123);
+  EXPECT_EQ(r->bytes(), before) << "text lines have no headers";
 }
 
 TEST(HttpRequest, GzipBodiesStayValidAsTheyArePatched) {
