@@ -13,6 +13,7 @@
 
 #include "bench/cli/avro_options.h"
 #include "bench/cli/server_side.h"
+#include "bench/cli/size_distribution.h"
 #include "server/avro/netty_frame.h"
 #include "server/avro/zlib_stream.h"
 #include "server/base/assert.h"
@@ -316,12 +317,15 @@ Result<std::unique_ptr<RequestConnection>> make_avro_connection(const AvroConnec
   AvroBatchOptions b = o.batch;
   b.conn = o.index;
   b.first_seq = 0;
+  // With --size-dist, each connection takes its own run of the size table.
+  b.size_index = static_cast<size_t>(o.index) * 2 * o.batch.events;
   auto request = AvroBatchRequest::build(b);
   if (!request) return request.error();
   std::optional<AvroBatchRequest> last;
   if (plan.last_size()) {
     b.events = plan.last_size();
     b.first_seq = plan.last_first();
+    b.size_index += o.batch.events;
     auto built = AvroBatchRequest::build(b);
     if (!built) return built.error();
     last.emplace(std::move(built.value()));
@@ -344,6 +348,9 @@ int run_avro(std::span<const std::string_view> args) {
 
   AvroBatchOptions batch;
   batch.body_bytes = o.request.body_bytes;
+  // The same sizes for every connection and every run: drawn once, before any request is built.
+  const std::vector<size_t> sizes = o.request.body_sizes();
+  batch.body_sizes = sizes;
   batch.events = o.request.batch;
   batch.deflate = o.deflate;
 
@@ -354,14 +361,15 @@ int run_avro(std::span<const std::string_view> args) {
   plan.port = o.target.port;
   plan.shown = o.target.text();
   plan.batch = o.request.batch;
-  // An event is its body plus about 40 bytes of headers and lengths; a frame adds 32.
-  plan.request_bytes = (o.request.body_bytes + 48) * o.request.batch + 64;
+  // An event is its body plus about 65 bytes of headers and lengths; a frame adds 32.
+  plan.request_bytes = (*std::max_element(sizes.begin(), sizes.end()) + 72) * o.request.batch + 64;
   plan.requests_per_connection = 2;
   plan.summary.subcommand = "avro";
   plan.summary.transport = "tcp";
   plan.summary.framing = "netty";
   plan.summary.target = plan.shown;
-  plan.summary.size = o.request.body_bytes;
+  plan.summary.size = mean_size(sizes);
+  if (o.request.size_dist) plan.summary.size_dist = o.request.size_dist->text();
   RequestSummary r;
   r.unit = "batches";
   r.batch = o.request.batch;

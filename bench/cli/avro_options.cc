@@ -59,10 +59,7 @@ Result<AvroCommand> parse_avro_options(std::span<const std::string_view> args) {
   o.request = s.request;
   o.target = std::move(*target);
   o.deflate = s.deflate;
-  if (o.request.body_bytes < event_body_bytes_min())
-    return make_error(fmt::format("--size {} is too small: every event body needs at least {} bytes for its "
-                                  "connection and sequence number",
-                                  o.request.body_bytes, event_body_bytes_min()));
+  if (Status sizes = check_request_sizes(o.request); !sizes) return make_error(sizes.message());
   return command;
 }
 
@@ -75,11 +72,12 @@ std::string avro_usage() {
       "Sends batches of events to a Flume Avro source (Flume's AvroSourceProtocol: Avro IPC over\n"
       "Netty framing, the handshake on each connection's first call, as Flume's Avro sink does):\n"
       "one appendBatch call of --batch AvroFlumeEvents at a time per connection, each event with\n"
-      "headers seq (its per-connection sequence number, from 0) and conn, and a body of exactly\n"
-      "--size bytes:  conn=003 seq=0000000042 xxx...\n"
+      "headers seq (its per-connection sequence number, from 0), conn and timestamp (its send time),\n"
+      "and a body of exactly --size bytes (or drawn with --size-dist):  conn=003 seq=0000000042 xxx...\n"
       "OK acknowledges a batch; FAILED is retried after a short backoff; anything else is an error.\n"
       "The run stops at --duration, at --count, or on Ctrl-C, then reports what was acknowledged,\n"
-      "how fast, the latency from send to answer, and, from the server's /metrics, what it accepted.\n"
+      "how fast, the latency from send to answer, and, from the server's /metrics, what it accepted\n"
+      "and the latency from send to sink delivery.\n"
       "\n"
       "options:\n"
       "{}"

@@ -27,15 +27,12 @@ Status deflate_frame(std::string_view frame, int level, std::string& out) {
 
 Result<AvroBatchRequest> AvroBatchRequest::build(const AvroBatchOptions& o) {
   if (o.events == 0) return make_error("a batch needs at least one event");
-  if (o.body_bytes < event_body_bytes_min())
-    return make_error(fmt::format("an event body of {} bytes cannot hold its connection and sequence number ({} bytes)",
-                                  o.body_bytes, event_body_bytes_min()));
+  if (Status sizes = check_body_sizes(o.body_sizes, o.body_bytes); !sizes) return make_error(sizes.message());
   if (o.first_seq + o.events > kSeqEnd) return make_error(fmt::format("sequence numbers above {} digits", kSeqDigits));
 
   AvroBatchRequest r;
   r.events_ = o.events;
   r.first_seq_ = o.first_seq;
-  r.body_bytes_ = o.body_bytes;
   r.deflate_ = o.deflate;
 
   // The payload, exactly as ClientSession::encode_append_batch() writes it without a handshake.
@@ -62,7 +59,8 @@ Result<AvroBatchRequest> AvroBatchRequest::build(const AvroBatchOptions& o) {
     at.timestamp = payload.size() - kTimestampDigits;
     w.write_end_of_blocks();
     body.clear();
-    const size_t seq_in_body = append_event_body(body, o.conn, seq, o.body_bytes);
+    at.body_bytes = body_size_of(o.body_sizes, o.size_index, i, o.body_bytes);
+    const size_t seq_in_body = append_event_body(body, o.conn, seq, at.body_bytes);
     w.write_bytes(body);
     at.body = payload.size() - body.size();
     r.plain_fields_.add(at.seq);
@@ -122,7 +120,7 @@ std::span<const avro::FlumeEvent> AvroBatchRequest::events() {
     headers_[3 * i] = {kSeqHeader, text.substr(at.seq, kSeqDigits)};
     headers_[3 * i + 1] = {kConnHeader, text.substr(at.conn, kConnDigits)};
     headers_[3 * i + 2] = {kTimestampHeader, text.substr(at.timestamp, kTimestampDigits)};
-    views_[i] = {std::span<const ringbuf::Header>(headers_).subspan(3 * i, 3), text.substr(at.body, body_bytes_)};
+    views_[i] = {std::span<const ringbuf::Header>(headers_).subspan(3 * i, 3), text.substr(at.body, at.body_bytes)};
   }
   return views_;
 }

@@ -40,6 +40,9 @@ inline constexpr std::string_view kZlibStreamHeader = "\x78\x9c";
 struct AvroBatchOptions {
   uint32_t conn = 0;
   size_t body_bytes = 200;  // at least event_body_bytes_min()
+  // As in HttpBatchOptions: per-event body sizes from a table, from its entry size_index on.
+  std::span<const size_t> body_sizes = {};
+  size_t size_index = 0;
   uint32_t events = 100;    // at least 1
   uint64_t first_seq = 0;
   int64_t timestamp_ms = kTimestampMsMin;  // the events' timestamp until stamp()
@@ -78,6 +81,7 @@ class AvroBatchRequest {
     size_t conn;       // the conn header's value
     size_t timestamp;  // the timestamp header's value
     size_t body;
+    size_t body_bytes;
   };
 
   std::string plain_;  // the frame, uncompressed
@@ -90,7 +94,6 @@ class AvroBatchRequest {
   size_t wire_serial_offset_ = 0;
   uint32_t events_ = 0;
   uint64_t first_seq_ = 0;
-  size_t body_bytes_ = 0;
   std::vector<EventOffsets> offsets_;
   std::vector<ringbuf::Header> headers_;
   std::vector<avro::FlumeEvent> views_;

@@ -17,6 +17,15 @@ constexpr size_t kSeqOffsetInBody = kConnLabel.size() + kConnDigits + kSeqLabel.
 
 size_t event_body_bytes_min() { return kSeqOffsetInBody + kSeqDigits; }
 
+Status check_body_sizes(std::span<const size_t> sizes, size_t fixed) {
+  const std::span<const size_t> all = sizes.empty() ? std::span<const size_t>(&fixed, 1) : sizes;
+  for (size_t size : all)
+    if (size < event_body_bytes_min())
+      return make_error(fmt::format("an event body of {} bytes cannot hold its connection and sequence number ({} bytes)",
+                                    size, event_body_bytes_min()));
+  return {};
+}
+
 std::string format_conn(uint32_t conn) {
   SLUICE_ASSERT(conn < pow10_u64(kConnDigits), "connection number wider than its field");
   return fmt::format("{:0{}}", conn, kConnDigits);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bench/cli/sequence_digits.h"
+#include "server/base/result.h"
 
 namespace sluice::bench {
 
@@ -41,6 +42,16 @@ size_t event_body_bytes_min();
 // "003", "0000000042".
 std::string format_conn(uint32_t conn);
 std::string format_seq(uint64_t seq);
+
+// The body size of event `i` of a request: sizes[(first + i) % sizes.size()] (a request takes its
+// sizes from a table, from its own place in it), or `fixed` when there is no table.
+inline size_t body_size_of(std::span<const size_t> sizes, size_t first, size_t i, size_t fixed) {
+  return sizes.empty() ? fixed : sizes[(first + i) % sizes.size()];
+}
+
+// An error naming the first body size (of `sizes`, or `fixed` when there are none) below
+// event_body_bytes_min().
+Status check_body_sizes(std::span<const size_t> sizes, size_t fixed);
 
 // Appends the body of event `seq` of connection `conn`, exactly `body_bytes` long (at least
 // event_body_bytes_min()): the fixed part, then one space and 'x' up to the size. Returns the

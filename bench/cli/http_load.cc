@@ -14,6 +14,7 @@
 #include "bench/cli/http_options.h"
 #include "bench/cli/http_response.h"
 #include "bench/cli/server_side.h"
+#include "bench/cli/size_distribution.h"
 #include "server/base/assert.h"
 #include "server/base/time.h"
 
@@ -436,10 +437,14 @@ Result<std::unique_ptr<RequestConnection>> make_http_connection(const HttpConnec
   const uint64_t batches = o.quota == UINT64_MAX ? UINT64_MAX : o.quota / o.batch.events + (plan.last_size() ? 1 : 0);
   const uint64_t slots = std::clamp<uint64_t>(batches, 1, o.pipeline);
   std::vector<HttpBatchRequest> requests;
+  // With --size-dist, each request takes its own run of the size table, and so does each
+  // connection.
+  const size_t first_size_index = static_cast<size_t>(o.index) * (slots + 1) * o.batch.events;
   for (uint64_t i = 0; i < slots; ++i) {
     HttpBatchOptions b = o.batch;
     b.conn = o.index;
     b.first_seq = 0;
+    b.size_index = first_size_index + i * o.batch.events;
     auto request = HttpBatchRequest::build(b);
     if (!request) return request.error();
     requests.push_back(std::move(request.value()));
@@ -450,6 +455,7 @@ Result<std::unique_ptr<RequestConnection>> make_http_connection(const HttpConnec
     b.conn = o.index;
     b.events = plan.last_size();
     b.first_seq = plan.last_first();
+    b.size_index = first_size_index + slots * o.batch.events;
     auto request = HttpBatchRequest::build(b);
     if (!request) return request.error();
     last.emplace(std::move(request.value()));
@@ -478,6 +484,9 @@ int run_http(std::span<const std::string_view> args) {
                                                          : fmt::format("{}:{}", o.url.host, o.url.port);
   batch.path = o.url.path;
   batch.body_bytes = o.request.body_bytes;
+  // The same sizes for every connection and every run: drawn once, before any request is built.
+  const std::vector<size_t> sizes = o.request.body_sizes();
+  batch.body_sizes = sizes;
   batch.events = o.request.batch;
 
   RequestLoadPlan plan;
@@ -492,13 +501,16 @@ int run_http(std::span<const std::string_view> args) {
   TimestampFields ignored_stamps;
   HttpBatchOptions one = batch;
   one.events = 1;
+  one.body_sizes = {};
+  one.body_bytes = *std::max_element(sizes.begin(), sizes.end());  // the largest event bounds them all
   const size_t per_event = build_http_body(one, ignored, ignored_stamps).size();
   plan.request_bytes = per_event * o.request.batch + 512;
   plan.requests_per_connection = o.pipeline + 1;
   plan.summary.subcommand = "http";
   plan.summary.transport = "tcp";
   plan.summary.target = plan.shown;
-  plan.summary.size = o.request.body_bytes;
+  plan.summary.size = mean_size(sizes);
+  if (o.request.size_dist) plan.summary.size_dist = o.request.size_dist->text();
   // Text lines carry no timestamp header: sluice ages them from their receipt.
   plan.summary.delivery_from = batch.format == HttpFormat::text ? "receipt" : "send";
   RequestSummary r;

@@ -77,10 +77,7 @@ Result<HttpCommand> parse_http_options(std::span<const std::string_view> args) {
   o.format = s.format;
   o.gzip = s.gzip;
   o.pipeline = s.pipeline;
-  if (o.request.body_bytes < event_body_bytes_min())
-    return make_error(fmt::format("--size {} is too small: every event body needs at least {} bytes for its "
-                                  "connection and sequence number",
-                                  o.request.body_bytes, event_body_bytes_min()));
+  if (Status sizes = check_request_sizes(o.request); !sizes) return make_error(sizes.message());
   return command;
 }
 
@@ -92,12 +89,14 @@ std::string http_usage() {
       "\n"
       "POSTs batches of events to URL (http://HOST:PORT/PATH) over keep-alive HTTP/1.1 connections, as\n"
       "Flume's JSONHandler reads them:\n"
-      "  [{{\"headers\":{{\"seq\":\"0000000042\",\"conn\":\"003\"}},\"body\":\"conn=003 seq=0000000042 xxx...\"}}, ...]\n"
-      "each event with its connection and a per-connection sequence number starting at 0, its body\n"
-      "exactly --size bytes. 2xx answers acknowledge a request's events; 503 is retried after its\n"
-      "Retry-After; any other status is an error. The run stops at --duration, at --count, or on\n"
-      "Ctrl-C, then reports what was acknowledged, how fast, the latency from send to answer, and, from\n"
-      "the server's /metrics, what it accepted.\n"
+      "  [{{\"headers\":{{\"seq\":\"0000000042\",\"conn\":\"003\",\"timestamp\":\"1795237800123\"}},\n"
+      "    \"body\":\"conn=003 seq=0000000042 xxx...\"}}, ...]\n"
+      "each event with its connection, a per-connection sequence number starting at 0 and its send\n"
+      "time, its body exactly --size bytes (or drawn with --size-dist). 2xx answers acknowledge a\n"
+      "request's events; 503 is retried after its Retry-After; any other status is an error. The run\n"
+      "stops at --duration, at --count, or on Ctrl-C, then reports what was acknowledged, how fast, the\n"
+      "latency from send to answer, and, from the server's /metrics, what it accepted and the latency\n"
+      "from send to sink delivery.\n"
       "\n"
       "options:\n"
       "{}"

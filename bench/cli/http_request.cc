@@ -31,8 +31,8 @@ uint32_t crc32_of(std::string_view bytes) {
 }
 
 // {"headers":{"seq":"0000000042","conn":"003","timestamp":"1795237800123"},"body":"conn=003 seq=0000000042 xxx"}
-void append_json_event(std::string& out, const HttpBatchOptions& o, uint64_t seq, SeqFields& fields,
-                       TimestampFields& stamps) {
+void append_json_event(std::string& out, const HttpBatchOptions& o, uint64_t seq, size_t body_bytes,
+                       SeqFields& fields, TimestampFields& stamps) {
   out += R"({"headers":{")";
   out += kSeqHeader;
   out += R"(":")";
@@ -50,7 +50,7 @@ void append_json_event(std::string& out, const HttpBatchOptions& o, uint64_t seq
   out += R"("},"body":")";
   // The body is [a-z0-9= ]: nothing to escape.
   const size_t body_start = out.size();
-  fields.add(body_start + append_event_body(out, o.conn, seq, o.body_bytes));
+  fields.add(body_start + append_event_body(out, o.conn, seq, body_bytes));
   out += R"("})";
 }
 
@@ -75,24 +75,25 @@ std::string_view http_content_type(HttpFormat format) {
 }
 
 std::string build_http_body(const HttpBatchOptions& o, SeqFields& fields, TimestampFields& stamps) {
-  SLUICE_ASSERT(o.events >= 1 && o.body_bytes >= event_body_bytes_min(), "batch options unchecked");
+  SLUICE_ASSERT(o.events >= 1, "batch options unchecked");
   SLUICE_ASSERT(o.first_seq + o.events <= kSeqEnd, "sequence numbers wider than their field");
   std::string out;
   if (o.format == HttpFormat::json) out += '[';
   for (uint32_t i = 0; i < o.events; ++i) {
     const uint64_t seq = o.first_seq + i;
+    const size_t body_bytes = body_size_of(o.body_sizes, o.size_index, i, o.body_bytes);
     switch (o.format) {
       case HttpFormat::json:
         if (i) out += ',';
-        append_json_event(out, o, seq, fields, stamps);
+        append_json_event(out, o, seq, body_bytes, fields, stamps);
         break;
       case HttpFormat::ndjson:
-        append_json_event(out, o, seq, fields, stamps);
+        append_json_event(out, o, seq, body_bytes, fields, stamps);
         out += '\n';
         break;
       case HttpFormat::text: {
         const size_t body_start = out.size();
-        fields.add(body_start + append_event_body(out, o.conn, seq, o.body_bytes));
+        fields.add(body_start + append_event_body(out, o.conn, seq, body_bytes));
         out += '\n';
         break;
       }
@@ -104,9 +105,7 @@ std::string build_http_body(const HttpBatchOptions& o, SeqFields& fields, Timest
 
 Result<HttpBatchRequest> HttpBatchRequest::build(const HttpBatchOptions& o) {
   if (o.events == 0) return make_error("a batch needs at least one event");
-  if (o.body_bytes < event_body_bytes_min())
-    return make_error(fmt::format("an event body of {} bytes cannot hold its connection and sequence number ({} bytes)",
-                                  o.body_bytes, event_body_bytes_min()));
+  if (Status sizes = check_body_sizes(o.body_sizes, o.body_bytes); !sizes) return make_error(sizes.message());
   if (o.first_seq + o.events > kSeqEnd)
     return make_error(fmt::format("sequence numbers above {} digits", kSeqDigits));
 

@@ -46,6 +46,10 @@ struct HttpBatchOptions {
   std::string path = "/";
   uint32_t conn = 0;
   size_t body_bytes = 200;  // each event's body, at least event_body_bytes_min()
+  // When not empty: event i's body has body_sizes[(size_index + i) % size()] bytes (each at
+  // least event_body_bytes_min()), and body_bytes is not used. Must outlive build() only.
+  std::span<const size_t> body_sizes = {};
+  size_t size_index = 0;
   uint32_t events = 100;    // at least 1
   uint64_t first_seq = 0;   // events first_seq .. first_seq + events - 1
   int64_t timestamp_ms = kTimestampMsMin;  // the events' timestamp until stamp()

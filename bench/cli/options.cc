@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "bench/cli/batch_events.h"
+
 namespace sluice::bench {
 namespace {
 
@@ -245,6 +247,17 @@ void add_request_specs(std::vector<OptionSpec>& specs, RequestOptions& out) {
                      if (n.value() > kBodyBytesMax)
                        return make_error(fmt::format("{} is above the maximum of {}", v, kBodyBytesMax));
                      out.body_bytes = static_cast<size_t>(n.value());
+                     out.body_bytes_given = true;
+                     return {};
+                   }});
+  specs.push_back({"--size-dist", "uniform:MIN-MAX|list:N,N,...",
+                   "body sizes drawn from a distribution instead of one --size (as for syslog)",
+                   [&out](std::string_view v) -> Status {
+                     auto dist = parse_size_distribution(v);
+                     if (!dist) return dist.error();
+                     if (dist->max > kBodyBytesMax)
+                       return make_error(fmt::format("{} is above the maximum of {}", dist->max, kBodyBytesMax));
+                     out.size_dist = std::move(dist.value());
                      return {};
                    }});
   specs.push_back({"--retries", "N", "how often one batch is sent again after the server turned it away (default 100)",
@@ -256,6 +269,22 @@ void add_request_specs(std::vector<OptionSpec>& specs, RequestOptions& out) {
                      out.retries = static_cast<uint32_t>(n.value());
                      return {};
                    }});
+}
+
+std::vector<size_t> RequestOptions::body_sizes() const {
+  return size_dist ? draw_sizes(*size_dist, kSizeTableLength) : std::vector<size_t>{body_bytes};
+}
+
+Status check_request_sizes(const RequestOptions& o) {
+  if (o.body_bytes_given && o.size_dist) return make_error("give either --size or --size-dist");
+  const size_t smallest = o.size_dist ? o.size_dist->min : o.body_bytes;
+  if (smallest < event_body_bytes_min())
+    return make_error(fmt::format("{} {} is too small: every event body needs at least {} bytes for its "
+                                  "connection and sequence number",
+                                  o.size_dist ? "--size-dist" : "--size",
+                                  o.size_dist ? o.size_dist->text() : std::to_string(o.body_bytes),
+                                  event_body_bytes_min()));
+  return {};
 }
 
 Result<LoadOptions> LoadOptionsBuilder::finish() const {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/cli/size_distribution.h"
 #include "server/base/result.h"
 
 namespace sluice::bench {
@@ -105,10 +106,20 @@ inline constexpr uint32_t kRetriesMax = 1'000'000;
 struct RequestOptions {
   uint32_t batch = 100;
   size_t body_bytes = 200;
+  bool body_bytes_given = false;
+  std::optional<SizeDistribution> size_dist;  // --size-dist; body_bytes is not used then
   uint32_t retries = 100;
+
+  // The body sizes the requests take their events' sizes from, in order: the sizes drawn
+  // from --size-dist (the same for every run), or --size alone.
+  std::vector<size_t> body_sizes() const;
 };
 
-// Appends --batch, --size and --retries; they write into `out`, which must outlive the specs.
+// Appends --batch, --size, --size-dist and --retries; they write into `out`, which must
+// outlive the specs.
 void add_request_specs(std::vector<OptionSpec>& specs, RequestOptions& out);
+// Once every option is read: --size or --size-dist, not both, and every body large enough for
+// its marker.
+Status check_request_sizes(const RequestOptions& options);
 
 }  // namespace sluice::bench

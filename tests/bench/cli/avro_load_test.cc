@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -268,6 +269,10 @@ class CheckingAvroServer {
     std::lock_guard lock(mutex_);
     return problems_;
   }
+  std::set<size_t> sizes_seen() {
+    std::lock_guard lock(mutex_);
+    return sizes_seen_;
+  }
   void expect_delivered(std::vector<uint64_t> quotas) {
     auto got = accepted();
     ASSERT_EQ(got.size(), quotas.size());
@@ -319,7 +324,13 @@ class CheckingAvroServer {
       }
       const auto c = static_cast<uint32_t>(std::stoul(conn));
       const uint64_t s = std::stoull(seq);
-      if (e.body != expected_body(c, s, body_bytes_)) problem("body: " + std::string(e.body.substr(0, 60)));
+      // body_bytes_ 0: any size (--size-dist); the sizes seen are kept.
+      if (e.body != expected_body(c, s, body_bytes_ ? body_bytes_ : e.body.size()))
+        problem("body: " + std::string(e.body.substr(0, 60)));
+      {
+        std::lock_guard lock(mutex_);
+        sizes_seen_.insert(e.body.size());
+      }
       if (!out.empty() && (c != out.back().first || s != out.back().second + 1)) problem("a batch out of order");
       out.emplace_back(c, s);
     }
@@ -422,6 +433,7 @@ class CheckingAvroServer {
   std::atomic<uint64_t> calls_{0};
   std::mutex mutex_;
   std::map<uint32_t, std::vector<uint64_t>> accepted_;
+  std::set<size_t> sizes_seen_;
   std::vector<std::string> problems_;
   const int64_t started_ms_ = base::realtime_ms() - 1;
 };
@@ -444,6 +456,24 @@ TEST(AvroLoad, DeliversEveryEventOnceInOrder) {
       EXPECT_LT(field(o, "bytes_sent"), 20003 * 300 / 2) << "the bodies' padding is compressed";
     }
     server.expect_delivered({6668, 6668, 6667});
+  }
+}
+
+TEST(AvroLoad, SizeDistributionVariesTheBodies) {
+  for (bool deflate : {false, true}) {
+    SCOPED_TRACE(deflate ? "deflate" : "plain");
+    CheckingAvroServer server(deflate, 0);
+    Outcome o = run({server.target(), "--count", "2000", "--batch", "50", "--connections", "2", "--size-dist",
+                     "uniform:23-600", "--compression", deflate ? "deflate" : "none", "--no-metrics", "--json",
+                     "--quiet"});
+    ASSERT_EQ(o.status, 0) << o.out << o.err;
+    EXPECT_EQ(field(o, "events_acked"), 2000);
+    EXPECT_EQ(o.json.at("size_dist").as_string(), "uniform:23-600");
+    server.expect_delivered({1000, 1000});
+    const std::set<size_t> sizes = server.sizes_seen();
+    EXPECT_GT(sizes.size(), 20u) << "sizes drawn, not one";
+    EXPECT_GE(*sizes.begin(), 23u);
+    EXPECT_LE(*sizes.rbegin(), 600u);
   }
 }
 

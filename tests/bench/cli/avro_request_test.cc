@@ -134,6 +134,35 @@ TEST(AvroRequest, StampWritesTheSendTimeIntoEveryEventsTimestampHeader) {
   EXPECT_EQ(AvroBatchRequest::build(o)->frame(3), request->frame(3));
 }
 
+TEST(AvroRequest, BodySizesComeFromTheTableFromTheRequestsPlaceInIt) {
+  const std::vector<size_t> sizes = {23, 100, 250};
+  AvroBatchOptions o = options(4);
+  o.body_sizes = sizes;
+  o.size_index = 1;
+  auto request = AvroBatchRequest::build(o);
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  const auto events = request->events();
+  ASSERT_EQ(events.size(), 4u);
+  const size_t expected[] = {100, 250, 23, 100};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(events[i].body.size(), expected[i]) << i;
+    EXPECT_TRUE(events[i].body.starts_with("conn=007 seq=" + format_seq(i))) << events[i].body;
+  }
+  // What ClientSession would encode from those events is the template, byte for byte.
+  avro::ProtocolRegistry registry;
+  ServerSession server(registry);
+  ClientSession client;
+  std::string payload;
+  client.encode_append_batch(request->events(), payload);  // the first call: with the handshake
+  ASSERT_EQ(server.on_request(payload).kind, Kind::events);
+  ASSERT_EQ(client.decode_response(server.respond(FlumeStatus::ok)).status, FlumeStatus::ok);
+  payload.clear();
+  client.encode_append_batch(request->events(), payload);
+  std::string framed;
+  avro::encode_frame(9, payload, framed);
+  EXPECT_EQ(request->frame(9), framed);
+}
+
 TEST(AvroRequest, MovingOnPatchesOnlyTheSequenceNumbers) {
   auto request = AvroBatchRequest::build(options(100));
   ASSERT_TRUE(request.ok());

@@ -19,6 +19,7 @@
 #include <csignal>
 #include <functional>
 #include <map>
+#include <set>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -65,7 +66,7 @@ struct Expect {
   std::string path = "/ingest";
   std::string format = "json";
   bool gzip = false;
-  size_t body_bytes = 200;
+  size_t body_bytes = 200;  // 0: any size (--size-dist); the sizes seen are kept
   bool strict_order = true;  // each connection's accepted events in order (off when retries may reorder)
 };
 
@@ -124,11 +125,22 @@ class CheckingHttpServer {
     if (problems_.size() < 20) problems_.push_back(std::move(text));
   }
 
+ public:
+  std::set<size_t> sizes_seen() {
+    std::lock_guard lock(mutex_);
+    return sizes_seen_;
+  }
+
+ private:
   // Checks one event body and returns its connection and sequence number.
   bool check_body(std::string_view body, Event& e) {
-    if (body.size() != expect_.body_bytes) {
+    if (expect_.body_bytes ? body.size() != expect_.body_bytes : body.size() < event_body_bytes_min()) {
       problem("body of " + std::to_string(body.size()) + " bytes");
       return false;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      sizes_seen_.insert(body.size());
     }
     if (!body.starts_with("conn=") || body.substr(8, 5) != " seq=") {
       problem("malformed body: " + std::string(body.substr(0, 40)));
@@ -347,6 +359,7 @@ class CheckingHttpServer {
   std::mutex mutex_;
   uint64_t accepted_count_ = 0;
   std::map<uint32_t, std::vector<uint64_t>> accepted_;
+  std::set<size_t> sizes_seen_;
   std::vector<std::string> problems_;
   std::vector<std::thread> threads_;
   const int64_t started_ms_ = base::realtime_ms() - 1;
@@ -415,6 +428,23 @@ TEST(HttpLoad, EveryFormatWithAndWithoutGzipAndPipelining) {
         server.expect_delivered({1000, 1000});
       }
     }
+  }
+}
+
+TEST(HttpLoad, SizeDistributionVariesTheBodies) {
+  for (const char* format : {"json", "text"}) {
+    SCOPED_TRACE(format);
+    CheckingHttpServer server({.format = format, .body_bytes = 0});
+    Outcome o = run({server.url(), "--count", "2000", "--batch", "50", "--connections", "2", "--format", format,
+                     "--size-dist", "list:23,400,1000", "--no-metrics", "--json", "--quiet"});
+    ASSERT_EQ(o.status, 0) << o.out << o.err;
+    EXPECT_EQ(field(o, "events_acked"), 2000);
+    EXPECT_EQ(o.json.at("size_dist").as_string(), "list:23,400,1000");
+    const int64_t mean = field(o, "size");
+    EXPECT_GT(mean, 23);
+    EXPECT_LT(mean, 1000);
+    server.expect_delivered({1000, 1000});
+    EXPECT_EQ(server.sizes_seen(), (std::set<size_t>{23, 400, 1000}));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -173,6 +174,25 @@ TEST(HttpRequest, StampWritesTheSendTimeIntoEveryEventsTimestampHeader) {
   const std::string before(r->bytes());
   r->stamp(1'795'237'800'123);
   EXPECT_EQ(r->bytes(), before) << "text lines have no headers";
+}
+
+TEST(HttpRequest, BodySizesComeFromTheTableFromTheRequestsPlaceInIt) {
+  const std::vector<size_t> sizes = {23, 100, 250};
+  HttpBatchOptions o = small();
+  o.events = 5;
+  o.body_sizes = sizes;
+  o.size_index = 2;
+  auto r = HttpBatchRequest::build(o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  boost::json::array events = boost::json::parse(r->body()).as_array();
+  ASSERT_EQ(events.size(), 5u);
+  const size_t expected[] = {250, 23, 100, 250, 23};
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(events[i].at("body").as_string().size(), expected[i]) << i;
+  const std::vector<size_t> too_small = {23, 22};
+  o.body_sizes = too_small;
+  auto refused = HttpBatchRequest::build(o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("body of 22 bytes"), std::string::npos) << refused.error().message;
 }
 
 TEST(HttpRequest, GzipBodiesStayValidAsTheyArePatched) {

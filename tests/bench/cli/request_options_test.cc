@@ -1,6 +1,8 @@
 // Options of the request/response subcommands: `sluice-bench http` and `sluice-bench avro`.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <string>
 #include <vector>
 
@@ -79,6 +81,23 @@ TEST(HttpOptions, ErrorsNameTheProblem) {
   expect_error(http, {"http://h/", "--compression", "deflate"}, "unknown option --compression");
   expect_error(http, {"http://h/", "--metrics", "http://m/", "--no-metrics"}, "contradict");
   expect_error(http, {"http://h/", "--connections", "300"}, "outside 1-256");
+  expect_error(http, {"http://h/", "--size", "300", "--size-dist", "uniform:100-200"}, "either --size or --size-dist");
+  expect_error(http, {"http://h/", "--size-dist", "uniform:10-200"}, "--size-dist uniform:10-200 is too small");
+  expect_error(http, {"http://h/", "--size-dist", "list:100,2M"}, "above the maximum");
+  expect_error(http, {"http://h/", "--size-dist", "normal:5"}, "--size-dist");
+}
+
+TEST(RequestOptions, SizeDistributionDrawsTheBodySizes) {
+  auto r = http({"http://h/", "--size-dist", "list:23,500"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->options.request.size_dist.has_value());
+  const std::vector<size_t> sizes = r->options.request.body_sizes();
+  EXPECT_EQ(sizes.size(), kSizeTableLength);
+  EXPECT_EQ(std::set<size_t>(sizes.begin(), sizes.end()), (std::set<size_t>{23, 500}));
+  EXPECT_EQ(sizes, r->options.request.body_sizes()) << "the same sizes every time";
+  auto fixed = avro({"h:1", "--size", "300"});
+  EXPECT_EQ(fixed->options.request.body_sizes(), std::vector<size_t>{300});
+  EXPECT_FALSE(fixed->options.request.size_dist.has_value());
 }
 
 TEST(HttpOptions, HelpAndUsage) {
@@ -87,7 +106,7 @@ TEST(HttpOptions, HelpAndUsage) {
   EXPECT_TRUE(http({"-h", "--bogus"})->help);
   std::string usage = http_usage();
   EXPECT_TRUE(usage.starts_with("usage: sluice-bench http URL [options]"));
-  for (std::string_view name : {"--batch", "--size", "--retries", "--format", "--gzip", "--pipeline", "--connections",
+  for (std::string_view name : {"--batch", "--size", "--size-dist", "--retries", "--format", "--gzip", "--pipeline", "--connections",
                                 "--rate", "--duration", "--count", "--metrics", "--no-metrics", "--json", "--quiet"})
     EXPECT_NE(usage.find(std::string(name) + " "), std::string::npos) << name;
 }
