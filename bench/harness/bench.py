@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clients import CLIENTS  # noqa: E402
+from latency import latency_run, print_latency_table  # noqa: E402
 from systems import SYSTEMS  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
@@ -102,17 +103,23 @@ class WebHdfsTestServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def one_run(workload, client, system_cls, args, workdir):
+def in_environment(workload, args, workdir, run):
+    """Calls run() with what the workload's output needs running: a WebHDFS test server or a
+    Kafka mock cluster, fresh for every run."""
     if workload.output == "hdfs-webhdfs":
         with WebHdfsTestServer(os.path.join(workdir, "webhdfs")) as server:
             args.webhdfs_namenode = server.namenode
-            return measured_run(workload, client, system_cls, args, workdir)
+            return run()
     if workload.output == "kafka":
         # A fresh mock cluster per run, so that no run inherits another's topic contents.
         with MockCluster(brokers=3, topics=["events:6"]) as cluster:
             args.kafka_bootstrap = cluster.bootstrap
-            return measured_run(workload, client, system_cls, args, workdir)
-    return measured_run(workload, client, system_cls, args, workdir)
+            return run()
+    return run()
+
+
+def one_run(workload, client, system_cls, args, workdir):
+    return in_environment(workload, args, workdir, lambda: measured_run(workload, client, system_cls, args, workdir))
 
 
 def measured_run(workload, client, system_cls, args, workdir):
@@ -188,6 +195,9 @@ def main():
     parser.add_argument("--ceilings", action="store_true",
                         help="also measure the disk's sequential write rate with dd (page cache + fdatasync, "
                              "and O_DIRECT) in the work directory")
+    parser.add_argument("--latency", metavar="RATE,...",
+                        help="instead of the side-by-side table: sluice alone at these offered rates (events/s, "
+                             "for --duration each), latency from send to sink delivery per workload")
     args = parser.parse_args()
     args.bin_dir = os.path.abspath(args.bin_dir)
     os.environ.setdefault("KAFKA_MOCK_CLUSTER_BIN", os.path.join(args.bin_dir, "kafka-mock-cluster"))
@@ -196,6 +206,8 @@ def main():
 
     workdir = os.path.abspath(os.path.join(args.bin_dir, "../bench-work"))
     os.makedirs(workdir, exist_ok=True)
+    if args.latency:
+        return latency_main(args, workdir)
     results = []
     # Runs are the outer loop: every cell gets its first run, then its second..., so that the
     # machine's drift over the session (other tenants, thermal) spreads over all cells alike.
@@ -233,6 +245,28 @@ def main():
     for name, values in ceilings.items():
         tool = "dd" if name.startswith("disk") else "webhdfs-ceiling"
         print(f"| ceiling: {name} | {tool} | {cell(values, lambda v: f'{v:.0f} MB/s')} |")
+
+
+def latency_main(args, workdir):
+    rates = [int(float(r.rstrip("kM")) * (1000 if r.endswith("k") else 1_000_000 if r.endswith("M") else 1))
+             for r in args.latency.split(",")]
+    system_cls = SYSTEMS["sluice"]
+    workloads = [WORKLOADS[w] for w in args.workloads.split(",") if system_cls.supports(WORKLOADS[w])]
+    results = []
+    # Runs outermost, as in the side-by-side table: drift spreads over every cell alike.
+    for run in range(args.runs):
+        for workload in workloads:
+            for rate in rates:
+                r = in_environment(workload, args, workdir,
+                                   lambda: latency_run(workload, rate, system_cls, args, workdir))
+                r.update(workload=workload.name, run=run)
+                results.append(r)
+                print(f"  {workload.name} at {rate:,}/s run {run + 1}: delivery p50 {r['delivery_p50_ms']} ms, "
+                      f"p99 {r['delivery_p99_ms']} ms ({r['events']} events)", file=sys.stderr, flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"latency_runs": results}, f, indent=1)
+    print_latency_table(results, args, cell)
 
 
 def measure_disk(workdir, bin_dir):

@@ -1,0 +1,80 @@
+"""Latency from send to sink delivery: sluice alone, driven by sluice-bench at fixed rates.
+
+sluice-bench stamps every event with its send time; every sluice sink records each event's age
+at delivery (sluice_sink_event_age_seconds); sluice-bench reads that histogram's growth over the
+run and reports its percentiles (bench/README.md, "Latency to sink delivery"). The peers keep no
+such histogram, so this table has sluice's rows only. Used by bench.py --latency."""
+
+import json
+import os
+import subprocess
+
+
+def bench_command(workload, port, admin_port, rate, args):
+    """sluice-bench for `workload` at `rate` events/s for --duration, reading sluice's metrics."""
+    common = ["--connections", str(args.connections), "--size", str(args.size), "--rate", str(rate),
+              "--duration", str(args.duration), "--metrics", f"http://127.0.0.1:{admin_port}/metrics",
+              "--json", "--quiet"]
+    tool = os.path.join(args.bin_dir, "sluice-bench")
+    if workload.transport in ("tcp", "udp"):
+        return [tool, "syslog", f"--{workload.transport}", f"127.0.0.1:{port}"] + common
+    if workload.transport == "http":
+        return [tool, "http", f"http://127.0.0.1:{port}/", "--batch", str(workload.batch)] + common
+    return [tool, "avro", f"127.0.0.1:{port}", "--batch", str(workload.batch)] + common
+
+
+def latency_run(workload, rate, system_cls, args, workdir):
+    """One run: a fresh sluice, sluice-bench at `rate`; the summary's latency fields."""
+    system = system_cls(workdir, workload, args)
+    system.start()
+    try:
+        p = subprocess.run(bench_command(workload, system.port, system.admin_port, rate, args),
+                           capture_output=True, text=True, timeout=args.duration + 900)
+        if p.returncode != 0:
+            raise RuntimeError(f"sluice-bench failed ({p.returncode}): {p.stderr.strip() or p.stdout.strip()}")
+        r = json.loads(p.stdout)
+    finally:
+        system.stop()
+    if r["delivery_events"] is None:
+        raise RuntimeError(f"no delivery latency for {workload.name}: {r['delivery_note']}")
+    out = {"rate": rate, "events": r["delivery_events"], "achieved_per_s": r["events_per_s"],
+           "delivery_note": r["delivery_note"]}
+    for q in ("p50", "p99", "p999"):
+        out[f"delivery_{q}_ms"] = r[f"delivery_{q}_ms"]
+        if r.get(f"latency_{q}_ms") is not None:  # http, avro: the acknowledgement's latency
+            out[f"ack_{q}_ms"] = r[f"latency_{q}_ms"]
+    return out
+
+
+def ms_fmt(v):
+    if v is None:
+        return "> 600000"
+    return f"{v:.1f}" if v >= 1 else f"{v:.2f}"
+
+
+def print_latency_table(results, args, cell):
+    """One row per (workload, rate): medians of the runs (min–max), in milliseconds."""
+    rows = []
+    for r in results:
+        key = (r["workload"], r["rate"])
+        if key not in rows:
+            rows.append(key)
+    print(f"\nlatency in ms from send to sink delivery (acknowledgement for http/avro), median of "
+          f"{args.runs} runs (min–max); {args.connections} connections, {args.size}-byte events, "
+          f"{args.duration} s per run\n")
+    print("| workload | offered events/s | delivery p50 | delivery p99 | delivery p99.9 | ack p50 | ack p99 |")
+    print("|---|---|---|---|---|---|---|")
+    for workload, rate in rows:
+        runs = [r for r in results if (r["workload"], r["rate"]) == (workload, rate)]
+
+        def column(name):
+            values = [r[name] for r in runs if r.get(name) is not None]
+            if any(name in r and r[name] is None for r in runs):
+                return "> 600000"
+            return cell(values, ms_fmt) if values else "–"
+
+        print(f"| {workload} | {rate:,} | {column('delivery_p50_ms')} | {column('delivery_p99_ms')} | "
+              f"{column('delivery_p999_ms')} | {column('ack_p50_ms')} | {column('ack_p99_ms')} |")
+    notes = {r["delivery_note"] for r in results if r.get("delivery_note")}
+    for note in sorted(notes):
+        print(f"\nnote: {note}")
