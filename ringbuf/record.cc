@@ -41,13 +41,23 @@ void store_u16(std::byte* p, uint16_t v) { std::memcpy(p, &v, 2); }
 void store_u32(std::byte* p, uint32_t v) { std::memcpy(p, &v, 4); }
 void store_u64(std::byte* p, uint64_t v) { std::memcpy(p, &v, 8); }
 
-WellKnownKey resolve(const Header& h) { return h.id != WellKnownKey::none ? h.id : well_known_key_id(h.key); }
+WellKnownKey resolve(const Header& h) {
+  return h.id != WellKnownKey::none || h.id_resolved ? h.id : well_known_key_id(h.key);
+}
 
-// True when `text` is exactly how to_chars would print `value`.
+// True when `text` is exactly how to_chars would print `value`. The events of a batch mostly
+// share their timestamp, so each thread keeps the last value it printed.
 bool is_canonical_decimal(std::string_view text, int64_t value) {
-  char buffer[24];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return ec == std::errc() && std::string_view(buffer, end - buffer) == text;
+  thread_local int64_t printed_value = INT64_MIN;
+  thread_local char printed[24];
+  thread_local size_t printed_length = 0;
+  if (value != printed_value) {
+    auto [end, ec] = std::to_chars(printed, printed + sizeof printed, value);
+    SLUICE_ASSERT(ec == std::errc(), "an int64 fits 24 characters");
+    printed_length = static_cast<size_t>(end - printed);
+    printed_value = value;
+  }
+  return std::string_view(printed, printed_length) == text;
 }
 
 uint32_t record_crc(const std::byte* record, uint32_t length) {

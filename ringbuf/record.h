@@ -70,7 +70,16 @@ struct Header {
   std::string_view value;
   // Callers that know the key is well known pass its id and skip the lookup.
   WellKnownKey id = WellKnownKey::none;
+  // True when `id` is final, `none` included (the key was looked up and is not well known):
+  // sizing and encoding the record then skip the lookup. See resolved_header().
+  bool id_resolved = false;
 };
+
+// A header whose key is looked up once, here, rather than each time a channel sizes and
+// encodes its record: for sources that decode many events with custom keys.
+inline Header resolved_header(std::string_view key, std::string_view value) {
+  return {key, value, well_known_key_id(key), true};
+}
 
 inline constexpr size_t align_record(size_t n) { return (n + kRecordAlign - 1) & ~size_t{kRecordAlign - 1}; }
 

@@ -108,6 +108,7 @@ std::optional<DeliveryLatency> delivery_latency(const CumulativeBuckets& growth)
   out.p999_ms = ms(0.999);
   out.mean_ms = growth.count > 0 ? growth.sum / growth.count * 1000 : 0;
   out.largest_bound_ms = growth.upper_bounds.size() >= 2 ? growth.upper_bounds[growth.upper_bounds.size() - 2] * 1000 : 0;
+  out.resolution_ms = growth.upper_bounds.size() >= 2 ? growth.upper_bounds.front() * 1000 : 0;
   return out;
 }
 

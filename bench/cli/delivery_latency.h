@@ -49,6 +49,9 @@ struct DeliveryLatency {
   // Milliseconds; +infinity: beyond the largest finite bound (largest_bound_ms).
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, mean_ms = 0;
   double largest_bound_ms = 0;
+  // The first bucket's bound: a percentile below it says only "within the first bucket" (its
+  // interpolated value is no measurement), and reports read it as "< resolution".
+  double resolution_ms = 0;
 };
 
 // The percentiles of a run's growth; nullopt when it counts nothing.

@@ -92,9 +92,11 @@ std::string server_lines(const RunSummary& s, uint64_t reference, std::string_vi
   return out;
 }
 
-// One delivery percentile: "1.2 ms", or "> 600 s" beyond the histogram's largest bound.
-std::string delivery_ms_text(double ms, double largest_bound_ms) {
-  if (!std::isfinite(ms)) return fmt::format("> {} s", largest_bound_ms / 1000);
+// One delivery percentile: "1.2 ms"; "< 1 ms" within the first bucket, where the histogram
+// says no more; "> 600 s" beyond its largest bound.
+std::string delivery_ms_text(double ms, const DeliveryLatency& d) {
+  if (!std::isfinite(ms)) return fmt::format("> {} s", d.largest_bound_ms / 1000);
+  if (ms < d.resolution_ms) return fmt::format("< {} ms", d.resolution_ms);
   return fmt::format("{:.1f} ms", ms);
 }
 
@@ -103,7 +105,7 @@ std::string delivery_lines(const RunSummary& s) {
   std::string out;
   if (s.delivery) {
     const DeliveryLatency& d = *s.delivery;
-    auto ms = [&](double v) { return delivery_ms_text(v, d.largest_bound_ms); };
+    auto ms = [&](double v) { return delivery_ms_text(v, d); };
     out += fmt::format("delivery p50 {}  p90 {}  p99 {}  p99.9 {}  mean {}  ({} events, {} to sink)\n", ms(d.p50_ms),
                        ms(d.p90_ms), ms(d.p99_ms), ms(d.p999_ms), ms(d.mean_ms), group_thousands(d.events),
                        s.delivery_from);
@@ -190,14 +192,16 @@ std::string delivery_json(const RunSummary& s) {
   if (!s.delivery)
     return fmt::format(
         "\"delivery_from\":{},\"delivery_events\":null,\"delivery_p50_ms\":null,\"delivery_p90_ms\":null,"
-        "\"delivery_p99_ms\":null,\"delivery_p999_ms\":null,\"delivery_mean_ms\":null,\"delivery_note\":{},",
+        "\"delivery_p99_ms\":null,\"delivery_p999_ms\":null,\"delivery_mean_ms\":null,"
+        "\"delivery_resolution_ms\":null,\"delivery_note\":{},",
         json_quote(s.delivery_from), json_string_or_null(s.delivery_note));
   const DeliveryLatency& d = *s.delivery;
   return fmt::format(
       "\"delivery_from\":{},\"delivery_events\":{},\"delivery_p50_ms\":{},\"delivery_p90_ms\":{},"
-      "\"delivery_p99_ms\":{},\"delivery_p999_ms\":{},\"delivery_mean_ms\":{},\"delivery_note\":{},",
+      "\"delivery_p99_ms\":{},\"delivery_p999_ms\":{},\"delivery_mean_ms\":{},\"delivery_resolution_ms\":{},"
+      "\"delivery_note\":{},",
       json_quote(s.delivery_from), d.events, ms(d.p50_ms), ms(d.p90_ms), ms(d.p99_ms), ms(d.p999_ms), ms(d.mean_ms),
-      json_string_or_null(s.delivery_note));
+      ms(d.resolution_ms), json_string_or_null(s.delivery_note));
 }
 
 }  // namespace

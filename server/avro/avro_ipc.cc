@@ -221,7 +221,8 @@ bool ServerSession::decode_event(Reader& in) {
       if (!in.read_string(key) || !in.read_string(value)) return false;
       if (key.size() > options_.value_bytes_max || value.size() > options_.value_bytes_max)
         return in.fail(errc::length_over_limit);
-      headers_.push_back({key, value});
+      // Resolved once here rather than each time the channel sizes and encodes the record.
+      headers_.push_back(ringbuf::resolved_header(key, value));
     }
     if (!in.end_block(block)) return false;
   }

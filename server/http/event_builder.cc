@@ -57,7 +57,8 @@ HttpError EventBuilder::add_header(std::string_view key, std::string_view value)
     return error_here(kStatusPayloadTooLarge, "more than {} headers", options_.headers_per_event_max);
   if (key.size() > ringbuf::kHeaderKeyBytesMax)
     return error_here(kStatusBadRequest, "header key longer than {} bytes", ringbuf::kHeaderKeyBytesMax);
-  headers_.push_back({key, value});
+  // Resolved once here rather than each time the channel sizes and encodes the record.
+  headers_.push_back(ringbuf::resolved_header(key, value));
   return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -59,6 +60,33 @@ TEST(Record, FoldsCanonicalTimestampHeader) {
   EXPECT_EQ(ts, "1700000000123");
   // Smaller than storing it inline.
   EXPECT_LT(folded.length, record_size(headers, 1));
+}
+
+TEST(Record, FoldsEachEventsOwnTimestampInTurn) {
+  // The canonical text of the last timestamp is kept per thread: a new one must not reuse it.
+  for (int64_t ts : std::initializer_list<int64_t>{1700000000123, 1700000000123, 1700000000999, 5, 1700000000123}) {
+    const std::string text = std::to_string(ts);
+    Encoded e = encode(1, ts, {{"timestamp", text}}, "b");
+    EXPECT_TRUE(EventView(e.bytes).has_timestamp_header()) << ts;
+    Encoded other = encode(1, ts + 1, {{"timestamp", text}}, "b");
+    EXPECT_FALSE(EventView(other.bytes).has_timestamp_header()) << ts;
+  }
+}
+
+TEST(Record, ResolvedHeadersEncodeAsLookedUpOnes) {
+  const std::vector<Header> looked_up = {{"seq", "42"}, {"host", "h"}, {"timestamp", "1700000000123"}};
+  const std::vector<Header> resolved = {resolved_header("seq", "42"), resolved_header("host", "h"),
+                                        resolved_header("timestamp", "1700000000123")};
+  EXPECT_EQ(resolved[0].id, WellKnownKey::none);
+  EXPECT_TRUE(resolved[0].id_resolved);
+  EXPECT_EQ(resolved[1].id, WellKnownKey::host);
+  EXPECT_EQ(record_size(resolved, 1), record_size(looked_up, 1));
+  Encoded a = encode(7, 1700000000123, looked_up, "b");
+  Encoded b = encode(7, 1700000000123, resolved, "b");
+  ASSERT_EQ(a.length, b.length);
+  EXPECT_EQ(std::memcmp(a.bytes, b.bytes, a.length), 0);
+  EXPECT_EQ(headers_of(EventView(b.bytes)),
+            (std::map<std::string, std::string>{{"seq", "42"}, {"host", "h"}, {"timestamp", "1700000000123"}}));
 }
 
 TEST(Record, KeepsNonCanonicalTimestampInline) {

@@ -107,6 +107,7 @@ TEST(DeliveryLatency, ReportsPercentilesAndMeanInMilliseconds) {
   EXPECT_NEAR(d->p99_ms, 2.0 + 3.0 * 90 / 100, 1e-9);
   EXPECT_DOUBLE_EQ(d->mean_ms, 1.5);
   EXPECT_DOUBLE_EQ(d->largest_bound_ms, 5.0);
+  EXPECT_DOUBLE_EQ(d->resolution_ms, 1.0);
   h.counts = {0, 0, 0, 0};
   EXPECT_FALSE(delivery_latency(h).has_value());
 }

@@ -143,7 +143,7 @@ TEST(SummaryJson, SyslogHasNoRequestFields) {
   boost::json::object o = boost::json::parse(format_summary_json(sample())).as_object();
   EXPECT_FALSE(o.contains("batch"));
   EXPECT_FALSE(o.contains("latency_p50_ms"));
-  EXPECT_EQ(o.size(), 22u + 8u);  // + the delivery fields
+  EXPECT_EQ(o.size(), 22u + 9u);  // + the delivery fields
   EXPECT_TRUE(o.at("size_dist").is_null());
 }
 
@@ -153,28 +153,31 @@ TEST(SummaryJson, DeliveryLatencyIsNullUntilMeasured) {
   boost::json::object o = boost::json::parse(format_summary_json(s)).as_object();
   EXPECT_EQ(o.at("delivery_from").as_string(), "send");
   for (const char* key : {"delivery_events", "delivery_p50_ms", "delivery_p90_ms", "delivery_p99_ms",
-                          "delivery_p999_ms", "delivery_mean_ms"})
+                          "delivery_p999_ms", "delivery_mean_ms", "delivery_resolution_ms"})
     EXPECT_TRUE(o.at(key).is_null()) << key;
   EXPECT_EQ(o.at("delivery_note").as_string(), s.delivery_note);
   EXPECT_NE(format_summary_text(s).find("delivery not measured: the server has no"), std::string::npos);
 }
 
-TEST(SummaryJson, DeliveryLatencyBeyondTheLargestBucketIsNullInJsonAndABoundInText) {
+TEST(SummaryJson, DeliveryLatencyOutsideTheBucketsIsABoundInText) {
   RunSummary s = sample();
   s.delivery = DeliveryLatency{.events = 1000,
-                               .p50_ms = 1.25,
+                               .p50_ms = 0.5,
                                .p90_ms = 4,
                                .p99_ms = 12.5,
                                .p999_ms = std::numeric_limits<double>::infinity(),
                                .mean_ms = 2.5,
-                               .largest_bound_ms = 600'000};
+                               .largest_bound_ms = 600'000,
+                               .resolution_ms = 1};
   boost::json::object o = boost::json::parse(format_summary_json(s)).as_object();
   EXPECT_EQ(o.at("delivery_events").as_int64(), 1000);
-  EXPECT_DOUBLE_EQ(o.at("delivery_p50_ms").as_double(), 1.25);
+  EXPECT_DOUBLE_EQ(o.at("delivery_p50_ms").as_double(), 0.5);
+  EXPECT_DOUBLE_EQ(o.at("delivery_resolution_ms").as_double(), 1);
   EXPECT_DOUBLE_EQ(o.at("delivery_p99_ms").as_double(), 12.5);
   EXPECT_TRUE(o.at("delivery_p999_ms").is_null());
   EXPECT_TRUE(o.at("delivery_note").is_null());
-  EXPECT_NE(format_summary_text(s).find("delivery p50 1.2 ms  p90 4.0 ms  p99 12.5 ms  p99.9 > 600 s  mean 2.5 ms  "
+  // Within the first bucket the histogram says only "below its bound".
+  EXPECT_NE(format_summary_text(s).find("delivery p50 < 1 ms  p90 4.0 ms  p99 12.5 ms  p99.9 > 600 s  mean 2.5 ms  "
                                         "(1,000 events, send to sink)"),
             std::string::npos)
       << format_summary_text(s);
@@ -215,7 +218,7 @@ TEST(SummaryJson, RequestSubcommandsAddAcknowledgementsAndLatency) {
   EXPECT_DOUBLE_EQ(o.at("latency_p50_ms").as_double(), 0.231);
   EXPECT_DOUBLE_EQ(o.at("latency_p999_ms").as_double(), 1.503);
   EXPECT_DOUBLE_EQ(o.at("latency_max_ms").as_double(), 4.1);
-  EXPECT_EQ(o.size(), 22u + 8u + 21u);
+  EXPECT_EQ(o.size(), 22u + 9u + 21u);
 
   s.requests->latency_samples = 0;
   s.requests->format = "";
