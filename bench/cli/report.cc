@@ -106,8 +106,9 @@ std::string delivery_lines(const RunSummary& s) {
   if (s.delivery) {
     const DeliveryLatency& d = *s.delivery;
     auto ms = [&](double v) { return delivery_ms_text(v, d); };
-    out += fmt::format("delivery p50 {}  p90 {}  p99 {}  p99.9 {}  mean {}  ({} events, {} to sink)\n", ms(d.p50_ms),
-                       ms(d.p90_ms), ms(d.p99_ms), ms(d.p999_ms), ms(d.mean_ms), group_thousands(d.events),
+    // The mean comes from the histogram's sum, not its buckets: a measurement at any size.
+    out += fmt::format("delivery p50 {}  p90 {}  p99 {}  p99.9 {}  mean {:.2f} ms  ({} events, {} to sink)\n",
+                       ms(d.p50_ms), ms(d.p90_ms), ms(d.p99_ms), ms(d.p999_ms), d.mean_ms, group_thousands(d.events),
                        s.delivery_from);
   }
   if (!s.delivery_note.empty()) out += fmt::format("delivery {}\n", s.delivery_note);

@@ -177,7 +177,7 @@ TEST(SummaryJson, DeliveryLatencyOutsideTheBucketsIsABoundInText) {
   EXPECT_TRUE(o.at("delivery_p999_ms").is_null());
   EXPECT_TRUE(o.at("delivery_note").is_null());
   // Within the first bucket the histogram says only "below its bound".
-  EXPECT_NE(format_summary_text(s).find("delivery p50 < 1 ms  p90 4.0 ms  p99 12.5 ms  p99.9 > 600 s  mean 2.5 ms  "
+  EXPECT_NE(format_summary_text(s).find("delivery p50 < 1 ms  p90 4.0 ms  p99 12.5 ms  p99.9 > 600 s  mean 2.50 ms  "
                                         "(1,000 events, send to sink)"),
             std::string::npos)
       << format_summary_text(s);
