@@ -229,7 +229,7 @@ SettleResult wait_for_settle(const SettleOptions& options, double first_value, i
   out.last_increase_ns = first_ns;
   int64_t last_change_ns = first_ns;
   while (true) {
-    if (out.value >= options.target) {
+    if (options.falling ? out.value <= options.target : out.value >= options.target) {
       out.reached_target = true;
       return out;
     }

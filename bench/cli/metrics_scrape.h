@@ -52,6 +52,8 @@ struct SettleOptions {
   int64_t wait_ns_max = 300'000'000'000;
   // Stop as soon as the counter reaches this: everything sent has been accepted.
   double target = 0;
+  // The value falls to the target instead (what is left to deliver): reached at or below it.
+  bool falling = false;
 };
 
 struct SettleResult {
@@ -69,7 +71,8 @@ struct SettleHooks {
   std::function<bool()> interrupted;
 };
 
-// Polls until the counter reaches options.target, stops growing for unchanged_ns_max, or
+// Polls until the counter reaches options.target (from below, or from above when falling),
+// stops changing for unchanged_ns_max, or
 // wait_ns_max passes. `first_value` was read at `first_ns`, right after the run; a failed
 // scrape counts as no change.
 SettleResult wait_for_settle(const SettleOptions& options, double first_value, int64_t first_ns,

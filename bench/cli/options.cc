@@ -276,13 +276,12 @@ std::vector<size_t> RequestOptions::body_sizes() const {
 }
 
 Status check_request_sizes(const RequestOptions& o) {
-  if (o.body_bytes_given && o.size_dist) return make_error("give either --size or --size-dist");
-  const size_t smallest = o.size_dist ? o.size_dist->min : o.body_bytes;
-  if (smallest < event_body_bytes_min())
+  auto bounds = size_bounds(o.body_bytes_given, o.size_dist, o.body_bytes);
+  if (!bounds) return bounds.error();
+  if (bounds->smallest < event_body_bytes_min())
     return make_error(fmt::format("{} {} is too small: every event body needs at least {} bytes for its "
                                   "connection and sequence number",
-                                  o.size_dist ? "--size-dist" : "--size",
-                                  o.size_dist ? o.size_dist->text() : std::to_string(o.body_bytes),
+                                  bounds->option, o.size_dist ? o.size_dist->text() : std::to_string(o.body_bytes),
                                   event_body_bytes_min()));
   return {};
 }

@@ -57,10 +57,9 @@ void measure_delivery(const LoadOptions& load, const ServerBaseline& baseline, R
   }
   // Delivered means: the channels hold nothing for the sinks, and the sinks counted at least as
   // many events as the run had accepted (a shard may count an event as accepted a moment before
-  // the channel shows it). wait_for_settle waits for a value to rise to a target, so it watches
-  // what is left, negated.
+  // the channel shows it). What is left falls to 0.
   const double accepted = static_cast<double>(summary.server_events_accepted.value_or(0));
-  auto negated_left = [&](const Result<std::string>& scraped) -> Result<double> {
+  auto left_to_deliver = [&](const Result<std::string>& scraped) -> Result<double> {
     if (!scraped) return scraped.error();
     auto size = sum_prometheus_samples(scraped.value(), kChannelSizeMetric);
     if (!size) return size.error();
@@ -68,17 +67,18 @@ void measure_delivery(const LoadOptions& load, const ServerBaseline& baseline, R
     if (!ages) return ages.error();
     auto growth = histogram_growth(ages.value(), baseline.event_ages);
     if (!growth) return growth.error();
-    return -std::max(size.value(), accepted - growth->count);
+    return std::max(size.value(), accepted - growth->count);
   };
-  auto first = negated_left(text);
+  auto first = left_to_deliver(text);
   SettleOptions options;
   options.target = 0;
-  if (!load.quiet && first && first.value() < 0)
+  options.falling = true;
+  if (!load.quiet && first && first.value() > 0)
     fmt::print(stderr, "waiting for the sinks to deliver the last {} events (Ctrl-C skips)\n",
-               group_thousands(static_cast<uint64_t>(-first.value())));
+               group_thousands(static_cast<uint64_t>(first.value())));
   int interrupts = interrupt_count();
   SettleHooks hooks{
-      .scrape = [&] { return negated_left(http_get(url, kScrapeTimeoutMs)); },
+      .scrape = [&] { return left_to_deliver(http_get(url, kScrapeTimeoutMs)); },
       .now_ns = [] { return base::monotonic_ns(); },
       .sleep_ns = [](int64_t ns) { sleep_ns(ns); },
       .interrupted = [&] { return interrupt_count() != interrupts; },
@@ -108,7 +108,7 @@ void measure_delivery(const LoadOptions& load, const ServerBaseline& baseline, R
   if (!drained.reached_target)
     summary.delivery_note = fmt::format("{} events were not delivered yet when measured{}: the latency covers "
                                         "the events delivered by then",
-                                        group_thousands(static_cast<uint64_t>(-drained.value)),
+                                        group_thousands(static_cast<uint64_t>(drained.value)),
                                         drained.interrupted ? " (Ctrl-C)" : "");
   else if (summary.server_events_accepted && summary.delivery->events > *summary.server_events_accepted)
     summary.delivery_note = "the sinks delivered more events than this run's: a channel feeds several sinks, or "

@@ -83,6 +83,12 @@ std::vector<size_t> draw_sizes(const SizeDistribution& dist, size_t count, uint6
   return out;
 }
 
+Result<SizeBounds> size_bounds(bool fixed_given, const std::optional<SizeDistribution>& dist, size_t fixed) {
+  if (fixed_given && dist) return make_error("give either --size or --size-dist");
+  if (dist) return SizeBounds{dist->min, dist->max, "--size-dist"};
+  return SizeBounds{fixed, fixed, "--size"};
+}
+
 size_t mean_size(const std::vector<size_t>& sizes) {
   if (sizes.empty()) return 0;
   const uint64_t sum = std::accumulate(sizes.begin(), sizes.end(), uint64_t{0});

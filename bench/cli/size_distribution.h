@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,16 @@ Result<SizeDistribution> parse_size_distribution(std::string_view text);
 
 // `count` sizes drawn from `dist` with `seed`: the same table for the same arguments.
 std::vector<size_t> draw_sizes(const SizeDistribution& dist, size_t count, uint64_t seed = kSizeSeed);
+
+// What --size and --size-dist chose between them: the bounds every size lies in (checks that
+// hold for the bounds hold for every size drawn), and the option an error should name.
+struct SizeBounds {
+  size_t smallest = 0;
+  size_t largest = 0;
+  std::string_view option;  // "--size" or "--size-dist"
+};
+// An error when both options were given (`fixed_given` and a `dist`).
+Result<SizeBounds> size_bounds(bool fixed_given, const std::optional<SizeDistribution>& dist, size_t fixed);
 
 // The mean of `sizes` rounded to a whole byte (0 for none): the size a summary reports.
 size_t mean_size(const std::vector<size_t>& sizes);

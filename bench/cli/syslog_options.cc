@@ -91,13 +91,11 @@ Result<SyslogCommand> parse_syslog_options(std::span<const std::string_view> arg
   o.load = load.value();
   o.transport = *s.transport;
   o.target = s.target;
-  if (s.message_bytes && s.size_dist) return make_error("give either --size or --size-dist");
   o.message_bytes = s.message_bytes.value_or(200);
   o.size_dist = s.size_dist;
-  // Every check below holds for all sizes drawn when it holds for the bounds.
-  const size_t smallest = o.size_dist ? o.size_dist->min : o.message_bytes;
-  const size_t largest = o.size_dist ? o.size_dist->max : o.message_bytes;
-  const std::string_view size_option = o.size_dist ? "--size-dist" : "--size";
+  auto bounds = size_bounds(s.message_bytes.has_value(), o.size_dist, o.message_bytes);
+  if (!bounds) return bounds.error();
+  const auto [smallest, largest, size_option] = bounds.value();
   if (largest > kTcpMessageBytesMax)
     return make_error(fmt::format("{}: {} is above the maximum of {}", size_option, largest, kTcpMessageBytesMax));
   if (o.transport == Transport::udp) {

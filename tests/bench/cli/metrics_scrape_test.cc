@@ -129,6 +129,24 @@ TEST(WaitForSettle, StopsAtOnceWhenEverythingArrived) {
   EXPECT_EQ(s.now, 0);
 }
 
+TEST(WaitForSettle, AFallingValueIsFollowedDownToTheTarget) {
+  Script s;
+  s.values = {{0, 500}, {300 * kMs, 40}, {900 * kMs, 0}};  // events left to deliver
+  SettleOptions o;
+  o.target = 0;
+  o.falling = true;
+  auto r = wait_for_settle(o, 500, 0, s.hooks());
+  EXPECT_TRUE(r.reached_target);
+  EXPECT_EQ(r.value, 0);
+  EXPECT_EQ(s.now, 900 * kMs);
+  // Still at 500 for longer than unchanged_ns_max: given up, not reached.
+  Script stuck;
+  stuck.values = {{0, 500}};
+  auto g = wait_for_settle(o, 500, 0, stuck.hooks());
+  EXPECT_FALSE(g.reached_target);
+  EXPECT_EQ(g.value, 500);
+}
+
 TEST(WaitForSettle, FollowsTheCounterUntilItReachesTheTarget) {
   Script s;
   s.values = {{0, 10}, {250 * kMs, 60}, {1200 * kMs, 100}};
