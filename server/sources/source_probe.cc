@@ -1,5 +1,7 @@
 #include "server/sources/source_probe.h"
 
+#include <iterator>
+
 namespace sluice::sources {
 
 void SourceProbe::collect(base::MetricsWriter& out) const {
@@ -36,6 +38,26 @@ void SourceProbe::collect(base::MetricsWriter& out) const {
   out.counter("sluice_source_backpressure_pauses_total",
               "Times reading stopped because a channel was full (TCP pushes back on senders).", labels,
               backpressure_pauses_.value());
+  static constexpr const char* kTimeoutNames[] = {"idle", "partial_input", "send"};
+  static_assert(std::size(kTimeoutNames) == static_cast<size_t>(Timeout::count_));
+  for (size_t i = 0; i < std::size(kTimeoutNames); ++i) {
+    base::Labels with_reason = labels;
+    with_reason.emplace_back("reason", kTimeoutNames[i]);
+    out.counter("sluice_source_connections_timed_out_total",
+                "Connections closed by a timeout: idle, partial_input (a frame or request not finished "
+                "in time), send (answers not read by the peer).",
+                with_reason, timeouts_[i].value());
+  }
+  out.counter("sluice_source_limit_rejections_total",
+              "Requests or frames refused for breaking a limit (sizes, header keys, inflated bytes, the "
+              "shard's budget for partial input); the error went to that client only.",
+              labels, limit_rejections_.value());
+  out.counter("sluice_source_accept_fd_exhausted_total",
+              "Accepts that failed for lack of file descriptors (EMFILE/ENFILE) or were closed at once to "
+              "keep descriptors in reserve.",
+              labels, accept_fd_exhausted_.value());
+  out.gauge("sluice_source_partial_input_bytes", "Bytes held now for frames and requests not yet complete.", labels,
+            static_cast<double>(partial_bytes_.value()));
 }
 
 }  // namespace sluice::sources

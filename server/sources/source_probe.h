@@ -44,6 +44,21 @@ class SourceProbe {
   void kernel_dropped(uint64_t n) { kernel_drops_.add(n); }
   void paused_for_space() { backpressure_pauses_.add(); }
 
+  // Hardening: what hostile or broken clients cost, one counter per cause.
+  enum class Timeout : uint8_t { idle, partial_input, send, count_ };
+  // A connection closed by a timeout: idle (nothing received), partial_input (a frame or
+  // request begun but not finished in time), send (the peer does not read its answers).
+  void connection_timed_out(Timeout kind) { timeouts_[static_cast<size_t>(kind)].add(); }
+  // A request or frame refused for breaking a limit (header key too long, frame too large, an
+  // inflated body over the limit, the shard's budget for partial input spent...): an error went
+  // to that client only.
+  void limit_exceeded() { limit_rejections_.add(); }
+  // accept() failed with EMFILE/ENFILE (out of file descriptors), or a connection was closed at
+  // once to keep descriptors in reserve for the channel's segments and checkpoints.
+  void accept_fd_exhausted() { accept_fd_exhausted_.add(); }
+  // Bytes held for input not yet complete (partial frames, request bodies, inflated data).
+  void partial_bytes_changed(int64_t delta) { partial_bytes_.add(delta); }
+
   // Admin thread.
   void collect(base::MetricsWriter& out) const;
 
@@ -54,7 +69,9 @@ class SourceProbe {
   base::Counter received_events_, received_bytes_, accepted_events_, accepted_bytes_, rejected_events_, rejected_bytes_;
   base::Counter invalid_events_, truncated_events_, framing_errors_;
   base::Counter connections_accepted_, connections_refused_, receive_errors_, backpressure_pauses_, kernel_drops_;
-  base::Gauge connections_active_;
+  base::Counter timeouts_[static_cast<size_t>(Timeout::count_)];
+  base::Counter limit_rejections_, accept_fd_exhausted_;
+  base::Gauge connections_active_, partial_bytes_;
 };
 
 }  // namespace sluice::sources
