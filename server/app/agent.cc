@@ -390,6 +390,10 @@ Status Agent::build_http_source(const config::ComponentConfig& c) {
   o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
   o->idle_timeout_ms = c.get_duration_ms("idleTimeout");
   o->request_timeout_ms = c.get_duration_ms("requestTimeout");
+  o->pending_body_bytes_max = c.get_bytes("maxPendingBodyBytes");
+  if (o->pending_body_bytes_max < o->body_bytes_max)
+    return make_error(fmt::format("{}: must be at least maxBodyBytes ({} bytes)", c.locate("maxPendingBodyBytes"),
+                                  o->body_bytes_max));
   // A request body is usually many events; one event too large for a channel is answered 413
   // when it arrives, rather than refusing a large maxBodyBytes here.
   std::vector<int> fds;

@@ -201,6 +201,15 @@ std::vector<ComponentSpec> build_specs() {
                               "slow or stalled client) gets 408 and is closed.",
                .min = 100,
                .unit = DurationUnit::seconds},
+              {.name = "maxPendingBodyBytes",
+               .type = OptionType::bytes,
+               .default_value = "256m",
+               .description = "sluice: most bytes held at once, per shard, for request bodies being "
+                              "received (a Content-Length body counts whole from its header on); a "
+                              "request that would pass it gets 503 with Retry-After and is not read. "
+                              "At least maxBodyBytes.",
+               .min = 1024,
+               .max = 64 * kGiB},
           },
       .flume_options_not_supported = {"enableSSL", "ssl", "keystore", "keystorePassword", "keystore-type",
                                       "exclude-protocols", "include-protocols", "exclude-cipher-suites",

@@ -35,6 +35,8 @@ class BodyDecoder {
   struct options {
     // The largest body after decoding.
     size_t decoded_bytes_max = 16 * 1024 * 1024;
+    // The output buffer kept for reuse; trim_memory() frees a larger one.
+    size_t buffer_bytes_kept_max = 64 * 1024;
   };
 
   explicit BodyDecoder(options opts);
@@ -50,6 +52,12 @@ class BodyDecoder {
   size_t buffer_capacity() const { return out_.capacity(); }
   // Frees the output buffer (after an unusually large body).
   void release_memory() { out_.release(); }
+  // Frees the output buffer if it grew past buffer_bytes_kept_max: after the decoded body is
+  // done with (it invalidates the last decode()'s output), so that one huge inflated body does
+  // not stay allocated for good.
+  void trim_memory() {
+    if (out_.capacity() > options_.buffer_bytes_kept_max) out_.release();
+  }
 
  private:
   struct Zlib;

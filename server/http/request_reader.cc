@@ -200,6 +200,9 @@ RequestReader::Event RequestReader::resume() {
     case State::failed: return Event::error;
     case State::head_ready:
       state_ = State::reading_body;
+      // Allocated only now, so that a head refused by its owner cost nothing (413 was checked
+      // at the head: the length is within body_bytes_max).
+      if (head_.content_length) body_.reserve(static_cast<size_t>(*head_.content_length), options_.body_bytes_max);
       parser_->beast->eager(true);  // the whole body in as few put() calls as possible
       if (parser_->beast->is_done()) {
         state_ = State::request_ready;
@@ -209,6 +212,7 @@ RequestReader::Event RequestReader::resume() {
     case State::request_ready:
       state_ = State::reading_head;
       request_started_ = false;
+      trim_memory();
       return run();
     case State::reading_head:
     case State::reading_body: SLUICE_UNREACHABLE("RequestReader::resume() after need_more: feed() instead");
@@ -230,6 +234,16 @@ bool RequestReader::idle() const {
 
 void RequestReader::release_memory() {
   if (state_ == State::reading_head && !request_started_) body_.release();
+}
+
+void RequestReader::trim_memory() {
+  SLUICE_ASSERT(!reading_body(), "RequestReader::trim_memory() while a body is read");
+  if (state_ == State::reading_head && request_started_) return;  // a head is being read
+  if (body_.capacity() > options_.body_bytes_kept_max) body_.release();
+  if (buffered_bytes() == 0 && pending_.capacity() > options_.body_bytes_kept_max) {
+    pending_ = std::string();
+    pending_at_ = 0;
+  }
 }
 
 const RequestHead& RequestReader::head() const {
@@ -362,7 +376,6 @@ void RequestReader::on_header_complete(std::optional<uint64_t> content_length, b
     callback_error_ = {kStatusPayloadTooLarge, "request body too large"};
     return;
   }
-  if (head_.content_length) body_.reserve(static_cast<size_t>(*head_.content_length), options_.body_bytes_max);
 }
 
 bool RequestReader::on_chunk(uint64_t size) {

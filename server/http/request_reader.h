@@ -18,7 +18,11 @@
 // Every request yields `head` then `request` (or `error`). Bytes past the request being
 // reported are kept here, so several pipelined requests in one chunk, and a request split at
 // any byte, come out the same. The body is gathered into one buffer per reader that is reused
-// for every request: once warmed up, reading a request allocates nothing.
+// for every request: once warmed up, reading a request allocates nothing. A buffer grown past
+// body_bytes_kept_max by one large request is freed when that request is done (resume() after
+// it, or trim_memory() earlier), so that a keep-alive connection does not hold its largest body
+// for as long as it stays open. A Content-Length body is allocated at the resume() after its
+// head, not before: the owner may refuse it at the head (a memory budget) without paying for it.
 //
 // Limits: a header larger than header_bytes_max -> 431; a body larger than body_bytes_max ->
 // 413, known from Content-Length before any body byte is stored, and for a chunked body as
@@ -87,6 +91,8 @@ class RequestReader {
     size_t header_bytes_max = 16 * 1024;
     // The body as sent (before any Content-Encoding is undone).
     size_t body_bytes_max = 16 * 1024 * 1024;
+    // The body buffer kept between requests for reuse; a larger one is freed after its request.
+    size_t body_bytes_kept_max = 64 * 1024;
   };
 
   enum class Event : uint8_t {
@@ -129,6 +135,14 @@ class RequestReader {
   // Memory held by the body buffer; release_memory() frees it when idle (after a huge body).
   size_t body_capacity() const { return body_.capacity(); }
   void release_memory();
+  // Frees the body buffer if it grew past body_bytes_kept_max, and the buffer of kept bytes if
+  // it is empty and as large. Allowed after request (body() is dead then, until the next one),
+  // between requests and after error; resume() after a request does it anyway.
+  void trim_memory();
+  // Memory held now by this reader's buffers (body, kept bytes, head text), for a gauge.
+  size_t memory_bytes() const { return body_.capacity() + pending_.capacity() + head_text_.capacity(); }
+  // Between head and the end of its request's body (the body buffer is for this request).
+  bool reading_body() const { return state_ == State::head_ready || state_ == State::reading_body; }
 
   const options& limits() const { return options_; }
 

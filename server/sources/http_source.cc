@@ -29,6 +29,10 @@ void HttpProbe::collect(base::MetricsWriter& out, const base::Labels& labels) co
     l.emplace_back("code", kStatuses[i] ? std::to_string(kStatuses[i]) : std::string("other"));
     out.counter("sluice_source_http_responses_total", "HTTP responses by status code.", l, responses_[i].value());
   }
+  out.gauge("sluice_source_http_buffer_bytes",
+            "Memory held now by HTTP request buffers: bodies being received, buffers kept between "
+            "requests (64 KiB at most each), the shard's gzip output.",
+            labels, static_cast<double>(buffer_bytes_.value()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -42,6 +46,10 @@ class HttpConnection final : public StreamConnection {
         reader_({.header_bytes_max = source.options_.header_bytes_max, .body_bytes_max = source.options_.body_bytes_max}),
         answers_(source.logs_) {
     request_started_ms_ = now_ms();
+  }
+  ~HttpConnection() override {
+    reader_ = http::RequestReader(reader_.limits());
+    account_memory();
   }
 
   // Sends the answers that became ready; resumes a connection that waited for them. False
@@ -62,14 +70,20 @@ class HttpConnection final : public StreamConnection {
     if (closing() || stopped_reading_) return;
     bool in_request = !reader_.idle() || resume_pending_;
     if (in_request && !resume_pending_ && now - request_started_ms_ > source_.options_.request_timeout_ms) {
+      // Slowloris (a header trickled in) or a stalled body: answer and close, and give back
+      // what the partial request holds now rather than after the linger.
+      server().probe().connection_timed_out(SourceProbe::Timeout::partial_input);
       queue_error(408, "the request did not arrive in time", true);
       stop_reading();
+      discard_reader();
       flush_ready();
       return;
     }
     if (!in_request && answers_.empty() && unsent_bytes() == 0 &&
-        now - last_activity_ms() > source_.options_.idle_timeout_ms)
+        now - last_activity_ms() > source_.options_.idle_timeout_ms) {
+      server().probe().connection_timed_out(SourceProbe::Timeout::idle);
       close("idle timeout");
+    }
   }
 
  private:
@@ -123,8 +137,25 @@ class HttpConnection final : public StreamConnection {
     return Progress::running;
   }
 
-  // Runs the reader until it needs more bytes, has to wait, or fails.
+  // Runs the reader, then accounts for the memory it holds and enforces the shard's budget
+  // for bodies being received (a chunked body grows as it arrives: checked here, after each
+  // piece, so the budget can be passed by at most one piece's growth).
   Progress run(http::RequestReader::Event event) {
+    const int64_t before = partial_reported_;
+    Progress p = run_events(event);
+    account_memory();
+    // Content-Length bodies were checked whole at their head; a chunked one that grew is
+    // checked now.
+    if (!stopped_reading_ && reader_.reading_body() && reader_.head().chunked && partial_reported_ > before &&
+        source_.pending_body_bytes_ > static_cast<int64_t>(source_.options_.pending_body_bytes_max)) {
+      refuse_for_budget();
+      account_memory();
+    }
+    return p;
+  }
+
+  // Runs the reader until it needs more bytes, has to wait, or fails.
+  Progress run_events(http::RequestReader::Event event) {
     using Event = http::RequestReader::Event;
     for (;;) {
       switch (event) {
@@ -145,6 +176,11 @@ class HttpConnection final : public StreamConnection {
           continue;
         case Event::request:
           on_request();
+          // The body is stored (or refused): a large buffer goes back now, not when the
+          // connection closes (keep-alive connections live long).
+          reader_.trim_memory();
+          source_.body_decoder_.trim_memory();
+          source_.account_decoder_memory();
           flush_ready();
           if (stopped_reading_) return Progress::running;
           if (blocked()) {
@@ -198,6 +234,10 @@ class HttpConnection final : public StreamConnection {
     if (rejection_ && has_body) {
       // Do not read a body that will be refused: answer now and close.
       queue_rejection(true);
+      return false;
+    }
+    if (!rejection_ && head.content_length && !fits_budget(*head.content_length)) {
+      refuse_for_budget();
       return false;
     }
     if (!rejection_ && head.expect_continue) {
@@ -323,6 +363,54 @@ class HttpConnection final : public StreamConnection {
 
   bool blocked() const { return answers_.full() || unsent_bytes() > kUnsentBytesMax; }
 
+  // Partial input: what an unfinished request holds (its body buffer and kept bytes).
+  int64_t partial_bytes() const {
+    return reader_.idle() ? 0 : static_cast<int64_t>(reader_.body_capacity() + reader_.buffered_bytes());
+  }
+
+  // Reports changes of this connection's memory to the probes and the shard's budget.
+  void account_memory() {
+    const int64_t partial = partial_bytes();
+    if (partial != partial_reported_) {
+      server().probe().partial_bytes_changed(partial - partial_reported_);
+      source_.pending_body_bytes_ += partial - partial_reported_;
+      partial_reported_ = partial;
+    }
+    const auto held = static_cast<int64_t>(reader_.memory_bytes());
+    if (held != held_reported_) {
+      source_.http_probe_.buffer_bytes_changed(held - held_reported_);
+      held_reported_ = held;
+    }
+  }
+
+  // Whether a body of `bytes` fits the shard's budget besides what the other connections hold.
+  bool fits_budget(uint64_t bytes) const {
+    const int64_t others = source_.pending_body_bytes_ - partial_reported_;
+    return others >= 0 && bytes <= source_.options_.pending_body_bytes_max &&
+           static_cast<uint64_t>(others) + bytes <= source_.options_.pending_body_bytes_max;
+  }
+
+  // The shard holds too much for bodies in progress: 503 with Retry-After, the body unread,
+  // the connection closed after the answer, and its buffers freed at once.
+  void refuse_for_budget() {
+    server().probe().limit_exceeded();
+    if (server().rate_limited_log().allow(now_ms()))
+      base::log_warn("source {}: refused a request: the shard's budget for request bodies being received "
+                     "(maxPendingBodyBytes, {} bytes) is spent",
+                     source_.options_.name, source_.options_.pending_body_bytes_max);
+    queue_error(503, "the server holds too many request bodies being received; retry later", true);
+    answers_.back().retry_after_s = source_.options_.retry_after_s;
+    stop_reading();
+    discard_reader();
+    flush_ready();
+  }
+
+  // For a connection that reads no more requests: frees the reader's buffers now.
+  void discard_reader() {
+    reader_ = http::RequestReader(reader_.limits());
+    account_memory();
+  }
+
   void stop_reading() {
     stopped_reading_ = true;
     resume_pending_ = false;
@@ -334,6 +422,8 @@ class HttpConnection final : public StreamConnection {
   http::HttpError rejection_;
   std::string_view rejection_allow_;
   int64_t request_started_ms_ = 0;
+  int64_t partial_reported_ = 0;  // partial_bytes() as last reported
+  int64_t held_reported_ = 0;     // reader_.memory_bytes() as last reported
   bool resume_pending_ = false;   // a reported request is done with but the reader not resumed
   bool stopped_reading_ = false;  // answering what is queued, then closing
   bool http10_keep_alive_ = false;
@@ -357,5 +447,11 @@ HttpSource::HttpSource(const HttpSourceOptions& options, int listen_fd, std::vec
 }
 
 StreamConnection* HttpSource::make_connection(int fd) { return new HttpConnection(*this, fd); }
+
+void HttpSource::account_decoder_memory() {
+  const auto held = static_cast<int64_t>(body_decoder_.buffer_capacity());
+  http_probe_.buffer_bytes_changed(held - decoder_bytes_reported_);
+  decoder_bytes_reported_ = held;
+}
 
 }  // namespace sluice::sources

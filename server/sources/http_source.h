@@ -6,7 +6,11 @@
 // Answers: 200 once every event of the request is in the channel and, for a channel in fsync
 // mode, durable; 400 malformed (nothing stored), 413 too large, 415 unknown content type or
 // encoding, 503 with Retry-After when a channel is full, 404/405 for other paths and methods,
-// 408 for a client that does not finish its request in time. GET /health answers 200.
+// 408 for a client that does not finish its request in time (requestTimeout: slowloris
+// headers, a stalled body), 503 with Retry-After when the shard's budget for bodies being
+// received (pending_body_bytes_max) would be passed. GET /health answers 200.
+// Memory: a body buffer larger than 64 KiB is freed as soon as its request is done, so a
+// keep-alive connection does not keep its largest body (the shard's gzip output likewise).
 // Responses go out in request order; a connection with too many answers outstanding stops
 // reading until they are sent.
 //
@@ -44,6 +48,9 @@ struct HttpSourceOptions {
   uint32_t connections_max = 10000;
   int64_t idle_timeout_ms = 60'000;
   int64_t request_timeout_ms = 30'000;
+  // Per shard: the most bytes held at once for request bodies being received (a Content-Length
+  // body counts whole from its head on). At least body_bytes_max.
+  size_t pending_body_bytes_max = 256 << 20;
   uint32_t retry_after_s = 1;
 };
 
@@ -52,10 +59,13 @@ class HttpProbe {
  public:
   static constexpr std::array<uint16_t, 12> kStatuses = {200, 400, 404, 405, 408, 413, 415, 431, 500, 501, 503, 0};
   void responded(uint16_t status);
+  // Memory held by the shard's request buffers (bodies, kept bytes, gzip output) changed.
+  void buffer_bytes_changed(int64_t delta) { buffer_bytes_.add(delta); }
   void collect(base::MetricsWriter& out, const base::Labels& labels) const;
 
  private:
   std::array<base::Counter, kStatuses.size()> responses_;
+  base::Gauge buffer_bytes_;
 };
 
 class HttpSource final : public StreamServer {
@@ -68,7 +78,8 @@ class HttpSource final : public StreamServer {
  private:
   friend class HttpConnection;
   StreamConnection* make_connection(int fd) override;
-  // Sends the answers whose events have become durable.
+  // Reports the shared decoder's buffer to the buffer gauge.
+  void account_decoder_memory();
 
   const HttpSourceOptions& options_;
   std::vector<ringbuf::Log*> logs_;
@@ -80,6 +91,9 @@ class HttpSource final : public StreamServer {
   std::vector<ringbuf::Header> extra_headers_;
   std::string scratch_;
   int64_t now_ms_ = 0;
+  // Sum of the connections' partial input (bodies being received), for the budget.
+  int64_t pending_body_bytes_ = 0;
+  int64_t decoder_bytes_reported_ = 0;
 };
 
 }  // namespace sluice::sources

@@ -140,6 +140,24 @@ TEST(BodyDecoding, BufferReusedOnceWarm) {
   EXPECT_EQ(d.buffer_capacity(), 0u);
 }
 
+TEST(BodyDecoding, TrimFreesOnlyABufferPastTheKeptSize) {
+  BodyDecoder d({.decoded_bytes_max = 4 << 20, .buffer_bytes_kept_max = 64 << 10});
+  std::string_view out;
+  ASSERT_TRUE(d.decode(ContentEncoding::gzip, gzip(std::string(1000, 'a')), out).ok());
+  const size_t small = d.buffer_capacity();
+  ASSERT_GT(small, 0u);
+  ASSERT_LE(small, 64u << 10);
+  d.trim_memory();
+  EXPECT_EQ(d.buffer_capacity(), small);  // kept for reuse
+  ASSERT_TRUE(d.decode(ContentEncoding::gzip, gzip(std::string(3 << 20, 'b')), out).ok());
+  EXPECT_EQ(out.size(), 3u << 20);
+  EXPECT_GE(d.buffer_capacity(), 3u << 20);
+  d.trim_memory();
+  EXPECT_EQ(d.buffer_capacity(), 0u);  // one huge body does not stay allocated
+  ASSERT_TRUE(d.decode(ContentEncoding::gzip, gzip("again"), out).ok());
+  EXPECT_EQ(out, "again");
+}
+
 TEST(BodyDecoding, ErrorThenSuccess) {
   BodyDecoder d({});
   std::string_view out;

@@ -560,3 +560,68 @@ TEST(RequestReader, ReleaseMemoryWhenIdle) {
 
 }  // namespace
 }  // namespace sluice::http
+
+namespace sluice::http {
+namespace {
+
+std::string post_with_body(size_t n) {
+  return "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(n) + "\r\n\r\n" + std::string(n, 'x');
+}
+
+TEST(RequestReaderMemory, LargeBodyFreedAfterItsRequestSmallOneKept) {
+  RequestReader reader({.body_bytes_max = 4 << 20, .body_bytes_kept_max = 64 << 10});
+  ASSERT_EQ(reader.feed(post_with_body(1000)), RequestReader::Event::head);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::request);
+  const size_t small = reader.body_capacity();
+  ASSERT_GE(small, 1000u);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::need_more);
+  EXPECT_EQ(reader.body_capacity(), small);  // kept for reuse
+  // A 3 MiB body on the same (keep-alive) reader, in pieces as a socket delivers it.
+  const std::string big = post_with_body(3 << 20);
+  RequestReader::Event e = reader.feed(std::string_view(big).substr(0, 100));
+  ASSERT_EQ(e, RequestReader::Event::head);
+  EXPECT_TRUE(reader.reading_body());
+  EXPECT_EQ(reader.body_capacity(), small);  // nothing allocated for the body at its head
+  ASSERT_EQ(reader.resume(), RequestReader::Event::need_more);
+  EXPECT_GE(reader.body_capacity(), 3u << 20);
+  for (size_t at = 100; at < big.size(); at += 65536) {
+    e = reader.feed(std::string_view(big).substr(at, 65536));
+    if (e == RequestReader::Event::request) break;
+    ASSERT_EQ(e, RequestReader::Event::need_more);
+  }
+  ASSERT_EQ(e, RequestReader::Event::request);
+  EXPECT_EQ(reader.body().size(), 3u << 20);
+  reader.trim_memory();  // the connection is done with the body: give it back now
+  EXPECT_EQ(reader.body_capacity(), 0u);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::need_more);
+  EXPECT_TRUE(reader.idle());
+  EXPECT_LE(reader.memory_bytes(), 64u << 10);
+  // And without trim_memory(): resume() after the request frees it.
+  const std::string big2 = post_with_body(1 << 20);
+  ASSERT_EQ(reader.feed(big2), RequestReader::Event::head);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::request);
+  EXPECT_GE(reader.body_capacity(), 1u << 20);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::need_more);
+  EXPECT_EQ(reader.body_capacity(), 0u);
+  // Still works afterwards.
+  ASSERT_EQ(reader.feed(post_with_body(10)), RequestReader::Event::head);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::request);
+  EXPECT_EQ(reader.body(), "xxxxxxxxxx");
+}
+
+TEST(RequestReaderMemory, PipelinedLargeBodiesEachFreed) {
+  RequestReader reader({.body_bytes_max = 1 << 20, .body_bytes_kept_max = 64 << 10});
+  const std::string two = post_with_body(200 << 10) + post_with_body(300 << 10);
+  ASSERT_EQ(reader.feed(two), RequestReader::Event::head);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::request);
+  EXPECT_EQ(reader.body().size(), 200u << 10);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::head);
+  EXPECT_EQ(reader.body_capacity(), 0u);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::request);
+  EXPECT_EQ(reader.body().size(), 300u << 10);
+  ASSERT_EQ(reader.resume(), RequestReader::Event::need_more);
+  EXPECT_EQ(reader.body_capacity(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::http
