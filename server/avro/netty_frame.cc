@@ -31,6 +31,7 @@ FrameDecoder::FrameDecoder(FrameLimits limits, ByteBudget* budget) : limits_(lim
 FrameDecoder::Result FrameDecoder::fail(size_t consumed, std::string_view error, bool over_limit) {
   state_ = State::error;
   error_ = error;
+  error_over_limit_ = over_limit;
   gather_.release();
   gather_bytes_ = 0;
   return {Status::error, consumed, error, over_limit};
@@ -75,7 +76,7 @@ void FrameDecoder::finish_gathered() {
 }
 
 FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
-  if (state_ == State::error) return {Status::error, 0, error_};
+  if (state_ == State::error) return {Status::error, 0, error_, error_over_limit_};
   const char* const begin = chunk.data();
   const char* const end = begin + chunk.size();
   const char* p = begin;

@@ -111,6 +111,7 @@ class FrameDecoder {
   std::vector<std::string_view> buffer_views_;
   Frame frame_;
   std::string_view error_;
+  bool error_over_limit_ = false;
 };
 
 // Appends a frame with `serial` and one buffer holding `payload` to `out`.
