@@ -429,6 +429,12 @@ Status Agent::build_avro_source(const config::ComponentConfig& c) {
   o->events_per_call_max = static_cast<size_t>(c.get_int("maxEventsPerCall"));
   o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
   o->idle_timeout_ms = c.get_duration_ms("idleTimeout");
+  o->frame_timeout_ms = c.get_duration_ms("frameTimeout");
+  o->partial_bytes_max = c.get_bytes("maxPartialBytesPerShard");
+  if (o->partial_bytes_max < o->frame_bytes_max)
+    return make_error(fmt::format("{}: maxPartialBytesPerShard ({}) is smaller than maxFrameBytes ({}): no frame of "
+                                  "the largest size could ever be received",
+                                  c.locate("maxPartialBytesPerShard"), o->partial_bytes_max, o->frame_bytes_max));
   // Like HTTP: a call is many events; one too large for a channel is answered FAILED when it
   // arrives (and logged), rather than refusing a large maxFrameBytes here.
   std::vector<int> fds;

@@ -20,6 +20,7 @@ std::string_view errc_reason(errc code) {
     case errc::bad_enum: return "enum index out of range";
     case errc::bad_value: return "value not allowed by the schema";
     case errc::trailing_bytes: return "bytes after the end of the message";
+    case errc::key_over_limit: return "header key longer than 32767 bytes";
   }
   return "unknown error";
 }

@@ -34,6 +34,7 @@ enum class errc : uint8_t {
   bad_enum,            // an enum symbol index outside the enum
   bad_value,           // a well-formed value that the schema in use does not allow
   trailing_bytes,      // bytes left after the last value of a message
+  key_over_limit,      // a header key longer than the record format stores (kHeaderKeyBytesMax)
 };
 
 std::string_view errc_reason(errc code);

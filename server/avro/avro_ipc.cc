@@ -66,7 +66,8 @@ void write_optional_meta(const std::optional<std::string_view>& meta, Writer& ou
 }
 
 bool is_limit(errc code) {
-  return code == errc::length_over_limit || code == errc::items_over_limit || code == errc::total_over_limit;
+  return code == errc::length_over_limit || code == errc::items_over_limit || code == errc::total_over_limit ||
+         code == errc::key_over_limit;
 }
 
 }  // namespace
@@ -136,6 +137,9 @@ ServerSession::ServerSession(ProtocolRegistry& registry, ServerOptions options)
     : registry_(&registry), options_(options) {
   SLUICE_ASSERT(options_.events_max > 0 && options_.headers_per_event_max > 0 && options_.value_bytes_max > 0,
                 "server session limits must be positive");
+  // The record format stores a header count in 16 bits and a value or body length in 32.
+  SLUICE_ASSERT(options_.headers_per_event_max <= 0xFFFF, "headers_per_event_max past the record format's u16");
+  SLUICE_ASSERT(options_.value_bytes_max <= 0xFFFFFFFFu, "value_bytes_max past the record format's u32");
   limits_.length_bytes_max = std::max(options_.value_bytes_max, options_.client_protocol_bytes_max);
   limits_.items_max = std::max({options_.events_max, options_.headers_per_event_max, kMetaItemsMax});
   limits_.total_items_max = options_.events_max + options_.headers_per_request_max + 2 * kMetaItemsMax;
@@ -219,8 +223,10 @@ bool ServerSession::decode_event(Reader& in) {
       std::string_view key;
       std::string_view value;
       if (!in.read_string(key) || !in.read_string(value)) return false;
-      if (key.size() > options_.value_bytes_max || value.size() > options_.value_bytes_max)
-        return in.fail(errc::length_over_limit);
+      // The record format's own limit (its u16 key field), checked here so that the batch is
+      // answered with an error rather than reaching encode_record()'s assertion.
+      if (key.size() > ringbuf::kHeaderKeyBytesMax) return in.fail(errc::key_over_limit);
+      if (value.size() > options_.value_bytes_max) return in.fail(errc::length_over_limit);
       // Resolved once here rather than each time the channel sizes and encodes the record.
       headers_.push_back(ringbuf::resolved_header(key, value));
     }
@@ -265,6 +271,7 @@ const ServerSession::Call& ServerSession::on_request(std::string_view payload) {
   std::string_view name;
   if (!read_meta(in, meta) || !in.read_string(name)) {
     const bool limit = is_limit(in.error());
+    call_.over_limit = limit;
     return reply_error(errc_reason(in.error()),
                        std::string(kJavaRuntimeExceptionPrefix) + "malformed call request: " +
                            std::string(errc_reason(in.error())),
@@ -315,6 +322,7 @@ const ServerSession::Call& ServerSession::on_request(std::string_view payload) {
   if (ok) ok = in.expect_end();
   if (!ok) {
     const bool limit = is_limit(in.error());
+    call_.over_limit = limit;
     error_text_.assign(kJavaRuntimeExceptionPrefix);
     error_text_.append(limit ? "request over a limit of this server: " : "malformed request: ");
     error_text_.append(errc_reason(in.error()));

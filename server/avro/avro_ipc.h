@@ -77,11 +77,12 @@ inline constexpr std::string_view kJavaRuntimeExceptionPrefix = "org.apache.avro
 struct ServerOptions {
   // Most events in one request (appendBatch). Flume's default batch-size is 100.
   size_t events_max = 10'000;
-  // Most headers on one event.
+  // Most headers on one event (at most the record format's 0xFFFF).
   size_t headers_per_event_max = 1'024;
   // Most headers in one request, all events together: bounds the header arena.
   size_t headers_per_request_max = 256 * 1024;
-  // Longest header key, header value or body.
+  // Longest header value or body (at most the record format's u32). Keys are limited by the
+  // record format: ringbuf::kHeaderKeyBytesMax.
   size_t value_bytes_max = size_t{16} << 20;
   // Longest protocol text accepted from a client's handshake.
   size_t client_protocol_bytes_max = 64 * 1024;
@@ -119,6 +120,9 @@ class ServerSession {
     // connection may be closed after the reply).
     std::string_view problem;
     bool malformed = false;
+    // reply only: the request broke a limit (of this server, or of the record format: a header
+    // key past ringbuf::kHeaderKeyBytesMax); answered with an error, nothing of it stored.
+    bool over_limit = false;
     // This request carried a handshake (answered in its response).
     bool handshake = false;
     // The body bytes of all events (for the source's byte counters).

@@ -20,55 +20,63 @@ void append_be32(uint32_t value, std::string& out) {
   out.append(bytes, 4);
 }
 
-// The first allocation of the gathering buffer: a typical Flume batch.
-constexpr size_t kGatherInitialBytes = 64 * 1024;
-
 }  // namespace
 
-FrameDecoder::FrameDecoder(FrameLimits limits) : limits_(limits) {
+FrameDecoder::FrameDecoder(FrameLimits limits, ByteBudget* budget) : limits_(limits), gather_(budget) {
   SLUICE_ASSERT(limits_.buffers_max > 0 && limits_.buffer_bytes_max > 0 && limits_.frame_bytes_max > 0,
                 "frame limits must be positive");
   SLUICE_ASSERT(limits_.buffers_max <= INT32_MAX && limits_.buffer_bytes_max <= INT32_MAX, "frame limits past int32");
 }
 
-FrameDecoder::Result FrameDecoder::fail(size_t consumed, std::string_view error) {
+FrameDecoder::Result FrameDecoder::fail(size_t consumed, std::string_view error, bool over_limit) {
   state_ = State::error;
   error_ = error;
-  gather_.reset();
-  gather_bytes_ = gather_capacity_ = 0;
-  return {Status::error, consumed, error};
+  error_over_limit_ = over_limit;
+  gather_.release();
+  gather_bytes_ = 0;
+  return {Status::error, consumed, error, over_limit};
 }
 
-void FrameDecoder::gather(const char* data, size_t n) {
+void FrameDecoder::release_buffer() {
+  if (idle() && gather_.capacity() > kBufferKeepBytes) {
+    gather_.release();
+    gather_bytes_ = 0;
+  }
+}
+
+bool FrameDecoder::gather(const char* data, size_t n, std::string_view& error) {
   const size_t need = gather_bytes_ + n;
   SLUICE_ASSERT(need <= limits_.frame_bytes_max, "gathered frame past its limit");
-  if (need > gather_capacity_) {
+  if (need > gather_.capacity()) {
     // Grows with the bytes that arrived, not with the lengths announced: a peer that declares
-    // a large buffer and sends nothing costs nothing. Per connection, reused for every frame.
-    const size_t capacity = std::min(limits_.frame_bytes_max, std::max({need, gather_capacity_ * 2, kGatherInitialBytes}));
-    auto grown = std::make_unique_for_overwrite<char[]>(capacity);
-    if (gather_bytes_ > 0) std::memcpy(grown.get(), gather_.get(), gather_bytes_);
-    gather_ = std::move(grown);
-    gather_capacity_ = capacity;
+    // a large buffer and sends nothing costs nothing.
+    switch (gather_.reserve(need, limits_.frame_bytes_max)) {
+      case PartialBuffer::Grow::ok: break;
+      case PartialBuffer::Grow::over_budget:
+        error = "the shard's memory for partial frames is spent (maxPartialBytesPerShard)";
+        return false;
+      case PartialBuffer::Grow::no_memory: error = "out of memory for a partial frame"; return false;
+    }
   }
-  if (n > 0) std::memcpy(gather_.get() + gather_bytes_, data, n);
+  if (n > 0) std::memcpy(gather_.data() + gather_bytes_, data, n);
   gather_bytes_ = need;
+  return true;
 }
 
 void FrameDecoder::finish_gathered() {
   buffer_views_.clear();
   size_t begin = 0;
   for (size_t end : buffer_ends_) {
-    buffer_views_.emplace_back(gather_.get() + begin, end - begin);
+    buffer_views_.emplace_back(gather_.data() + begin, end - begin);
     begin = end;
   }
   frame_.serial = serial_;
-  frame_.payload = std::string_view(gather_.get(), gather_bytes_);
+  frame_.payload = std::string_view(gather_.data(), gather_bytes_);
   frame_.buffers = buffer_views_;
 }
 
 FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
-  if (state_ == State::error) return {Status::error, 0, error_};
+  if (state_ == State::error) return {Status::error, 0, error_, error_over_limit_};
   const char* const begin = chunk.data();
   const char* const end = begin + chunk.size();
   const char* p = begin;
@@ -101,7 +109,7 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
         const auto count = static_cast<int32_t>(load_be32(header_ + 4));
         if (count < 0) return fail(used(), "negative buffer count");
         if (count == 0) return fail(used(), "frame without buffers");
-        if (static_cast<uint32_t>(count) > limits_.buffers_max) return fail(used(), "too many buffers in a frame");
+        if (static_cast<uint32_t>(count) > limits_.buffers_max) return fail(used(), "too many buffers in a frame", true);
         buffer_count_ = static_cast<uint32_t>(count);
         buffers_done_ = 0;
         gather_bytes_ = 0;
@@ -118,9 +126,9 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
         header_bytes_ = 0;
         const auto length = static_cast<int32_t>(load_be32(header_));
         if (length < 0) return fail(used(), "negative buffer length");
-        if (static_cast<uint32_t>(length) > limits_.buffer_bytes_max) return fail(used(), "buffer larger than the limit");
+        if (static_cast<uint32_t>(length) > limits_.buffer_bytes_max) return fail(used(), "buffer larger than the limit", true);
         if (gather_bytes_ + static_cast<size_t>(length) > limits_.frame_bytes_max)
-          return fail(used(), "frame larger than the limit");
+          return fail(used(), "frame larger than the limit", true);
         buffer_bytes_ = static_cast<uint32_t>(length);
         buffer_bytes_read_ = 0;
         state_ = State::buffer_body;
@@ -128,7 +136,8 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
       }
       case State::buffer_body: {
         const size_t take = std::min(static_cast<size_t>(buffer_bytes_ - buffer_bytes_read_), static_cast<size_t>(end - p));
-        gather(p, take);
+        std::string_view refused;
+        if (!gather(p, take, refused)) return fail(used(), refused, true);
         p += take;
         buffer_bytes_read_ += static_cast<uint32_t>(take);
         if (buffer_bytes_read_ < buffer_bytes_) break;

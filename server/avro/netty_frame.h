@@ -14,11 +14,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "server/avro/byte_budget.h"
 
 namespace sluice::avro {
 
@@ -46,7 +47,8 @@ struct Frame {
 
 class FrameDecoder {
  public:
-  explicit FrameDecoder(FrameLimits limits = {});
+  // `budget` (may be nullptr) is charged with the gathering buffer (see PartialBuffer).
+  explicit FrameDecoder(FrameLimits limits = {}, ByteBudget* budget = nullptr);
   FrameDecoder(FrameDecoder&&) = default;
   FrameDecoder& operator=(FrameDecoder&&) = default;
 
@@ -59,13 +61,17 @@ class FrameDecoder {
     Status status;
     size_t consumed;         // bytes of the chunk used
     std::string_view error;  // error only: a short, static description
+    // error only: a limit was broken (frame or buffer size or count, the budget), rather than
+    // the bytes not being Avro Netty framing.
+    bool over_limit = false;
   };
 
   // Feeds the next bytes of the stream, stopping after the first complete frame. A frame with
   // exactly one buffer that lies whole in `chunk` is not copied; anything else is gathered in
-  // this decoder's buffer, which grows on demand up to frame_bytes_max and is kept for the next
-  // frames. Limits are checked on each header as soon as it is read, before any allocation.
-  // After an error every call returns the error again.
+  // this decoder's buffer, which grows with the bytes received (not the lengths announced) up
+  // to frame_bytes_max, charged to the budget: a growth the budget cannot pay is an error.
+  // Limits are checked on each header as soon as it is read, before any allocation. After an
+  // error every call returns the error again (and the buffer is released).
   Result decode(std::string_view chunk);
 
   // The frame of the last decode() that returned Status::frame.
@@ -73,17 +79,21 @@ class FrameDecoder {
 
   // True between frames (nothing of a next frame read yet): a clean place for the stream to end.
   bool idle() const { return state_ == State::header && header_bytes_ == 0; }
-  // The gathering buffer's allocation (never more than frame_bytes_max).
-  size_t buffer_capacity() const { return gather_capacity_; }
+  // The gathering buffer's allocation (never more than frame_bytes_max, rounded to pages).
+  size_t buffer_capacity() const { return gather_.capacity(); }
+  // The caller is done with frame(): a gathering buffer larger than kBufferKeepBytes is
+  // released (a connection keeps at most that much between frames). No-op mid-frame.
+  void release_buffer();
+  static constexpr size_t kBufferKeepBytes = 64 * 1024;
   const FrameLimits& limits() const { return limits_; }
 
  private:
   enum class State : uint8_t { header, buffer_length, buffer_body, error };
 
-  Result fail(size_t consumed, std::string_view error);
+  Result fail(size_t consumed, std::string_view error, bool over_limit = false);
   // Completes the frame from the gathered bytes.
   void finish_gathered();
-  void gather(const char* data, size_t n);
+  bool gather(const char* data, size_t n, std::string_view& error);
 
   FrameLimits limits_;
   State state_ = State::header;
@@ -94,14 +104,14 @@ class FrameDecoder {
   uint32_t buffers_done_ = 0;
   uint32_t buffer_bytes_ = 0;       // length of the buffer being read
   uint32_t buffer_bytes_read_ = 0;  // of which already gathered
-  std::unique_ptr<char[]> gather_;
+  PartialBuffer gather_;
   size_t gather_bytes_ = 0;
-  size_t gather_capacity_ = 0;
   // Offsets of the gathered buffers' ends in gather_: turned into views when the frame is done.
   std::vector<size_t> buffer_ends_;
   std::vector<std::string_view> buffer_views_;
   Frame frame_;
   std::string_view error_;
+  bool error_over_limit_ = false;
 };
 
 // Appends a frame with `serial` and one buffer holding `payload` to `out`.

@@ -264,10 +264,27 @@ std::vector<ComponentSpec> build_specs() {
               {.name = "idleTimeout",
                .type = OptionType::duration,
                .default_value = "0",
-               .description = "sluice: close a connection with no call for this long; 0 never does "
-                              "(Flume keeps connections open).",
+               .description = "sluice: close a connection that sent nothing for this long, in the "
+                              "middle of a frame too; 0 never does (Flume keeps connections open).",
                .min = 0,
                .unit = DurationUnit::seconds},
+              {.name = "frameTimeout",
+               .type = OptionType::duration,
+               .default_value = "30",
+               .description = "sluice: close a connection that began a frame (a call) and did not "
+                              "finish it within this long (counted as a partial_input timeout); 0 "
+                              "never does.",
+               .min = 0,
+               .unit = DurationUnit::seconds},
+              {.name = "maxPartialBytesPerShard",
+               .type = OptionType::bytes,
+               .default_value = "256m",
+               .description = "sluice: the most memory this source's connections on one shard may hold "
+                              "for frames not complete yet (deflated input counts inflated); a "
+                              "connection whose frame would pass it is closed (a limit rejection). "
+                              "At least maxFrameBytes.",
+               .min = 64 * kKiB,
+               .max = 64 * kGiB},
               {.name = "threads",
                .type = OptionType::integer,
                .default_value = "0",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,7 @@ namespace {
 // reading, and unsent bytes likewise.
 constexpr size_t kAnswersMax = 16;
 constexpr size_t kUnsentBytesMax = 1 << 20;
+// One inflate step's output: a connection's scratch buffer (deflate only).
 constexpr size_t kInflateChunkBytes = 64 << 10;
 
 }  // namespace
@@ -31,9 +33,12 @@ class AvroConnection final : public StreamConnection {
         source_(source),
         decoder_({.buffers_max = 4096,
                   .buffer_bytes_max = static_cast<uint32_t>(std::min<size_t>(source.options_.frame_bytes_max, 1u << 31)),
-                  .frame_bytes_max = source.options_.frame_bytes_max}),
+                  .frame_bytes_max = source.options_.frame_bytes_max},
+                 &source.partial_budget),
         session_(source.registry_, {.events_max = source.options_.events_per_call_max}),
-        answers_(source.logs_) {}
+        answers_(source.logs_) {
+    if (source.options_.deflate) scratch_ = std::make_unique_for_overwrite<char[]>(kInflateChunkBytes);
+  }
 
   bool admit() override {
     if (!source_.options_.ip_filter || base::ip_allowed(source_.options_.ip_filter_rules, peer_ip())) return true;
@@ -56,9 +61,15 @@ class AvroConnection final : public StreamConnection {
   bool awaiting_durability() const { return answers_.front_waits_for_durability(); }
 
   void check_timeouts(int64_t now) override {
-    int64_t idle = source_.options_.idle_timeout_ms;
-    if (idle > 0 && answers_.empty() && unsent_bytes() == 0 && decoder_.idle() && now - last_activity_ms() > idle)
-      close("idle timeout");
+    const AvroSourceOptions& o = source_.options_;
+    // Answers the peer does not read are the send timeout's business, not the peer's input.
+    if (!answers_.empty() || unsent_bytes() > 0) return;
+    if (o.frame_timeout_ms > 0 && !decoder_.idle() && now - frame_began_ms_ > o.frame_timeout_ms) {
+      timed_out(SourceProbe::Timeout::partial_input, "a frame begun was not finished within frameTimeout");
+      return;
+    }
+    if (o.idle_timeout_ms > 0 && now - last_activity_ms() > o.idle_timeout_ms)
+      timed_out(SourceProbe::Timeout::idle, "nothing received within idleTimeout");
   }
 
  private:
@@ -67,52 +78,77 @@ class AvroConnection final : public StreamConnection {
   };
 
   Progress consume(std::string_view chunk, size_t& consumed) override {
+    consumed = 0;
     if (blocked()) {
-      consumed = 0;
       pause(PauseReason::waiting);
       return Progress::paused;
     }
     if (!source_.options_.deflate) return decode(chunk, consumed);
-    // The whole connection is one zlib stream: inflate everything received, then frame the
-    // inflated bytes (kept in inflated_ across pauses).
-    consumed = chunk.size();
-    while (!chunk.empty()) {
-      size_t at = inflated_.size();
-      if (at - inflated_at_ > source_.options_.frame_bytes_max + kInflateChunkBytes)
-        return fail("more inflated data waiting than a frame may hold");
-      inflated_.resize(at + kInflateChunkBytes);
-      auto r = inflater_.inflate(chunk, std::span<char>(inflated_.data() + at, kInflateChunkBytes));
-      inflated_.resize(at + r.produced);
-      chunk.remove_prefix(r.consumed);
-      if (r.status == avro::Inflater::Status::error) return fail(fmt::format("bad deflate stream: {}", r.error));
-      if (r.status == avro::Inflater::Status::finished) break;
-      if (r.consumed == 0 && r.produced == 0) break;
-    }
-    return drain_inflated();
+    return inflate_and_decode(chunk, consumed);
   }
 
-  Progress drain_inflated() {
-    size_t used = 0;
-    Progress p = decode(std::string_view(inflated_).substr(inflated_at_), used);
-    if (p == Progress::closed) return p;
-    inflated_at_ += used;
-    if (inflated_at_ == inflated_.size()) {
-      inflated_.clear();
-      inflated_at_ = 0;
+  // The whole connection is one zlib stream. It is inflated a slice at a time into scratch_,
+  // and each slice is framed before the next is inflated: what a connection holds is the
+  // decoder's partial frame (charged to the shard's budget, refused past the frame limit as
+  // soon as a header announces too much or the budget is spent) and one scratch buffer, never
+  // the whole inflated stream. When this turn's slice is used up the connection pauses and
+  // goes on at the next turn, so a bomb shares the shard with the other connections.
+  Progress inflate_and_decode(std::string_view chunk, size_t& consumed) {
+    consumed = 0;
+    if (Progress p = drain_scratch(); p != Progress::running) return p;
+    size_t slice = source_.inflate_slice_bytes();
+    while (true) {
+      if (slice == 0) {
+        inflate_pending_ = true;
+        source_.yielded_ = true;
+        pause(PauseReason::waiting);
+        return Progress::paused;
+      }
+      const size_t room = std::min(kInflateChunkBytes, slice);
+      auto r = inflater_.inflate(chunk.substr(consumed), std::span<char>(scratch_.get(), room));
+      consumed += r.consumed;
+      slice -= r.produced;
+      source_.inflated(r.produced);
+      if (r.status == avro::Inflater::Status::error) return fail(fmt::format("bad deflate stream: {}", r.error));
+      scratch_at_ = 0;
+      scratch_end_ = r.produced;
+      if (Progress p = drain_scratch(); p != Progress::running) return p;
+      if (closing() || close_after_answers_) break;
+      if (r.status == avro::Inflater::Status::finished) break;  // bytes after the stream's end are ignored
+      // zlib left output room unused with all input taken: nothing is pending inside it.
+      if (consumed == chunk.size() && r.produced < room) break;
+      if (r.consumed == 0 && r.produced == 0) return fail("inflate made no progress");
     }
-    return p == Progress::paused ? Progress::running : p;  // the compressed input is consumed either way
+    inflate_pending_ = false;
+    consumed = chunk.size();
+    return Progress::running;
+  }
+
+  // Frames the inflated bytes not framed yet (they wait there while the connection is paused).
+  Progress drain_scratch() {
+    if (scratch_at_ == scratch_end_) return Progress::running;
+    size_t used = 0;
+    Progress p = decode(std::string_view(scratch_.get() + scratch_at_, scratch_end_ - scratch_at_), used);
+    if (p == Progress::closed) return p;
+    scratch_at_ += used;
+    if (scratch_at_ == scratch_end_) scratch_at_ = scratch_end_ = 0;
+    return p;
   }
 
   Progress continue_work() override {
     flush_ready();
+    if (closing()) return Progress::closed;
     if (blocked()) {
       pause(PauseReason::waiting);
       return Progress::paused;
     }
-    if (source_.options_.deflate && inflated_at_ < inflated_.size()) {
-      Progress p = drain_inflated();
-      if (p != Progress::running) return p;
-      if (paused()) return Progress::paused;
+    if (source_.options_.deflate) {
+      if (Progress p = drain_scratch(); p != Progress::running) return p;
+      if (inflate_pending_) {
+        // Output zlib still holds from input consumed before the pause.
+        size_t unused = 0;
+        if (Progress p = inflate_and_decode({}, unused); p != Progress::running) return p;
+      }
     }
     return Progress::running;
   }
@@ -135,15 +171,24 @@ class AvroConnection final : public StreamConnection {
   Progress decode(std::string_view data, size_t& used) {
     used = 0;
     while (used < data.size()) {
+      if (close_after_answers_ || closing()) {
+        used = data.size();  // input after a fatal error is discarded
+        break;
+      }
       if (blocked()) {
         pause(PauseReason::waiting);
         return Progress::paused;
       }
+      const bool was_idle = decoder_.idle();
       auto r = decoder_.decode(data.substr(used));
       used += r.consumed;
-      if (r.status == avro::FrameDecoder::Status::error) return fail(r.error);
-      if (r.status == avro::FrameDecoder::Status::need_more) break;
+      if (r.status == avro::FrameDecoder::Status::error) return fail(r.error, r.over_limit);
+      if (r.status == avro::FrameDecoder::Status::need_more) {
+        if (was_idle && !decoder_.idle()) frame_began_ms_ = now_ms();
+        break;
+      }
       if (!serve(decoder_.frame())) return Progress::closed;
+      decoder_.release_buffer();  // a large frame's buffer goes back once served
     }
     return Progress::running;
   }
@@ -152,6 +197,7 @@ class AvroConnection final : public StreamConnection {
   bool serve(const avro::Frame& frame) {
     const auto& call = session_.on_request(frame.payload);
     if (call.kind == avro::ServerSession::Call::Kind::reply) {
+      if (call.over_limit) server().probe().limit_exceeded();
       push_answer(frame.serial, session_.reply());
       if (call.malformed) {
         server().probe().framing_error();
@@ -178,6 +224,7 @@ class AvroConnection final : public StreamConnection {
     } else {
       // Full (or the disk failed): FAILED tells Flume's client to retry later, as Flume does.
       for (const auto& e : call.events) server().probe().event_rejected(e.body.size());
+      if (refusal == ringbuf::AppendRefusal::too_large) server().probe().limit_exceeded();
       if (refusal == ringbuf::AppendRefusal::too_large && server().rate_limited_log().allow(now_ms()))
         base::log_warn("source {}: refused a call from {}: an event is larger than the channel can store",
                        source_.options_.name, peer_ip());
@@ -212,8 +259,10 @@ class AvroConnection final : public StreamConnection {
 
   bool blocked() const { return answers_.full() || unsent_bytes() > kUnsentBytesMax; }
 
-  Progress fail(std::string_view why) {
-    server().probe().framing_error();
+  // Closes for bad input; `over_limit`: a limit was broken (counted apart from garbage).
+  Progress fail(std::string_view why, bool over_limit = false) {
+    if (over_limit) server().probe().limit_exceeded();
+    else server().probe().framing_error();
     if (server().rate_limited_log().allow(now_ms()))
       base::log_warn("source {}: closing a connection from {}: {}", source_.options_.name,
                      peer_ip().empty() ? std::string_view("a client") : peer_ip(), why);
@@ -221,13 +270,25 @@ class AvroConnection final : public StreamConnection {
     return Progress::closed;
   }
 
+  void timed_out(SourceProbe::Timeout kind, std::string_view why) {
+    server().probe().connection_timed_out(kind);
+    if (server().rate_limited_log().allow(now_ms()))
+      base::log_warn("source {}: closing a connection from {}: {}", source_.options_.name,
+                     peer_ip().empty() ? std::string_view("a client") : peer_ip(), why);
+    close(kind == SourceProbe::Timeout::idle ? "idle timeout" : "frame timeout");
+  }
+
   AvroSource& source_;
   avro::FrameDecoder decoder_;
   avro::ServerSession session_;
   avro::Inflater inflater_;
   avro::Deflater deflater_{{.level = 6, .window_bits = 9, .mem_level = 1}};
-  std::string inflated_;
-  size_t inflated_at_ = 0;
+  // Deflate only: inflated bytes [scratch_at_, scratch_end_) are not framed yet.
+  std::unique_ptr<char[]> scratch_;
+  size_t scratch_at_ = 0;
+  size_t scratch_end_ = 0;
+  bool inflate_pending_ = false;  // paused with inflating left for the next turn
+  int64_t frame_began_ms_ = 0;
   std::string out_;
   AnswerQueue<Answer, kAnswersMax> answers_;
   bool close_after_answers_ = false;
@@ -239,7 +300,8 @@ class AvroConnection final : public StreamConnection {
 
 AvroSource::AvroSource(const AvroSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs,
                        SourceProbe& probe)
-    : StreamServer({.name = options.name, .connections_max = options.connections_max, .resolve_peer_ip = true},
+    : detail::AvroPartialBudget(options.partial_bytes_max, probe),
+      StreamServer({.name = options.name, .connections_max = options.connections_max, .resolve_peer_ip = true},
                    listen_fd, probe),
       options_(options),
       logs_(std::move(logs)) {

@@ -684,5 +684,93 @@ TEST(ClientSession, MalformedResponses) {
   }
 }
 
+
+namespace limits {
+
+// One appendBatch of `events` through a fresh client (so it carries a handshake) to `session`.
+const ServerSession::Call& send(ServerSession& session, std::span<const FlumeEvent> events, std::string& req) {
+  ClientSession client;
+  req.clear();
+  client.encode_append_batch(events, req);
+  return session.on_request(req);
+}
+
+void expect_refused(ServerSession& session, const ServerSession::Call& call, std::string_view why) {
+  ASSERT_EQ(call.kind, Kind::reply);
+  EXPECT_TRUE(call.over_limit);
+  EXPECT_FALSE(call.malformed);  // the connection stays open: only this call is refused
+  EXPECT_TRUE(call.events.empty());
+  const auto r = parse_response(session.reply(), true);
+  EXPECT_TRUE(r.error);
+  EXPECT_NE(r.error_text.find(why), std::string::npos) << r.error_text;
+}
+
+TEST(ServerSessionLimits, HeaderKeyAtTheRecordFormatsLimitPassesOneMoreIsAnErrorAnswer) {
+  ProtocolRegistry registry;
+  ServerSession session(registry);
+  std::string req;
+  const std::string at_max(ringbuf::kHeaderKeyBytesMax, 'k');
+  const std::string over(ringbuf::kHeaderKeyBytesMax + 1, 'k');
+  const ringbuf::Header ok_header{at_max, "v"};
+  const FlumeEvent ok_event{std::span<const ringbuf::Header>(&ok_header, 1), "body"};
+  const auto& call = send(session, std::span<const FlumeEvent>(&ok_event, 1), req);
+  ASSERT_EQ(call.kind, Kind::events) << call.problem;
+  ASSERT_EQ(call.events.size(), 1u);
+  EXPECT_EQ(call.events[0].headers[0].key.size(), ringbuf::kHeaderKeyBytesMax);
+
+  const ringbuf::Header bad_header{over, "v"};
+  const FlumeEvent events[2] = {ok_event, {std::span<const ringbuf::Header>(&bad_header, 1), "body"}};
+  expect_refused(session, send(session, events, req), "header key longer than 32767 bytes");
+  // The session serves the next call.
+  EXPECT_EQ(send(session, std::span<const FlumeEvent>(&ok_event, 1), req).kind, Kind::events);
+}
+
+TEST(ServerSessionLimits, HeaderCountValueBodyAndEventCountAtMaxPassOneMoreIsRefused) {
+  ProtocolRegistry registry;
+  const ServerOptions o{.events_max = 8, .headers_per_event_max = 16, .value_bytes_max = 4096};
+  ServerSession session(registry, o);
+  std::string req;
+  const std::string value(o.value_bytes_max, 'v');
+  const std::string too_long(o.value_bytes_max + 1, 'v');
+  std::vector<std::string> keys;
+  for (size_t i = 0; i <= o.headers_per_event_max; ++i) keys.push_back("k" + std::to_string(i));
+  std::vector<ringbuf::Header> headers;
+  for (const auto& k : keys) headers.push_back({k, "v"});
+  auto one = [&](std::span<const ringbuf::Header> h, std::string_view body) { return FlumeEvent{h, body}; };
+
+  struct Case {
+    const char* name;
+    FlumeEvent at_max;
+    FlumeEvent over;
+    const char* why;
+  };
+  const ringbuf::Header long_value{"k", value};
+  const ringbuf::Header longer_value{"k", too_long};
+  const Case cases[] = {
+      {"headers", one(std::span(headers).first(o.headers_per_event_max), "b"),
+       one(std::span(headers).first(o.headers_per_event_max + 1), "b"), "more items than the limit"},
+      {"value", one(std::span(&long_value, 1), "b"), one(std::span(&longer_value, 1), "b"), "longer than the limit"},
+      {"body", one({}, value), one({}, too_long), "longer than the limit"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto& ok = send(session, std::span<const FlumeEvent>(&c.at_max, 1), req);
+    EXPECT_EQ(ok.kind, Kind::events) << ok.problem;
+    expect_refused(session, send(session, std::span<const FlumeEvent>(&c.over, 1), req), c.why);
+  }
+  std::vector<FlumeEvent> batch(o.events_max, one({}, "b"));
+  EXPECT_EQ(send(session, batch, req).kind, Kind::events);
+  batch.push_back(one({}, "b"));
+  expect_refused(session, send(session, batch, req), "more items than the limit");
+}
+
+TEST(ServerSessionLimits, DefaultsStayWithinTheRecordFormat) {
+  const ServerOptions o;
+  EXPECT_LE(o.headers_per_event_max, 0xFFFFu);
+  EXPECT_LE(o.value_bytes_max, 0xFFFFFFFFu);
+}
+
+}  // namespace limits
+
 }  // namespace
 }  // namespace sluice::avro

@@ -212,5 +212,64 @@ TEST(NettyFrame, GatheringBufferIsReusedAndBounded) {
   EXPECT_LE(d.buffer_capacity(), limits.frame_bytes_max);
 }
 
+// The gathering buffer is charged to the budget as it grows; a growth the budget cannot pay
+// is an error marked over_limit, and everything goes back (refusal, release_buffer, destruction).
+TEST(NettyFrame, GatheringIsChargedToTheBudgetAndGivenBack) {
+  int64_t gauge = 0;
+  ByteBudget budget(size_t{1} << 20, [](void* g, int64_t delta) { *static_cast<int64_t*>(g) += delta; }, &gauge);
+  const FrameLimits limits{.buffers_max = 16, .buffer_bytes_max = 4u << 20, .frame_bytes_max = 4u << 20};
+  {
+    FrameDecoder d(limits, &budget);
+    // A frame of 512 KiB in two buffers, fed in 64 KiB pieces: gathered, charged, then served
+    // and released.
+    const std::string half(256 << 10, 'h');
+    const std::vector<std::string_view> parts{half, half};
+    std::string stream;
+    encode_frame(1, parts, stream);
+    auto r = d.decode(std::string_view(stream).substr(0, 300 << 10));
+    EXPECT_EQ(r.status, Status::need_more);
+    EXPECT_FALSE(d.idle());
+    EXPECT_GE(budget.held(), size_t{300} << 10);
+    EXPECT_EQ(static_cast<size_t>(gauge), budget.held());
+    r = d.decode(std::string_view(stream).substr(r.consumed));
+    ASSERT_EQ(r.status, Status::frame);
+    EXPECT_EQ(d.frame().payload.size(), size_t{512} << 10);
+    d.release_buffer();
+    EXPECT_EQ(budget.held(), 0u);
+    EXPECT_EQ(gauge, 0);
+
+    // A frame of 2 MiB (under the frame limit) cannot be paid for: refused past the budget.
+    std::string big;
+    encode_frame(2, std::string(2 << 20, 'b'), big);
+    std::string error;
+    FrameDecoder d2(limits, &budget);
+    auto got = decode_all(d2, big, 64 << 10, &error);
+    EXPECT_TRUE(got.empty());
+    EXPECT_NE(error.find("maxPartialBytesPerShard"), std::string::npos) << error;
+    EXPECT_EQ(budget.held(), 0u);  // the refused decoder released what it held
+    const auto again = d2.decode("x");
+    EXPECT_EQ(again.status, Status::error);
+    EXPECT_TRUE(again.over_limit);
+
+    // A partial frame held by a decoder that goes away is given back too.
+    FrameDecoder d3(limits, &budget);
+    EXPECT_EQ(d3.decode(std::string_view(big).substr(0, 100 << 10)).status, Status::need_more);
+    EXPECT_GT(budget.held(), 0u);
+  }
+  EXPECT_EQ(budget.held(), 0u);
+  EXPECT_EQ(gauge, 0);
+}
+
+TEST(NettyFrame, SizeLimitsAreMarkedOverLimitGarbageIsNot) {
+  FrameDecoder d({.buffers_max = 2, .buffer_bytes_max = 100, .frame_bytes_max = 150});
+  auto r = d.decode(be32(1) + be32(1) + be32(101));
+  EXPECT_EQ(r.status, Status::error);
+  EXPECT_TRUE(r.over_limit);
+  FrameDecoder g;
+  r = g.decode(be32(1) + be32(0));
+  EXPECT_EQ(r.status, Status::error);
+  EXPECT_FALSE(r.over_limit);
+}
+
 }  // namespace
 }  // namespace sluice::avro
