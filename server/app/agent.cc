@@ -46,6 +46,11 @@ std::vector<int> available_cpus() {
   return cpus;
 }
 
+// sink.serializer.invalidUtf8 / serializer.invalidUtf8 (enum: "replace" or "base64").
+sinks::InvalidUtf8 invalid_utf8(std::string_view value) {
+  return value == "base64" ? sinks::InvalidUtf8::base64 : sinks::InvalidUtf8::replace;
+}
+
 // The hdfs sink's options from its configuration; errors name the key.
 Result<std::unique_ptr<sinks::hdfs::HdfsSinkOptions>> hdfs_sink_options(const config::ComponentConfig& c,
                                                                         uint32_t shards) {
@@ -96,6 +101,7 @@ Result<std::unique_ptr<sinks::hdfs::HdfsSinkOptions>> hdfs_sink_options(const co
   if (!serializer.ok()) return make_error(fmt::format("{}: {}", c.locate("serializer"), serializer.error().message));
   w.serializer = serializer.value();
   w.append_newline = c.get_bool("serializer.appendNewline");
+  w.invalid_utf8 = invalid_utf8(c.get_enum("serializer.invalidUtf8"));
   if (w.file_type == hdfs::FileType::compressed_stream) {
     auto codec = hdfs::parse_stream_codec(c.get_string("hdfs.codeC"));
     if (!codec.ok()) return make_error(fmt::format("{}: {}", c.locate("hdfs.codeC"), codec.error().message));
@@ -211,6 +217,7 @@ Status Agent::build_sinks() {
       o.directory = c.get_string("sink.directory");
       o.roll_interval_ms = c.get_duration_ms("sink.rollInterval");
       o.format = line_format(c.get_enum("sink.serializer"));
+      o.invalid_utf8 = invalid_utf8(c.get_enum("sink.serializer.invalidUtf8"));
       o.prefix = c.get_string("sink.pathManager.prefix");
       o.extension = c.get_string("sink.pathManager.extension");
       runner.batch_events_max = static_cast<size_t>(c.get_int("sink.batchSize"));

@@ -109,6 +109,17 @@ OptionSpec syslog_headers_option() {
                          "headers syslog.appname, syslog.procid, syslog.msgid and syslog.sd."};
 }
 
+// The file_roll and HDFS JSON serializers' rule for bodies that are not UTF-8 (sinks/common/utf8.h).
+OptionSpec invalid_utf8_option(std::string_view name) {
+  return {.name = name,
+          .type = OptionType::enumeration,
+          .default_value = "replace",
+          .description = "sluice, JSON only: a body that is not valid UTF-8 is written with U+FFFD "
+                         "(replace) or, to keep its bytes, as \"bodyBase64\" with the base64 of the "
+                         "raw body in place of \"body\" (base64). Headers are always replaced.",
+          .values = {"replace", "base64"}};
+}
+
 // --- The tables ---
 
 std::vector<ComponentSpec> build_specs() {
@@ -479,9 +490,15 @@ std::vector<ComponentSpec> build_specs() {
                .description = "How an event is written: TEXT is the body and a newline; "
                               "HEADER_AND_TEXT the headers as Flume prints them ({k=v, ...}), a space, "
                               "the body and a newline; JSON (sluice) one object per line with headers "
-                              "and body.",
+                              "and body. JSON text is UTF-8: valid UTF-8 passes unchanged, and each maximal "
+                              "ill-formed subsequence of a header or body (a stray byte such as 0xFF, a "
+                              "truncated, overlong or surrogate sequence, a value above U+10FFFF) becomes "
+                              "one U+FFFD, as Unicode and WHATWG decoders do: a raw 0xFF never reads back "
+                              "as the character U+00FF. Such events are counted in "
+                              "sluice_sink_invalid_utf8_events_total.",
                .values = {"TEXT", "HEADER_AND_TEXT", "JSON"},
                .values_not_supported = {"AVRO_EVENT"}},
+              invalid_utf8_option("sink.serializer.invalidUtf8"),
               {.name = "sink.batchSize",
                .type = OptionType::integer,
                .default_value = "1000",
@@ -731,8 +748,10 @@ std::vector<ComponentSpec> build_specs() {
                .default_value = "TEXT",
                .description = "TEXT: the body and a newline; HEADER_AND_TEXT: Flume's {k=v, ...} headers, "
                               "a space, the body; avro_event: an Avro object container file of Flume's "
-                              "Event schema (headers and body); JSON (sluice): a JSON object per line.",
+                              "Event schema (headers and body); JSON (sluice): a JSON object per line, "
+                              "invalid UTF-8 written as U+FFFD as file_roll's JSON does.",
                .values = {"TEXT", "HEADER_AND_TEXT", "avro_event", "JSON"}},
+              invalid_utf8_option("serializer.invalidUtf8"),
               {.name = "serializer.appendNewline",
                .type = OptionType::boolean,
                .default_value = "true",

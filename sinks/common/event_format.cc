@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "sinks/common/utf8.h"
+
 namespace sluice::sinks {
 namespace {
 
@@ -13,37 +15,21 @@ void append_unicode_escape(std::string& out, uint8_t byte) {
   out += kHex[byte & 0xF];
 }
 
-// Length of the valid UTF-8 sequence at p (1-4), or 0 when the bytes there are not one.
-size_t utf8_sequence_length(const uint8_t* p, size_t available) {
-  uint8_t b = p[0];
-  size_t n;
-  uint32_t min;
-  if (b < 0x80) return 1;
-  if ((b & 0xE0) == 0xC0) { n = 2; min = 0x80; }
-  else if ((b & 0xF0) == 0xE0) { n = 3; min = 0x800; }
-  else if ((b & 0xF8) == 0xF0) { n = 4; min = 0x10000; }
-  else return 0;
-  if (n > available) return 0;
-  uint32_t cp = b & (0x7F >> n);
-  for (size_t i = 1; i < n; ++i) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
+// Bytes JSON lets stand in a string unescaped, as far as a single byte tells.
+bool plain_ascii(uint8_t c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
 }  // namespace
 
-void append_json_string_body(std::string& out, std::string_view text) {
+size_t append_json_string_body(std::string& out, std::string_view text) {
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
   const size_t size = text.size();
+  size_t replaced = 0;
   for (size_t i = 0; i < size;) {
     uint8_t c = p[i];
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (plain_ascii(c)) {
       // Copy a run of plain ASCII at once.
       size_t j = i + 1;
-      while (j < size && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\') ++j;
+      while (j < size && plain_ascii(p[j])) ++j;
       out.append(text.data() + i, j - i);
       i = j;
       continue;
@@ -61,18 +47,41 @@ void append_json_string_body(std::string& out, std::string_view text) {
       ++i;
       continue;
     }
-    size_t n = utf8_sequence_length(p + i, size - i);
-    if (n == 0) {
-      append_unicode_escape(out, c);
-      ++i;
+    Utf8Step step = utf8_step(p + i, size - i);
+    if (step.valid) {
+      out.append(text.data() + i, step.length);
     } else {
-      out.append(text.data() + i, n);
-      i += n;
+      out.append(kReplacementCharacter);
+      ++replaced;
     }
+    i += step.length;
+  }
+  return replaced;
+}
+
+void append_base64(std::string& out, std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t size = bytes.size();
+  size_t i = 0;
+  for (; i + 3 <= size; i += 3) {
+    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
+    const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], kAlphabet[v & 63]};
+    out.append(quad, 4);
+  }
+  if (size - i == 1) {
+    const uint32_t v = uint32_t{p[i]} << 16;
+    const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], '=', '='};
+    out.append(quad, 4);
+  } else if (size - i == 2) {
+    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8);
+    const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
+    out.append(quad, 4);
   }
 }
 
-void append_line(std::string& out, const ringbuf::EventView& event, LineFormat format) {
+bool append_line(std::string& out, const ringbuf::EventView& event, LineFormat format, InvalidUtf8 invalid_utf8) {
+  bool invalid = false;
   switch (format) {
     case LineFormat::text:
       out += event.body();
@@ -94,22 +103,33 @@ void append_line(std::string& out, const ringbuf::EventView& event, LineFormat f
     case LineFormat::json: {
       out += "{\"headers\":{";
       bool first = true;
+      size_t replaced = 0;
       event.for_each_header([&](std::string_view key, std::string_view value) {
         if (!first) out += ',';
         first = false;
         out += '"';
-        append_json_string_body(out, key);
+        replaced += append_json_string_body(out, key);
         out += "\":\"";
-        append_json_string_body(out, value);
+        replaced += append_json_string_body(out, value);
         out += '"';
       });
-      out += "},\"body\":\"";
-      append_json_string_body(out, event.body());
+      // The extra pass over the body is only paid in base64 mode, and stops at the first
+      // invalid byte.
+      if (invalid_utf8 == InvalidUtf8::base64 && !is_valid_utf8(event.body())) {
+        out += "},\"bodyBase64\":\"";
+        append_base64(out, event.body());
+        invalid = true;
+      } else {
+        out += "},\"body\":\"";
+        replaced += append_json_string_body(out, event.body());
+      }
       out += "\"}";
+      invalid = invalid || replaced > 0;
       break;
     }
   }
   out += '\n';
+  return invalid;
 }
 
 }  // namespace sluice::sinks

@@ -84,7 +84,7 @@ Delivery FileRollSink::deliver(std::span<const ringbuf::EventView> events) {
   }
   buffer_.clear();
   for (const auto& event : events) {
-    append_line(buffer_, event, options_.format);
+    if (append_line(buffer_, event, options_.format, options_.invalid_utf8)) invalid_utf8_events_.add();
     if (buffer_.size() >= kWriteChunkBytes) {
       Status written = write_buffer();
       if (!written) return failed(written);
@@ -126,6 +126,7 @@ void FileRollSink::collect(base::MetricsWriter& out, const base::Labels& labels)
   out.counter("sluice_sink_written_bytes_total", "Bytes written to output files.", labels, bytes_written_.value());
   out.counter("sluice_sink_write_errors_total", "Failed writes (the batch is retried).", labels,
               write_errors_.value());
+  out.counter(kInvalidUtf8EventsMetric, kInvalidUtf8EventsHelp, labels, invalid_utf8_events_.value());
 }
 
 }  // namespace sluice::sinks

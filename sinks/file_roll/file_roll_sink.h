@@ -20,6 +20,7 @@ struct FileRollOptions {
   std::string directory;
   int64_t roll_interval_ms = 30'000;  // 0: never roll
   LineFormat format = LineFormat::text;
+  InvalidUtf8 invalid_utf8 = InvalidUtf8::replace;  // JSON only: sink.serializer.invalidUtf8
   std::string prefix;
   std::string extension;
 };
@@ -55,7 +56,7 @@ class FileRollSink final : public Sink {
   std::string current_path_;
   int64_t next_roll_ms_ = 0;
   std::string buffer_;
-  base::Counter files_opened_, bytes_written_, write_errors_;
+  base::Counter files_opened_, bytes_written_, write_errors_, invalid_utf8_events_;
 };
 
 }  // namespace sluice::sinks

@@ -193,7 +193,9 @@ Result<std::unique_ptr<FileWriter>> make_file_writer(const FileWriterOptions& op
     case SerializerType::header_and_text:
       writer = std::make_unique<TextFileWriter>(LineFormat::header_and_text, true);
       break;
-    case SerializerType::json: writer = std::make_unique<TextFileWriter>(LineFormat::json, true); break;
+    case SerializerType::json:
+      writer = std::make_unique<TextFileWriter>(LineFormat::json, true, options.invalid_utf8);
+      break;
     case SerializerType::avro_event:
       writer = std::make_unique<AvroFileWriter>(AvroFileWriter::Options{
           options.avro_codec, options.avro_level, options.avro_sync_interval_bytes, options.seed});
@@ -207,8 +209,8 @@ Result<std::unique_ptr<FileWriter>> make_file_writer(const FileWriterOptions& op
 
 // --- text -----------------------------------------------------------------------------------
 
-TextFileWriter::TextFileWriter(LineFormat format, bool append_newline)
-    : format_(format), append_newline_(append_newline) {}
+TextFileWriter::TextFileWriter(LineFormat format, bool append_newline, InvalidUtf8 invalid_utf8)
+    : format_(format), append_newline_(append_newline), invalid_utf8_(invalid_utf8) {}
 
 void TextFileWriter::begin(std::string& out) { stats_ = {}; }
 
@@ -219,7 +221,7 @@ void TextFileWriter::append(std::span<const ringbuf::EventView> events, std::str
       out += event.body();
       if (append_newline_) out += '\n';
     } else {
-      append_line(out, event, format_);
+      if (append_line(out, event, format_, invalid_utf8_)) ++stats_.invalid_utf8_events;
     }
     stats_.body_bytes += event.body().size();
   }
@@ -507,6 +509,7 @@ void CompressedFileWriter::sync_stats(const std::string& out, size_t out_before)
   stats_.events = in.events;
   stats_.body_bytes = in.body_bytes;
   stats_.uncompressed_bytes = in.uncompressed_bytes;
+  stats_.invalid_utf8_events = in.invalid_utf8_events;
   stats_.file_bytes += out.size() - out_before;
 }
 

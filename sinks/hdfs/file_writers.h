@@ -92,6 +92,8 @@ struct FileWriterOptions {
   SerializerType serializer = SerializerType::text;
   // serializer.appendNewline (TEXT only): a "\n" after each body.
   bool append_newline = true;
+  // serializer.invalidUtf8 (JSON only): what becomes of a body that is not valid UTF-8.
+  InvalidUtf8 invalid_utf8 = InvalidUtf8::replace;
   // CompressedStream: hdfs.codeC, and its level (0: the codec's default: gzip 6, as Hadoop's
   // GzipCodec; zstd 3).
   StreamCodec stream_codec = StreamCodec::gzip;
@@ -121,6 +123,7 @@ struct FileStats {
   uint64_t file_bytes = 0;          // bytes appended to `out`: the file's size once all is sent
   uint64_t flushed_file_bytes = 0;  // file_bytes at the last flush() / finish(): a safe cut
   uint64_t flushes = 0;             // flush() calls that ended something (a member, frame or block)
+  uint64_t invalid_utf8_events = 0; // JSON: events written repaired or as base64 (append_line())
 };
 
 class FileWriter {
@@ -153,7 +156,7 @@ Result<std::unique_ptr<FileWriter>> make_file_writer(const FileWriterOptions& op
 
 class TextFileWriter final : public FileWriter {
  public:
-  TextFileWriter(LineFormat format, bool append_newline);
+  TextFileWriter(LineFormat format, bool append_newline, InvalidUtf8 invalid_utf8 = InvalidUtf8::replace);
   void begin(std::string& out) override;
   void append(std::span<const ringbuf::EventView> events, std::string& out) override;
   void flush(std::string& out) override;
@@ -162,6 +165,7 @@ class TextFileWriter final : public FileWriter {
  private:
   LineFormat format_;
   bool append_newline_;
+  InvalidUtf8 invalid_utf8_;
 };
 
 class AvroFileWriter final : public FileWriter {

@@ -133,7 +133,9 @@ void HdfsSink::start(uint32_t shard, std::span<const ringbuf::EventView> events)
     Bucket& bucket = bucket_for(directory_, prefix_);
     File& file = current_file(bucket);
     const size_t before = file.pending.size();
+    const uint64_t invalid_before = file.writer->stats().invalid_utf8_events;
     file.writer->append(std::span(&e, 1), file.pending);
+    invalid_utf8_events_.add(file.writer->stats().invalid_utf8_events - invalid_before);
     pending_bytes_ += file.pending.size() - before;
     file.last_append_ms = now_mono;
     file.unflushed = true;
@@ -498,6 +500,7 @@ void HdfsSink::collect(base::MetricsWriter& out, const base::Labels& labels) con
               events_unplaceable_.value());
   out.counter("sluice_sink_hdfs_leftover_files_closed_total", "Files a previous run left in use, closed at start.",
               labels, leftovers_recovered_.value());
+  out.counter(kInvalidUtf8EventsMetric, kInvalidUtf8EventsHelp, labels, invalid_utf8_events_.value());
   for (size_t i = 0; i < std::size(kRollReasonNames); ++i) {
     base::Labels l = labels;
     l.emplace_back("reason", std::string(kRollReasonNames[i]));

@@ -170,7 +170,7 @@ class HdfsSink final : public Sink {
   base::RateLimitedLog error_log_;
 
   base::Counter events_written_, bytes_written_, files_opened_, files_closed_, commits_, events_unplaceable_,
-      leftovers_recovered_;
+      leftovers_recovered_, invalid_utf8_events_;
   base::Counter rolls_[static_cast<size_t>(RollReason::kCount)];
   base::Counter errors_[9];  // by FsErrorKind
   base::Gauge open_files_gauge_, pending_bytes_gauge_;

@@ -263,11 +263,11 @@ void KafkaSink::dead_letter(Entry& entry, const std::string& topic, std::string_
   bool to_file = options_.dead_letter == DeadLetterAction::file;
   if (to_file) {
     std::string line = fmt::format("{{\"sink\":\"{}\",\"topic\":\"", options_.name);
-    append_json_string_body(line, topic);
+    size_t replaced = append_json_string_body(line, topic);
     line += "\",\"error\":\"";
     append_json_string_body(line, why);
     line += "\",\"event\":";
-    append_line(line, entry.event, LineFormat::json);
+    if (append_line(line, entry.event, LineFormat::json) || replaced > 0) invalid_utf8_events_.add();
     line += "}\n";
     line.erase(line.size() - 3, 1);  // append_line ends the event with a newline: move it after the brace
     if (::write(dead_letter_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
@@ -382,6 +382,7 @@ void KafkaSink::collect(base::MetricsWriter& out, const base::Labels& labels) co
               labels, connection_failures_.value());
   out.counter("sluice_sink_kafka_producers_created_total", "Kafka producers created (more than 1: fatal errors).",
               labels, producers_created_.value());
+  out.counter(kInvalidUtf8EventsMetric, kInvalidUtf8EventsHelp, labels, invalid_utf8_events_.value());
   out.gauge("sluice_sink_kafka_in_flight_events", "Events produced and not confirmed yet.", labels,
             static_cast<double>(in_flight_.value()));
   out.counter("sluice_sink_kafka_delivery_seconds_total", "Sum of the times from produce to confirmation.", labels,

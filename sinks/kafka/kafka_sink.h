@@ -117,7 +117,7 @@ class KafkaSink final : public Sink {
   int64_t delivery_clock_ns_ = 0;
 
   base::Counter sent_events_, sent_bytes_, acked_events_, acked_bytes_, failed_events_, retries_, dead_lettered_,
-      connection_failures_, producers_created_, latency_ns_total_;
+      connection_failures_, producers_created_, latency_ns_total_, invalid_utf8_events_;
   base::Gauge in_flight_, latency_ns_max_;
 };
 

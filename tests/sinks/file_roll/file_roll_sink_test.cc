@@ -112,5 +112,45 @@ TEST_F(FileRollSinkTest, WriteFailureAsksForRetry) {
   EXPECT_NE(d.error.find("No space left on device"), std::string::npos) << d.error;
 }
 
+// JSON lines hold UTF-8 only: a raw 0xFF, a truncated sequence and a surrogate become U+FFFD
+// (one per maximal ill-formed subpart), a real "ÿ" stays "ÿ", and the sink counts the events it
+// repaired; with invalidUtf8 = base64 the raw body is kept as bodyBase64.
+TEST_F(FileRollSinkTest, JsonReplacesInvalidUtf8AndCountsIt) {
+  for (InvalidUtf8 mode : {InvalidUtf8::replace, InvalidUtf8::base64}) {
+    fs::remove_all(dir_);
+    FileRollOptions o;
+    o.directory = dir_.string();
+    o.roll_interval_ms = 0;
+    o.format = LineFormat::json;
+    o.invalid_utf8 = mode;
+    FileRollSink sink(o);
+    ASSERT_TRUE(sink.open().ok());
+    testing::EventBuffer events;
+    events.add({}, "\xFF");
+    events.add({}, "\xC3\xBF");
+    events.add({}, "\xE2\x82");
+    events.add({{"h", "\xED\xA0\x80"}}, "ok");
+    ASSERT_EQ(sink.deliver(events.views()).status, DeliveryStatus::ok);
+    sink.close();
+    ASSERT_EQ(files().size(), 1u);
+    const std::string R = "\xEF\xBF\xBD";
+    const std::string lines = read(files()[0]);
+    if (mode == InvalidUtf8::replace) {
+      EXPECT_EQ(lines, "{\"headers\":{},\"body\":\"" + R + "\"}\n"
+                       "{\"headers\":{},\"body\":\"\xC3\xBF\"}\n"
+                       "{\"headers\":{},\"body\":\"" + R + "\"}\n"
+                       "{\"headers\":{\"h\":\"" + R + R + R + "\"},\"body\":\"ok\"}\n");
+    } else {
+      EXPECT_EQ(lines, "{\"headers\":{},\"bodyBase64\":\"/w==\"}\n"
+                       "{\"headers\":{},\"body\":\"\xC3\xBF\"}\n"
+                       "{\"headers\":{},\"bodyBase64\":\"4oI=\"}\n"
+                       "{\"headers\":{\"h\":\"" + R + R + R + "\"},\"body\":\"ok\"}\n");
+    }
+    base::MetricsWriter metrics;
+    sink.collect(metrics, {{"component", "k1"}});
+    EXPECT_EQ(metrics.sum("sluice_sink_invalid_utf8_events_total", {{"component", "k1"}}), 3);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::sinks

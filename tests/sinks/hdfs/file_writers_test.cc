@@ -391,6 +391,63 @@ TEST(TextFileWriter, Formats) {
             "{\"headers\":{\"host\":\"h1\",\"k\":\"v\"},\"body\":\"hello\"}\n{\"headers\":{},\"body\":\"world\"}\n");
 }
 
+// The JSON serializer's rule for invalid UTF-8 (sinks/common/utf8.h): a raw 0xFF, a real "ÿ"
+// (C3 BF), a truncated sequence and a surrogate read back, through a real JSON parser, as
+// U+FFFD, "ÿ", one U+FFFD and three; the writer counts the events it repaired, also through a
+// compressed stream.
+TEST(TextFileWriter, JsonReplacesInvalidUtf8AndCountsTheEvents) {
+  Corpus c;
+  c.add({{"h", "\xFF"}}, "\xFF");
+  c.add({}, "\xC3\xBF");
+  c.add({}, "x\xE2\x82");
+  c.add({}, "\xED\xA0\x80");
+  const std::string expected[] = {"\xEF\xBF\xBD", "\xC3\xBF", "x\xEF\xBF\xBD",
+                                  "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"};
+  for (FileType type : {FileType::data_stream, FileType::compressed_stream}) {
+    FileWriterOptions o;
+    o.serializer = SerializerType::json;
+    o.file_type = type;
+    auto w = make(o);
+    std::string out;
+    w->begin(out);
+    w->append(c.views, out);
+    EXPECT_EQ(w->stats().invalid_utf8_events, 3u);
+    w->finish(out);
+    EXPECT_EQ(w->stats().invalid_utf8_events, 3u);
+    if (type == FileType::compressed_stream) {
+      ToolRun r = decompress_with("zcat", out);
+      ASSERT_EQ(r.exit_code, 0);
+      out = r.out;
+    }
+    size_t start = 0;
+    for (const std::string& body : expected) {
+      const size_t nl = out.find('\n', start);
+      ASSERT_NE(nl, std::string::npos);
+      const boost::json::object line = boost::json::parse(std::string_view(out).substr(start, nl - start)).as_object();
+      EXPECT_EQ(std::string_view(line.at("body").as_string()), body);
+      start = nl + 1;
+    }
+    w->begin(out);
+    EXPECT_EQ(w->stats().invalid_utf8_events, 0u) << "per file";
+  }
+}
+
+TEST(TextFileWriter, JsonBase64KeepsTheRawBody) {
+  Corpus c;
+  c.add({}, "\xFF\xFE");
+  c.add({}, "\xC3\xBF");
+  FileWriterOptions o;
+  o.serializer = SerializerType::json;
+  o.invalid_utf8 = InvalidUtf8::base64;
+  auto w = make(o);
+  std::string out;
+  w->begin(out);
+  w->append(c.views, out);
+  w->finish(out);
+  EXPECT_EQ(out, "{\"headers\":{},\"bodyBase64\":\"//4=\"}\n{\"headers\":{},\"body\":\"\xC3\xBF\"}\n");
+  EXPECT_EQ(w->stats().invalid_utf8_events, 1u);
+}
+
 TEST(TextFileWriter, EmptyFileAndReuse) {
   auto w = make({});
   std::string out;
@@ -784,7 +841,8 @@ TEST(AvroJava, JavaAvroReadsNullAndDeflateContainers) {
 // --- steady state ---------------------------------------------------------------------------
 
 TEST(FileWriters, WarmWritersDoNotAllocate) {
-  const Corpus corpus = Corpus::typical(64);
+  Corpus corpus = Corpus::typical(64);
+  corpus.add({{"bad", "\xFF"}}, "invalid \xF0\x9F\x98 UTF-8 \xED\xA0\x80");  // replaced in place, no allocation
   std::vector<FileWriterOptions> all;
   for (SerializerType s : {SerializerType::text, SerializerType::json, SerializerType::avro_event}) {
     for (int compressed = 0; compressed < 3; ++compressed) {
