@@ -542,8 +542,11 @@ std::vector<ComponentSpec> build_specs() {
                .aliases = {"topic"}},
               {.name = "allowTopicOverride",
                .type = OptionType::boolean,
-               .default_value = "true",
-               .description = "An event with a topicHeader header goes to the topic it names."},
+               .default_value = "false",
+               .description = "An event with a topicHeader header goes to the topic it names. Off by "
+                              "default, unlike Flume (on there): the header comes from the client (any "
+                              "HTTP or Avro sender can set it), and an untrusted client must not choose "
+                              "the topic. When on, start-up logs it once for the sink."},
               {.name = "topicHeader",
                .default_value = "topic",
                .description = "The header allowTopicOverride reads."},

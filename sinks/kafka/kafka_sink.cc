@@ -74,6 +74,11 @@ Status KafkaSink::open() {
       return make_error(fmt::format("cannot open the dead-letter file {}: {}", options_.dead_letter_file,
                                     std::strerror(errno)));
   }
+  // Off by default (unlike Flume): said once when on, since from then on clients choose topics.
+  if (options_.allow_topic_override)
+    base::log_info("sink {}: allowTopicOverride is on: an event's '{}' header chooses its Kafka topic, so any "
+                   "client that can send events here can choose topics",
+                   options_.name, options_.topic_header);
   return create_producer();
 }
 

@@ -5,8 +5,10 @@
 //
 // Records: the body as value (or Flume's Avro event with useFlumeEventFormat), every event
 // header as a record header, the event time as the record timestamp, the `key` header as key;
-// topic from kafka.topic (with %{header} filled in) or, with allowTopicOverride, from the
-// topicHeader header; partition from partitionIdHeader or defaultPartitionId.
+// topic from kafka.topic (with %{header} filled in) or, with allowTopicOverride (off by
+// default, unlike Flume: a topic header comes from the client, and an untrusted client must not
+// pick the topic), from the topicHeader header; partition from partitionIdHeader or
+// defaultPartitionId.
 //
 // Failures: librdkafka retries what can be retried (idempotently: acks=all and
 // enable.idempotence=true unless configured otherwise; message.timeout.ms=0, i.e. until the
@@ -44,7 +46,7 @@ struct KafkaSinkOptions {
   // order; later ones win.
   std::vector<std::pair<std::string, std::string>> producer_config;
   std::string topic = "default-flume-topic";  // may contain %{header}
-  bool allow_topic_override = true;
+  bool allow_topic_override = false;  // open() logs once when it is on
   std::string topic_header = "topic";
   std::string partition_header;  // empty: none
   int32_t default_partition = -1;  // -1: librdkafka's partitioner

@@ -88,7 +88,7 @@ class KafkaSink(unittest.TestCase):
                              topic), workdir=tempfile.mkdtemp(dir=self.work))
 
     def test_events_headers_keys_topics_partitions_and_timestamps(self):
-        with self.sluice("a1.sinks.k1.partitionIdHeader = part") as s:
+        with self.sluice("a1.sinks.k1.partitionIdHeader = part\na1.sinks.k1.allowTopicOverride = true") as s:
             send_syslog(self.tcp_port, 0, 500)
             self.assertEqual(post(self.http_port, [
                 {"headers": {"key": "user-42", "kind": "login", "timestamp": "1700000000123"}, "body": "keyed"},
@@ -116,8 +116,22 @@ class KafkaSink(unittest.TestCase):
             self.assertEqual(post(self.http_port, [{"headers": {"dest": "other", "topic": "audit"}, "body": "x"}]), 200)
             s.wait_metric("sluice_sink_kafka_acked_events_total", 1)
             self.assertEqual(s.stop(), 0)
+            self.assertNotIn("allowTopicOverride is on", s.stderr(), "said only when it is on")
         [r] = consume(self.cluster.bootstrap, "other", count=1)
         self.assertEqual(r.value, b"x")
+
+    def test_topic_header_is_ignored_by_default_unlike_flume(self):
+        # Any HTTP or Avro client can set a `topic` header: by default (unlike Flume) it does not
+        # choose the topic; with allowTopicOverride = true it does, and start-up says so once.
+        for extra, topic in (("", "events"), ("a1.sinks.k1.allowTopicOverride = true", "audit")):
+            with self.subTest(extra=extra), self.sluice(extra) as s:
+                self.assertEqual(post(self.http_port, [{"headers": {"topic": "audit"}, "body": "to " + topic}]), 200)
+                s.wait_metric("sluice_sink_kafka_acked_events_total", 1)
+                self.assertEqual(s.stop(), 0, s.stderr())
+                self.assertEqual(s.stderr().count("allowTopicOverride is on"), 1 if extra else 0, s.stderr())
+            [r] = consume(self.cluster.bootstrap, topic, count=1)
+            self.assertEqual(r.value, b"to " + topic.encode())
+            self.assertEqual(r.headers_dict()["topic"], "audit", "the header itself is kept")
 
     def test_flume_event_format(self):
         with self.sluice("a1.sinks.k1.useFlumeEventFormat = true") as s:
@@ -173,7 +187,8 @@ class KafkaSink(unittest.TestCase):
 
     def test_refused_records_go_to_the_dead_letter_file(self):
         dead = os.path.join(self.work, "dead.jsonl")
-        with self.sluice(f"a1.sinks.k1.deadLetter = file\na1.sinks.k1.deadLetterFile = {dead}") as s:
+        with self.sluice(f"a1.sinks.k1.deadLetter = file\na1.sinks.k1.deadLetterFile = {dead}\n"
+                         "a1.sinks.k1.allowTopicOverride = true") as s:
             # Produce requests fail for good: the first batch is refused.
             self.cluster.push_errors("Produce", "TOPIC_AUTHORIZATION_FAILED")
             self.assertEqual(post(self.http_port, [{"headers": {"n": "1"}, "body": "refused"}]), 200)
