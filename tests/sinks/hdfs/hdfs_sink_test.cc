@@ -232,6 +232,31 @@ TEST_F(HdfsSinkTest, RollCountClosesFilesBetweenEvents) {
   EXPECT_EQ(all_text(files()).size(), 10u * 8);
 }
 
+// The JSON serializer writes invalid UTF-8 as U+FFFD, and the sink counts each such event once,
+// also when a roll (every 2 events here) starts a new file, whose writer counts afresh.
+TEST_F(HdfsSinkTest, JsonCountsEventsWithInvalidUtf8AcrossFiles) {
+  HdfsSinkOptions o = options();
+  o.writer.serializer = SerializerType::json;
+  o.roll_count = 2;
+  HdfsSink sink(std::move(o));
+  ASSERT_TRUE(sink.open().ok());
+  std::vector<ringbuf::EventView> batch = {buffer_.add({{"app", "web"}}, "bad \xFF"),
+                                           buffer_.add({{"app", "web"}}, "fine \xC3\xBF"),
+                                           buffer_.add({{"app", "web"}}, "cut \xE2\x82")};
+  sink.start(0, batch);
+  DoneCounter done;
+  commit_now(sink, done);
+  EXPECT_EQ(done.total, 3u);
+  sink.close();
+  const std::string all = all_text(files());
+  EXPECT_NE(all.find("\"body\":\"bad \xEF\xBF\xBD\""), std::string::npos) << all;
+  EXPECT_NE(all.find("\"body\":\"fine \xC3\xBF\""), std::string::npos) << all;
+  EXPECT_NE(all.find("\"body\":\"cut \xEF\xBF\xBD\""), std::string::npos) << all;
+  base::MetricsWriter metrics;
+  sink.collect(metrics, {{"component", "k1"}});
+  EXPECT_EQ(metrics.sum("sluice_sink_invalid_utf8_events_total", {{"component", "k1"}}), 2);
+}
+
 TEST_F(HdfsSinkTest, RollSizeCountsBodyBytes) {
   HdfsSinkOptions o = options();
   o.roll_size_bytes = 14;  // two bodies of 7 bytes
