@@ -1,6 +1,7 @@
 #include "server/app/agent.h"
 
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -350,7 +351,10 @@ Status Agent::build_syslog_source(const config::ComponentConfig& c) {
   o->event.client_ip_header = c.get_string("clientIPHeader");
   o->event.body_bytes_max = o->event_bytes_max;
   const bool tcp = c.type() == "syslogtcp";
-  if (tcp) o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
+  if (tcp) {
+    o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
+    o->idle_timeout_ms = c.get_duration_ms("idleTimeout");
+  }
   if (Status s = check_record_size(c, "eventSize", o->event_bytes_max,
                                    syslog_record_bytes_max(o->event_bytes_max, o->event.client_ip_header.size()));
       !s)
@@ -397,6 +401,7 @@ Status Agent::build_http_source(const config::ComponentConfig& c) {
   o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
   o->idle_timeout_ms = c.get_duration_ms("idleTimeout");
   o->request_timeout_ms = c.get_duration_ms("requestTimeout");
+  o->send_timeout_ms = c.get_duration_ms("sendTimeout");
   o->pending_body_bytes_max = c.get_bytes("maxPendingBodyBytes");
   if (o->pending_body_bytes_max < o->body_bytes_max)
     return make_error(fmt::format("{}: must be at least maxBodyBytes ({} bytes)", c.locate("maxPendingBodyBytes"),
@@ -437,6 +442,7 @@ Status Agent::build_avro_source(const config::ComponentConfig& c) {
   o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
   o->idle_timeout_ms = c.get_duration_ms("idleTimeout");
   o->frame_timeout_ms = c.get_duration_ms("frameTimeout");
+  o->send_timeout_ms = c.get_duration_ms("sendTimeout");
   o->partial_bytes_max = c.get_bytes("maxPartialBytesPerShard");
   if (o->partial_bytes_max < o->frame_bytes_max)
     return make_error(fmt::format("{}: maxPartialBytesPerShard ({}) is smaller than maxFrameBytes ({}): no frame of "
@@ -476,7 +482,28 @@ void Agent::register_metrics() {
               static_cast<double>(options_.shards));
     out.gauge("sluice_uptime_seconds", "Seconds since start.", {},
               static_cast<double>(base::realtime_ms() - started_ms_) / 1000.0);
+    out.gauge("sluice_process_open_files_limit", "The soft RLIMIT_NOFILE the process runs with.", {},
+              static_cast<double>(open_files_limit_));
+    out.gauge("sluice_process_connection_fds",
+              "Descriptors held by accepted connections of all sources (the rest of the limit is kept "
+              "for channels, sinks and the admin endpoint).",
+              {}, static_cast<double>(connection_fds_.in_use()));
+    out.gauge("sluice_process_connection_fds_max", "The most descriptors accepted connections may hold.", {},
+              static_cast<double>(connection_fds_.capacity()));
   });
+}
+
+void Agent::budget_connection_fds() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  open_files_limit_ = limit.rlim_cur;
+  const uint64_t open_now = base::count_open_fds();
+  const uint64_t reserve = options_.fd_reserve >= 0 ? static_cast<uint64_t>(options_.fd_reserve)
+                                                    : base::fd_reserve(limit.rlim_cur);
+  connection_fds_.set_capacity(base::connection_fd_capacity(limit.rlim_cur, open_now, reserve));
+  base::log_info("open files: limit {}, {} open; accepted connections may hold {}, {} kept for channels, sinks "
+                 "and the admin endpoint",
+                 limit.rlim_cur, open_now, connection_fds_.capacity(), reserve);
 }
 
 Status Agent::start() {
@@ -487,6 +514,7 @@ Status Agent::start() {
   }
   for (auto& runner : sink_runners_) runner->start();
   started_ = true;
+  budget_connection_fds();
 
   std::vector<int> cpus = available_cpus();
   for (uint32_t i = 0; i < options_.shards; ++i) {
@@ -494,6 +522,7 @@ Status Agent::start() {
     so.id = i;
     so.cpu = options_.pin_shards && !cpus.empty() ? cpus[i % cpus.size()] : -1;
     so.datagram_buffer_bytes = datagram_buffer_bytes_;
+    so.connection_fds = &connection_fds_;
     std::vector<ringbuf::Log*> logs;
     std::vector<std::unique_ptr<LogDurability>> durability;
     for (auto& ch : channels_) {

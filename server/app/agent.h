@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/admin/admin_server.h"
+#include "server/base/fd_budget.h"
 #include "server/app/channel.h"
 #include "server/app/shard.h"
 #include "server/base/metrics.h"
@@ -32,6 +33,8 @@ struct AgentOptions {
   uint16_t admin_port = 9595;
   // How long SIGTERM waits for the sinks to drain the channels before giving up.
   int64_t drain_timeout_ms = 30'000;
+  // Descriptors kept back from accepted connections; -1: base::fd_reserve() of the limit.
+  int64_t fd_reserve = -1;
 };
 
 class Agent {
@@ -68,6 +71,9 @@ class Agent {
   Status open_listeners(const config::ComponentConfig& c, base::Transport transport, const std::string& host,
                         uint16_t port, std::vector<int>& fds);
   void register_metrics();
+  // Sizes the budget of descriptors for accepted connections from the limit and what is open
+  // now (the channels' segments, the listeners, the sinks' sockets), and logs it.
+  void budget_connection_fds();
   std::string status_page() const;
 
   const config::AgentConfig& config_;
@@ -81,6 +87,9 @@ class Agent {
   std::vector<std::unique_ptr<sources::SourceProbe>> source_probes_;
   // Per shard, the sources' parts built for it (moved into the shard on start()).
   std::vector<std::vector<std::unique_ptr<sources::ShardSource>>> shard_sources_;
+  // Before shards_: their connections give descriptors back to it as they are deleted.
+  base::FdBudget connection_fds_;
+  uint64_t open_files_limit_ = 0;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<admin::AdminServer> admin_;
   base::MetricsRegistry metrics_;

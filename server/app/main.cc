@@ -19,6 +19,7 @@
 
 #include "server/app/agent.h"
 #include "server/app/default_config.h"
+#include "server/base/fd_budget.h"
 #include "server/base/log.h"
 #include "server/config/agent_config.h"
 #include "server/config/reference.h"
@@ -46,6 +47,9 @@ Options:
       --no-admin           no admin endpoint
       --drain-timeout S    on SIGTERM/SIGINT, how long sinks may take to drain the channels
                            (default 30)
+      --fd-reserve N       file descriptors kept back from accepted connections for channel
+                           segments, checkpoints, sinks and the admin endpoint (default: an
+                           eighth of the open files limit, 64 to 4096)
       --log-level LEVEL    debug, info (default), warn or error
       --check              load and validate the configuration, then exit
       --print-default-config
@@ -68,6 +72,7 @@ struct CommandLine {
   std::string admin_host = "127.0.0.1";
   uint16_t admin_port = 9595;
   int64_t drain_timeout_s = 30;
+  int64_t fd_reserve = -1;  // -1: base::fd_reserve() of the limit
   bool check_only = false;
 };
 
@@ -116,6 +121,7 @@ CommandLine parse_command_line(int argc, char** argv) {
         cl.admin_host = cl.admin_host.substr(1, cl.admin_host.size() - 2);
       cl.admin_port = parse_number<uint16_t>("--admin port", v.substr(colon + 1), 0, 65535);
     } else if (arg == "--drain-timeout") cl.drain_timeout_s = parse_number<int64_t>(arg, value(arg), 0, 86400);
+    else if (arg == "--fd-reserve") cl.fd_reserve = parse_number<int64_t>(arg, value(arg), 0, 1'000'000);
     else if (arg == "--log-level") {
       base::LogLevel level;
       std::string_view v = value(arg);
@@ -195,6 +201,13 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Each connection is a descriptor: 1024, a common default soft limit, is far too few for a
+  // collector. The hard limit is what the administrator allows.
+  if (auto limit = base::raise_open_files_limit(); !limit.ok())
+    base::log_warn("open files limit not raised: {}", limit.error().message);
+  else if (limit->soft != limit->soft_before)
+    base::log_info("open files limit raised from {} to {}", limit->soft_before, limit->soft);
+
   app::AgentOptions options;
   options.shards = cl.shards ? cl.shards : default_shards();
   options.pin_shards = cl.pin;
@@ -202,6 +215,7 @@ int main(int argc, char** argv) {
   options.admin_host = cl.admin_host;
   options.admin_port = cl.admin_port;
   options.drain_timeout_ms = cl.drain_timeout_s * 1000;
+  options.fd_reserve = cl.fd_reserve;
 
   auto agent = app::Agent::build(config.value(), options);
   if (!agent.ok()) {

@@ -85,6 +85,7 @@ Status Shard::set_up() {
   context_.reactor = reactor_.get();
   context_.stream_buffers = stream_buffers_.get();
   context_.datagram_buffers = datagram_buffers_.get();
+  context_.connection_fds = options_.connection_fds;
   context_.now_ms = base::realtime_ms();
   for (auto& d : durability_) d->start(*reactor_);
   for (auto& source : sources_) {

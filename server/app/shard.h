@@ -27,6 +27,7 @@ struct ShardOptions {
   uint32_t datagram_buffer_count = 256;
   uint32_t datagram_buffer_bytes = 0;  // 0: the shard runs no datagram source
   int64_t stop_timeout_ms = 5000;
+  base::FdBudget* connection_fds = nullptr;  // shared by all shards (see ShardContext)
 };
 
 class Shard {

@@ -67,6 +67,17 @@ OptionSpec max_connections_option() {
           .max = 1'000'000};
 }
 
+// The stream layer's timeout for answers a client does not read (http, avro).
+OptionSpec send_timeout_option() {
+  return {.name = "sendTimeout",
+          .type = OptionType::duration,
+          .default_value = "30s",
+          .description = "sluice: close a connection whose answers made no progress for this long "
+                         "(the client does not read them; counted as a send timeout); 0 never does.",
+          .min = 0,
+          .unit = DurationUnit::seconds};
+}
+
 OptionSpec port_option() {
   return {.name = "port",
           .type = OptionType::integer,
@@ -132,8 +143,15 @@ std::vector<ComponentSpec> build_specs() {
       .description = "Syslog over TCP: RFC 5424 and RFC 3164 messages, one per line or framed by "
                      "octet counting (RFC 6587).",
       .options = {host_option(), port_option(), event_size_option("64k", 16 * kMiB), keep_fields_option(),
-                  client_ip_header_option(), syslog_headers_option(),
-                  max_connections_option()},
+                  client_ip_header_option(), syslog_headers_option(), max_connections_option(),
+                  {.name = "idleTimeout",
+                   .type = OptionType::duration,
+                   .default_value = "10m",
+                   .description = "sluice: close a connection that sent nothing for this long (a "
+                                  "message begun is kept, as at the end of a stream; counted as an "
+                                  "idle timeout); 0 never does. Flume has no such limit.",
+                   .min = 0,
+                   .unit = DurationUnit::seconds}},
       .flume_options_not_supported = {"clientHostnameHeader", "ssl", "keystore", "keystore-password",
                                       "keystore-type", "exclude-protocols", "include-protocols",
                                       "exclude-cipher-suites", "include-cipher-suites"},
@@ -212,6 +230,7 @@ std::vector<ComponentSpec> build_specs() {
                               "slow or stalled client) gets 408 and is closed.",
                .min = 100,
                .unit = DurationUnit::seconds},
+              send_timeout_option(),
               {.name = "maxPendingBodyBytes",
                .type = OptionType::bytes,
                .default_value = "256m",
@@ -287,6 +306,7 @@ std::vector<ComponentSpec> build_specs() {
                               "never does.",
                .min = 0,
                .unit = DurationUnit::seconds},
+              send_timeout_option(),
               {.name = "maxPartialBytesPerShard",
                .type = OptionType::bytes,
                .default_value = "256m",

@@ -66,6 +66,34 @@ a1.sinks.k1.sink.directory = /var/log/sluice
 | bool | `true` or `false`, any case |
 | enum | one of the listed values, any case |
 | list | names separated by blanks |
+
+## Limits and timeouts
+
+Every limit a client can meet, with its default; each is checked where the input is decoded,
+answers that client only, and is counted in /metrics (`sluice_source_limit_rejections_total`,
+`sluice_source_connections_timed_out_total{reason=idle|partial_input|send}`,
+`sluice_source_connections_refused_total`, `sluice_source_accept_fd_exhausted_total`).
+
+| Where | Key | Default | When it is reached |
+|---|---|---|---|
+| every TCP source | `maxConnections` | `10000` per shard | the connection is closed at once |
+| every TCP source | (open files) | soft limit raised to the hard one | accepted connections may hold all descriptors but a reserve (an eighth of the limit, 64 to 4096) kept for channel segments, checkpoints, sinks and the admin endpoint; past it a connection is closed at once; accept pauses 100 ms on EMFILE/ENFILE |
+| syslogtcp, syslogudp | `eventSize` | `64k` / `65507` | the message is truncated and marked Incomplete |
+| syslogtcp | `idleTimeout` | `10m` | closed (a message begun is kept) |
+| http | `maxHeaderBytes` | `16k` | 431 |
+| http | `maxBodyBytes` | `16m` | 413 (gzip bodies: counted inflated) |
+| http | `maxEventsPerRequest` | `100000` | 413 |
+| http | `requestTimeout` | `30s` | 408, closed |
+| http | `idleTimeout` | `60s` | closed |
+| http, avro | `sendTimeout` | `30s` | closed when its answers are not read |
+| http | `maxPendingBodyBytes` | `256m` per shard | 503 with Retry-After |
+| avro | `maxFrameBytes` | `64m` | closed before anything is allocated (deflate: inflated bytes count) |
+| avro | `maxEventsPerCall` | `20000` | error answer, nothing stored |
+| avro | `frameTimeout` | `30s` | closed |
+| avro | `idleTimeout` | `0` (never, as Flume) | closed |
+| avro | `maxPartialBytesPerShard` | `256m` | closed |
+| every source | (record format) | header keys up to 32767 bytes | 400 / Avro error answer |
+| admin endpoint | (fixed) | 64 clients, 2 s to send a request, 10 s to take the answer | 503 / closed |
 )";
 
 // Table cells: a '|' would end the cell and '<...>' would be taken for HTML.

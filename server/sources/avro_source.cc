@@ -301,7 +301,10 @@ class AvroConnection final : public StreamConnection {
 AvroSource::AvroSource(const AvroSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs,
                        SourceProbe& probe)
     : detail::AvroPartialBudget(options.partial_bytes_max, probe),
-      StreamServer({.name = options.name, .connections_max = options.connections_max, .resolve_peer_ip = true},
+      StreamServer({.name = options.name,
+                    .connections_max = options.connections_max,
+                    .resolve_peer_ip = true,
+                    .send_timeout_ms = options.send_timeout_ms},
                    listen_fd, probe),
       options_(options),
       logs_(std::move(logs)) {

@@ -50,6 +50,7 @@ struct AvroSourceOptions {
   int64_t idle_timeout_ms = 0;
   // A frame begun must be complete within this long, or the connection is closed. 0: never.
   int64_t frame_timeout_ms = 30'000;
+  int64_t send_timeout_ms = 30'000;
   // The most bytes this source's connections on one shard may hold for partial frames.
   size_t partial_bytes_max = size_t{256} << 20;
 };

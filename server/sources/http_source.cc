@@ -435,7 +435,10 @@ class HttpConnection final : public StreamConnection {
 
 HttpSource::HttpSource(const HttpSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs,
                        SourceProbe& probe, HttpProbe& http_probe)
-    : StreamServer({.name = options.name, .connections_max = options.connections_max, .resolve_peer_ip = false},
+    : StreamServer({.name = options.name,
+                    .connections_max = options.connections_max,
+                    .resolve_peer_ip = false,
+                    .send_timeout_ms = options.send_timeout_ms},
                    listen_fd, probe),
       options_(options),
       logs_(std::move(logs)),

@@ -48,6 +48,7 @@ struct HttpSourceOptions {
   uint32_t connections_max = 10000;
   int64_t idle_timeout_ms = 60'000;
   int64_t request_timeout_ms = 30'000;
+  int64_t send_timeout_ms = 30'000;
   // Per shard: the most bytes held at once for request bodies being received (a Content-Length
   // body counts whole from its head on). At least body_bytes_max.
   size_t pending_body_bytes_max = 256 << 20;

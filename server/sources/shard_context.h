@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "server/base/fd_budget.h"
 #include "server/base/result.h"
 #include "server/reactor/buffer_ring.h"
 #include "server/reactor/reactor.h"
@@ -20,6 +21,8 @@ struct ShardContext {
   reactor::BufferRing* datagram_buffers = nullptr;
   // Wall-clock time of the current completion batch, refreshed once per batch.
   int64_t now_ms = 0;
+  // The process-wide budget of descriptors for accepted connections; null: unlimited (tests).
+  base::FdBudget* connection_fds = nullptr;
 };
 
 // A source's presence on one shard. Created on the main thread, then used only by its shard.

@@ -18,6 +18,9 @@ namespace {
 // How long a closing connection keeps reading (and discarding) after its last response.
 constexpr int64_t kLingerMs = 2000;
 constexpr int64_t kTimeoutCheckIntervalMs = 1000;
+// How long accept waits after running out of descriptors: long enough not to burn the shard,
+// short enough that clients are served soon after descriptors come back.
+constexpr int64_t kAcceptBackoffMs = 100;
 
 template <typename T>
 void erase_one(std::vector<T*>& list, T* item) {
@@ -30,7 +33,8 @@ void erase_one(std::vector<T*>& list, T* item) {
 // ---------------------------------------------------------------------------------------------
 // StreamConnection
 
-StreamConnection::StreamConnection(StreamServer& server, int fd) : server_(server), fd_(fd) {
+StreamConnection::StreamConnection(StreamServer& server, int fd)
+    : server_(server), fd_(fd), fd_budget_(server.context_->connection_fds) {
   if (server.options_.resolve_peer_ip) {
     sockaddr_storage peer{};
     socklen_t len = sizeof peer;
@@ -42,6 +46,7 @@ StreamConnection::StreamConnection(StreamServer& server, int fd) : server_(serve
 StreamConnection::~StreamConnection() {
   SLUICE_ASSERT(requests_in_flight_ == 0, "connection deleted with requests in flight");
   ::close(fd_);
+  if (fd_budget_ != nullptr) fd_budget_->release();
 }
 
 reactor::BufferRing& StreamConnection::buffers() { return *server_.context_->stream_buffers; }
@@ -202,6 +207,7 @@ void StreamConnection::submit_send() {
   io_uring_sqe* sqe = server_.context_->reactor->sqe();
   io_uring_prep_send(sqe, fd_, sending_.data() + sent_, sending_.size() - sent_, MSG_NOSIGNAL);
   sqe->user_data = reactor::tag(this, kSend);
+  if (!send_in_flight_) send_progress_ms_ = now_ms();
   send_in_flight_ = true;
   ++requests_in_flight_;
 }
@@ -219,6 +225,7 @@ void StreamConnection::on_send(const io_uring_cqe& cqe) {
   }
   sent_ += static_cast<size_t>(cqe.res);
   last_activity_ms_ = now_ms();
+  send_progress_ms_ = now_ms();
   if (sent_ < sending_.size() || !outgoing_.empty()) {
     submit_send();
     return;
@@ -317,7 +324,10 @@ void StreamServer::on_accept(const io_uring_cqe& cqe) {
     int fd = cqe.res;
     if (stopping_) {
       ::close(fd);
+    } else if (context_->connection_fds != nullptr && !context_->connection_fds->try_acquire()) {
+      refuse_over_fd_budget(fd);
     } else if (connections_.size() >= options_.connections_max) {
+      if (context_->connection_fds != nullptr) context_->connection_fds->release();
       ::close(fd);
       probe_->connection_refused();
       if (noisy_log_.allow(context_->now_ms))
@@ -329,9 +339,36 @@ void StreamServer::on_accept(const io_uring_cqe& cqe) {
       probe_->connection_accepted();
       c->start();
     }
+  } else if (cqe.res == -EMFILE || cqe.res == -ENFILE) {
+    back_off_accept(-cqe.res);
   } else if (cqe.res != -ECANCELED && noisy_log_.allow(context_->now_ms)) {
     base::log_warn("source {}: accept failed: {}", options_.name, std::strerror(-cqe.res));
   }
+}
+
+void StreamServer::back_off_accept(int error) {
+  probe_->accept_fd_exhausted();
+  // The kernel ends a multishot accept on an error; should one stay armed, cancel it (its last
+  // completion clears accept_armed_). after_batch() arms it again once the pause is over.
+  if (accept_armed_) {
+    io_uring_sqe* sqe = context_->reactor->sqe();
+    io_uring_prep_cancel64(sqe, reactor::tag(this, kAccept), 0);
+    sqe->user_data = reactor::tag(this, kCancelAccept);
+  }
+  accept_retry_at_ms_ = context_->now_ms + kAcceptBackoffMs;
+  if (noisy_log_.allow(context_->now_ms))
+    base::log_warn("source {}: accept failed: {}; pausing accept for {} ms (raise the open files limit: "
+                   "LimitNOFILE= in a systemd unit, ulimit -n in a shell)",
+                   options_.name, std::strerror(error), kAcceptBackoffMs);
+}
+
+void StreamServer::refuse_over_fd_budget(int fd) {
+  ::close(fd);
+  probe_->accept_fd_exhausted();
+  if (noisy_log_.allow(context_->now_ms))
+    base::log_warn("source {}: refused a connection: accepted connections hold {} descriptors, the most the open "
+                   "files limit allows while keeping a reserve for channels and sinks",
+                   options_.name, context_->connection_fds->in_use());
 }
 
 void StreamConnection::await_durability() {
@@ -359,7 +396,7 @@ void StreamServer::reap() {
 
 void StreamServer::after_batch() {
   reap();
-  if (!accept_armed_ && !stopping_) arm_accept();
+  if (!accept_armed_ && !stopping_ && context_->now_ms >= accept_retry_at_ms_) arm_accept();
 
   if (!paused_.empty()) {
     std::vector<StreamConnection*> waiting;
@@ -390,16 +427,29 @@ void StreamServer::after_batch() {
   if (context_->now_ms >= next_timeout_check_ms_) {
     next_timeout_check_ms_ = context_->now_ms + kTimeoutCheckIntervalMs;
     std::vector<StreamConnection*> all = connections_;
-    for (StreamConnection* c : all) {
-      if (c->closing()) continue;
-      if (c->lingering_) {
-        if (context_->now_ms >= c->linger_until_ms_) c->close("linger timeout");
-        continue;
-      }
-      c->check_timeouts(context_->now_ms);
-    }
+    for (StreamConnection* c : all)
+      if (!c->closing() && !close_if_timed_out(c)) c->check_timeouts(context_->now_ms);
   }
   send_durable_answers();
+}
+
+bool StreamServer::close_if_timed_out(StreamConnection* c) {
+  const int64_t now = context_->now_ms;
+  if (c->lingering_) {
+    if (now >= c->linger_until_ms_) c->close("linger timeout");
+    return true;  // lingering: the protocol is done with it
+  }
+  if (options_.send_timeout_ms > 0 && c->send_in_flight_ && now - c->send_progress_ms_ > options_.send_timeout_ms) {
+    probe_->connection_timed_out(SourceProbe::Timeout::send);
+    if (noisy_log_.allow(now))
+      base::log_warn("source {}: closing a connection to {}: it read none of its answers ({} bytes unsent) within "
+                     "sendTimeout",
+                     options_.name, c->peer_ip().empty() ? std::string_view("a client") : c->peer_ip(),
+                     c->unsent_bytes());
+    c->close("send timeout");
+    return true;
+  }
+  return false;
 }
 
 bool StreamServer::waiting_for_space() const {

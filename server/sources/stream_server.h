@@ -124,7 +124,9 @@ class StreamConnection : public reactor::IoHandler {
   bool send_in_flight_ = false;
   uint32_t requests_in_flight_ = 0;
   int64_t last_activity_ms_ = 0;
+  int64_t send_progress_ms_ = 0;  // when the send in flight was submitted or last moved
   int64_t linger_until_ms_ = 0;
+  base::FdBudget* fd_budget_ = nullptr;  // gets the descriptor back when the connection is deleted
   PauseReason pause_reason_ = PauseReason::none;
   bool receive_armed_ = false;
   bool end_of_stream_ = false;
@@ -138,6 +140,9 @@ struct StreamServerOptions {
   std::string name;       // the source's name, for messages
   uint32_t connections_max = 10000;
   bool resolve_peer_ip = false;  // getpeername() on accept (for client IP headers)
+  // A connection whose answers made no progress for this long (the peer does not read them) is
+  // closed and counted as a send timeout; 0: never.
+  int64_t send_timeout_ms = 0;
 };
 
 class StreamServer : public ShardSource, public reactor::IoHandler {
@@ -169,6 +174,12 @@ class StreamServer : public ShardSource, public reactor::IoHandler {
 
   void arm_accept();
   void on_accept(const io_uring_cqe& cqe);
+  // Out of descriptors (EMFILE/ENFILE): accept again only after a pause, instead of spinning on
+  // a multishot accept that fails at once every time it is re-armed.
+  void back_off_accept(int error);
+  void refuse_over_fd_budget(int fd);
+  // The generic timeouts every protocol gets (linger, send); true when it closed `c`.
+  bool close_if_timed_out(StreamConnection* c);
   void connection_paused(StreamConnection* c) { paused_.push_back(c); }
   void connection_starved(StreamConnection* c) { starved_.push_back(c); }
   void connection_gone(StreamConnection* c);
@@ -187,6 +198,7 @@ class StreamServer : public ShardSource, public reactor::IoHandler {
   std::vector<StreamConnection*> reap_;     // closed, no request in flight: to delete
   std::vector<StreamConnection*> awaiting_durability_;  // answers wait for the channels
   int64_t next_timeout_check_ms_ = 0;
+  int64_t accept_retry_at_ms_ = 0;
   bool accept_armed_ = false;
   bool stopping_ = false;
 };

@@ -23,6 +23,7 @@ struct SyslogSourceOptions {
   size_t event_bytes_max = 65536;   // eventSize: longer messages are truncated, marked Incomplete
   syslog::EventOptions event;
   uint32_t connections_max = 10000; // per shard (TCP)
+  int64_t idle_timeout_ms = 600'000; // TCP: a connection that sends nothing this long is closed; 0: never
 };
 
 class SyslogIngest {

@@ -31,6 +31,21 @@ class SyslogConnection final : public StreamConnection {
     SLUICE_UNREACHABLE("bad framer status");
   }
 
+  // Closes a connection that sent nothing for idleTimeout. One paused for channel space is not
+  // idle: its sender waits for sluice. A message begun without its newline is kept, as at the
+  // end of a stream.
+  void check_timeouts(int64_t now) override {
+    const int64_t idle_ms = source_.options_.idle_timeout_ms;
+    if (idle_ms <= 0 || paused() || now - last_activity_ms() <= idle_ms) return;
+    auto result = framer_.finish([this](std::string_view frame, bool truncated) { return store(frame, truncated); });
+    if (result.status == syslog::TcpFramer::Status::paused) return;  // channel full: next check
+    server().probe().connection_timed_out(SourceProbe::Timeout::idle);
+    if (server().rate_limited_log().allow(now))
+      base::log_info("source {}: closing a connection from {}: nothing received within idleTimeout",
+                     source_.options_.name, peer_ip().empty() ? std::string_view("a client") : peer_ip());
+    close("idle timeout");
+  }
+
   Progress end_of_stream() override {
     auto result = framer_.finish([this](std::string_view frame, bool truncated) { return store(frame, truncated); });
     if (result.status == syslog::TcpFramer::Status::paused) {
@@ -55,7 +70,8 @@ SyslogTcpSource::SyslogTcpSource(const SyslogSourceOptions& options, int listen_
                                  SourceProbe& probe)
     : StreamServer({.name = options.name,
                     .connections_max = options.connections_max,
-                    .resolve_peer_ip = !options.event.client_ip_header.empty()},
+                    .resolve_peer_ip = !options.event.client_ip_header.empty(),
+                    .send_timeout_ms = 0},  // syslog sends nothing
                    listen_fd, probe),
       options_(options),
       ingest_(options, std::move(logs), probe) {}

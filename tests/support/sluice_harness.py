@@ -216,7 +216,7 @@ def run_sluice(args, cwd=None, timeout_s=60):
 
 
 def syslog_config(out_dir, tcp_port=None, udp_port=None, channel_extra="", sink_extra="", source_extra="",
-                  serializer="json"):
+                  serializer="json", channel_type="memory"):
     """A one-channel agent a1 with syslog TCP and/or UDP sources and a file_roll sink."""
     sources = []
     lines = []
@@ -231,7 +231,7 @@ def syslog_config(out_dir, tcp_port=None, udp_port=None, channel_extra="", sink_
                   f"a1.sources.udp.port = {udp_port}", "a1.sources.udp.channels = c1"]
         lines += [f"a1.sources.udp.{l}" for l in source_extra.split("\n") if l.strip()]
     head = [f"a1.sources = {' '.join(sources)}", "a1.channels = c1", "a1.sinks = k1",
-            "a1.channels.c1.type = memory"]
+            f"a1.channels.c1.type = {channel_type}"]
     head += [f"a1.channels.c1.{l}" for l in channel_extra.split("\n") if l.strip()]
     sink = ["a1.sinks.k1.type = file_roll", "a1.sinks.k1.channel = c1", f"a1.sinks.k1.sink.directory = {out_dir}",
             f"a1.sinks.k1.sink.serializer = {serializer}", "a1.sinks.k1.sink.rollInterval = 0"]
