@@ -5,10 +5,12 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "ringbuf/append.h"
+#include "ringbuf/segment_file.h"
 #include "server/app/channel.h"
 #include "server/base/metrics.h"
 
@@ -35,6 +37,11 @@ class LogDurabilityTest : public ::testing::Test {
     fs::remove_all(dir_);
     sync_errno = 0;
     sync_calls = 0;
+    open_channel();
+  }
+  void open_channel() {
+    durability_.reset();
+    channel_.reset();
     ChannelOptions o;
     o.name = "c1";
     o.type = "file";
@@ -149,6 +156,27 @@ TEST_F(LogDurabilityTest, FailedFinalSyncAtShutdownReportsNothingDurable) {
   EXPECT_EQ(read_new(), 0u);
   EXPECT_EQ(metric("sluice_channel_failed"), 1);
   log().close();
+}
+
+TEST_F(LogDurabilityTest, DamagedRecordFoundAtStartUpIsQuarantinedAndCounted) {
+  ASSERT_EQ(append(20), ringbuf::AppendRefusal::none);
+  group_commit();
+  const fs::path shard = dir_ / "c1" / "shard-0";
+  const fs::path segment = shard / ringbuf::segment_file_name(0);
+  open_channel();  // a clean reopen first: nothing to report
+  EXPECT_EQ(metric("sluice_channel_corrupt_records_total"), 0);
+  channel_.reset();
+  {
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(ringbuf::kSegmentHeaderBytes + 33);  // inside the first record
+    f.put('\x7f');
+  }
+  open_channel();
+  EXPECT_EQ(metric("sluice_channel_corrupt_records_total"), 1);
+  EXPECT_EQ(metric("sluice_channel_quarantined_bytes_total"), (64 << 10) - ringbuf::kSegmentHeaderBytes);
+  EXPECT_TRUE(fs::exists(shard / "quarantine" /
+                         (segment.filename().string() + "." + std::to_string(ringbuf::kSegmentHeaderBytes) +
+                          ".corrupt")));
 }
 
 }  // namespace
