@@ -59,7 +59,7 @@ void LogDurability::start_group_commit(int64_t now_ms) {
   for (uint64_t k = sync_first_segment_; k <= last; ++k) {
     int fd = store_.segment_fd(k);
     if (fd < 0) continue;  // not created yet (the position sits at its very start)
-    uint64_t slot = std::min<uint64_t>(k - sync_first_segment_, UINT8_MAX - kSegmentSync);
+    uint64_t slot = std::min<uint64_t>(k - sync_first_segment_, reactor::kOpMask - kSegmentSync);
     issue_sync(fd, /*data_only=*/true, static_cast<uint8_t>(kSegmentSync + slot));
   }
   // New segment files survive a power cut only once their directory entry does.
@@ -93,7 +93,7 @@ std::string LogDurability::file_of(uint8_t op) const {
   if (op == kDirectorySync) return fmt::format("the directory {}", store_.directory());
   uint64_t slot = op - kSegmentSync;
   return fmt::format("{}{}", store_.segment_path(sync_first_segment_ + slot),
-                     slot == UINT8_MAX - kSegmentSync ? " (or a later segment)" : "");
+                     slot == reactor::kOpMask - kSegmentSync ? " (or a later segment)" : "");
 }
 
 void LogDurability::group_commit_done() {

@@ -58,9 +58,11 @@ class LogDurability final : public reactor::IoHandler {
   void on_completion(uint8_t op, const io_uring_cqe& cqe) override;
 
  private:
-  // kSegmentSync + i: the sync of the i-th segment file of a group commit (the last value
-  // standing for that segment and every later one).
+  // kSegmentSync + i: the sync of the i-th segment file of a group commit, for the message when
+  // it fails (the tag has 3 bits, so the last value, reactor::kOpMask, stands for that segment
+  // and every later one).
   enum Op : uint8_t { kCheckpointWrite = 1, kDirectorySync = 2, kSegmentSync = 3 };
+  static_assert(kSegmentSync <= reactor::kOpMask, "operation codes must fit the tag");
   void start_group_commit(int64_t now_ms);
   void issue_sync(int fd, bool data_only, uint8_t op);
   void sync_completed(uint8_t op, int res);
