@@ -42,6 +42,7 @@ AppendRefusal append_batch(std::span<Log* const> logs, std::span<const PreparedE
     largest = std::max(largest, bytes);
   }
   for (Log* log : logs) {
+    if (log->failed()) return AppendRefusal::store_error;
     if (largest > log->record_bytes_max()) return AppendRefusal::too_large;
     if (!log->room_for(total, events.size(), largest)) return AppendRefusal::full_bytes;
   }

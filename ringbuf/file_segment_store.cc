@@ -66,6 +66,9 @@ SegmentScan scan_segment(const std::byte* base, uint64_t segment_bytes, uint64_t
     }
     EventView view(base + offset);
     if (view.type() == RecordType::segment_end) {
+      // A marker ahead in sequence was written by an earlier recovery that quarantined the rest
+      // of this segment: the next segment starts there.
+      expected = std::max(expected, view.sequence());
       scan.ends_with_marker = true;
       break;
     }
@@ -153,9 +156,21 @@ Result<std::unique_ptr<FileSegmentStore>> FileSegmentStore::open(const FileStore
 
   std::string checkpoint_dir = options.checkpoint_directory.empty() ? options.directory : options.checkpoint_directory;
   std::string checkpoint_path = (fs::path(checkpoint_dir) / "checkpoint").string();
-  store->checkpoint_fd_ = ::open(checkpoint_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  bool created = false;
+  store->checkpoint_fd_ = ::open(checkpoint_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (store->checkpoint_fd_ < 0 && errno == ENOENT) {
+    store->checkpoint_fd_ = ::open(checkpoint_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    created = true;
+  }
   if (store->checkpoint_fd_ < 0)
     return make_error(fmt::format("{}: cannot open {}: {}", what, checkpoint_path, errno_text(errno)));
+  // A new file survives a power cut only once its directory entry does.
+  if (created) {
+    int dir_fd = ::open(checkpoint_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int err = dir_fd < 0 || fsync(dir_fd) != 0 ? errno : 0;
+    if (dir_fd >= 0) ::close(dir_fd);
+    if (err != 0) return make_error(fmt::format("{}: cannot sync {}: {}", what, checkpoint_dir, errno_text(err)));
+  }
 
   if (Status recovered = store->recover(readers, start, report); !recovered) return Error{recovered.message()};
   return store;
@@ -358,6 +373,52 @@ Status FileSegmentStore::write_checkpoint_now(Log& log, bool sync) {
   return {};
 }
 
+// Best effort by design: a disk that cannot take the copy must not keep the later segments
+// from being recovered; the caller says so in its problem line.
+Result<std::string> FileSegmentStore::quarantine(const Mapped& segment, uint64_t index, uint64_t offset) {
+  const fs::path dir = fs::path(options_.directory) / "quarantine";
+  if (::mkdir(dir.c_str(), 0755) == 0) {
+    if (fsync(directory_fd_) != 0)
+      return make_error(fmt::format("cannot sync {}: {}", options_.directory, errno_text(errno)));
+  } else if (errno != EEXIST) {
+    return make_error(fmt::format("cannot create {}: {}", dir.string(), errno_text(errno)));
+  }
+  const std::string base = (dir / fmt::format("{}.{}.corrupt", segment_file_name(index), offset)).string();
+  std::string path = base;
+  int fd = -1;
+  for (int n = 1; n <= 100 && fd < 0; ++n) {
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) return make_error(fmt::format("cannot create {}: {}", path, errno_text(errno)));
+    if (fd < 0) path = fmt::format("{}.{}", base, n);
+  }
+  if (fd < 0) return make_error(fmt::format("{} and 100 more of that name exist", base));
+  const std::byte* at = segment.base + offset;
+  size_t left = options_.segment_bytes - offset;
+  int err = 0;
+  while (left > 0 && err == 0) {
+    ssize_t n = ::write(fd, at, left);
+    if (n < 0 && errno != EINTR) err = errno;
+    if (n > 0) at += n, left -= static_cast<size_t>(n);
+  }
+  if (err == 0 && fdatasync(fd) != 0) err = errno;
+  ::close(fd);
+  int dir_fd = err == 0 ? ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (err == 0 && (dir_fd < 0 || fsync(dir_fd) != 0)) err = errno;
+  if (dir_fd >= 0) ::close(dir_fd);
+  if (err != 0) return make_error(fmt::format("cannot write {}: {}", path, errno_text(err)));
+  return path;
+}
+
+std::optional<uint64_t> FileSegmentStore::resumable(uint64_t index, uint64_t expected_sequence) {
+  auto m = map_file(path_of(index));
+  if (!m.ok()) return std::nullopt;
+  SegmentHeader h;
+  bool ok = decode_segment_header(m.value().base, h) == SegmentHeaderCheck::ok && h.index == index &&
+            h.segment_bytes == options_.segment_bytes && h.first_sequence >= expected_sequence;
+  unmap(m.value());
+  return ok ? std::optional<uint64_t>(h.first_sequence) : std::nullopt;
+}
+
 FileStoreStats FileSegmentStore::stats() const {
   FileStoreStats s;
   s.segment_files = segment_files_.load(std::memory_order_relaxed);
@@ -412,8 +473,26 @@ Status FileSegmentStore::recover(const std::vector<std::string>& readers, LogSta
   bool ended = false;             // the log ended (or was cut) in a segment already kept
   bool cut = false;               // something valid-looking may lie beyond the end
   uint64_t expected_sequence = 0;
+  struct Cut {
+    uint64_t index;
+    uint64_t offset;
+  };
+  std::optional<Cut> bad_record;  // in the last kept segment
   for (uint64_t index : indices) {
     std::string path = path_of(index);
+    if (bad_record && index == bad_record->index + 1 && bad_record->offset + kRecordHeaderBytes <= S) {
+      // Continue in this segment: mark the end of the damaged one over its bad record.
+      if (auto first = resumable(index, expected_sequence)) {
+        const Mapped& damaged = segments_[bad_record->index];
+        encode_segment_end({damaged.base + bad_record->offset, kRecordHeaderBytes}, *first);
+        if (fdatasync(damaged.fd) != 0)
+          report.problems.push_back(fmt::format("{}: cannot sync the end marker: {}", damaged.path, errno_text(errno)));
+        report.lost_events += *first - expected_sequence;
+        expected_sequence = *first;
+        ended = cut = false;
+      }
+    }
+    bad_record.reset();
     auto discard = [&](const std::string& why, bool is_problem) {
       if (is_problem) report.problems.push_back(fmt::format("{}: {}; the file is discarded", path, why));
       ++report.discarded_segments;
@@ -483,8 +562,18 @@ Status FileSegmentStore::recover(const std::vector<std::string>& readers, LogSta
     expected_sequence = scan.next_sequence;
     if (scan.corrupt) {
       report.truncated_bytes += S - scan.end_offset;
-      report.problems.push_back(fmt::format("{}: bad record at offset {} ({}); the log is cut there", path,
-                                            scan.end_offset, scan.corruption));
+      ++report.corrupt_records;
+      auto saved = quarantine(mapped, index, scan.end_offset);
+      if (saved.ok()) {
+        report.quarantined_bytes += S - scan.end_offset;
+        report.quarantine_files.push_back(saved.value());
+      }
+      report.problems.push_back(fmt::format(
+          "{}: bad record at offset {} ({}); the log is cut there, the rest of the segment {}", path,
+          scan.end_offset, scan.corruption,
+          saved.ok() ? fmt::format("is saved in {}", saved.value())
+                     : fmt::format("is lost ({})", saved.error().message)));
+      bad_record = Cut{index, scan.end_offset};
       cut = true;
     }
     segments_[index] = mapped;

@@ -8,8 +8,13 @@
 // `checkpoint` (checkpoint.h) and `LOCK` (flock: one sluice per directory).
 //
 // open() recovers what a previous run left: it scans every segment, checks every record's CRC
-// and sequence, cuts a torn or corrupt tail at the first bad record, reads the checkpoint and
-// works out where the log ends and where each reader resumes.
+// and sequence, reads the checkpoint and works out where the log ends and where each reader
+// resumes. At the first bad record of a segment, the bytes from it to the segment's end are
+// copied (and synced) to quarantine/seg-<index>.wal.<offset>.corrupt (".<n>" appended if that
+// name is taken) for a human to look at; if the next segment follows with a sound header,
+// a segment_end marker is written over the bad record and recovery goes on there, so one bad
+// record loses only the rest of its segment (the sequence jumps over the lost events);
+// otherwise the log ends at the bad record (a torn tail) and appends continue over it.
 //
 // Threads: open() on the main thread at start-up; then every method belongs to the producer
 // (shard) thread that owns the Log, except stats(), which any thread may call.
@@ -19,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -47,6 +53,10 @@ struct RecoveryReport {
   uint64_t undelivered_records = 0;  // of those, at or after the oldest reader checkpoint (to deliver)
   uint64_t truncated_bytes = 0;      // bytes cut off a torn or corrupt tail
   uint64_t discarded_segments = 0;   // whole segment files after the cut
+  uint64_t corrupt_records = 0;      // bad records found (one per segment at most)
+  uint64_t quarantined_bytes = 0;    // copied to quarantine files
+  uint64_t lost_events = 0;          // sequence numbers skipped to continue after a bad record
+  std::vector<std::string> quarantine_files;
   bool found_checkpoint = false;
   std::vector<std::string> problems;  // one line each, naming file and offset
 };
@@ -74,6 +84,8 @@ class FileSegmentStore final : public SegmentStore {
 
   // The file descriptor of an open segment (for fdatasync), -1 if it is not open.
   int segment_fd(uint64_t index) const;
+  // The file name of segment `index` (for messages).
+  std::string segment_path(uint64_t index) const { return path_of(index); }
   int checkpoint_fd() const { return checkpoint_fd_; }
   int directory_fd() const { return directory_fd_; }
   // True once after segment files were created or renamed: the directory needs an fsync for
@@ -100,6 +112,9 @@ class FileSegmentStore final : public SegmentStore {
   Status recover(const std::vector<std::string>& readers, LogStart& start, RecoveryReport& report);
   Result<Mapped> map_file(const std::string& path);
   Result<Mapped> create_segment_file(uint64_t index);
+  Result<std::string> quarantine(const Mapped& segment, uint64_t index, uint64_t offset);
+  // The first sequence of segment file `index` if recovery may continue in it after a cut.
+  std::optional<uint64_t> resumable(uint64_t index, uint64_t expected_sequence);
   void unmap(Mapped& m);
   // A segment every reader has passed: keep it as a spare, or delete it.
   void retire(Mapped m);

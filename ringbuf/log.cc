@@ -83,6 +83,10 @@ size_t Log::record_bytes_max() const {
 std::span<std::byte> Log::reserve(size_t record_bytes) {
   SLUICE_ASSERT(reserved_bytes_ == 0, "reserve() twice without commit()");
   SLUICE_ASSERT(!closed_.load(std::memory_order_relaxed), "reserve() on a closed log");
+  if (failed()) {
+    refusal_ = AppendRefusal::store_error;
+    return {};
+  }
   const size_t aligned = align_record(record_bytes);
   if (aligned > record_bytes_max()) {
     refusal_ = AppendRefusal::too_large;
@@ -167,15 +171,19 @@ void Log::publish() {
 }
 
 void Log::set_durable(uint64_t position, uint64_t sequence) {
+  SLUICE_ASSERT(!failed(), "set_durable() on a fail-stopped log");
   SLUICE_ASSERT(position >= durable_position_ && position <= write_position_, "durable position out of range");
   SLUICE_ASSERT(sequence >= durable_sequence_ && sequence <= next_sequence_, "durable sequence out of range");
   durable_position_ = position;
   durable_sequence_ = sequence;
 }
 
+void Log::fail_stop() { failed_.store(true, std::memory_order_relaxed); }
+
 void Log::close() {
   SLUICE_ASSERT(!has_unpublished(), "close() with unpublished records");
-  SLUICE_ASSERT(options_.publish_mode == PublishMode::on_commit || durable_position_ == write_position_,
+  // A fail-stopped log keeps what was never made durable invisible to the end.
+  SLUICE_ASSERT(options_.publish_mode == PublishMode::on_commit || durable_position_ == write_position_ || failed(),
                 "close() of an on_durable log with records not yet durable");
   closed_.store(true, std::memory_order_release);
   readers_bell_->ring();
@@ -275,6 +283,13 @@ LogStats Log::stats() const {
   s.capacity_bytes = options_.capacity_bytes;
   s.capacity_events = options_.capacity_events;
   s.segments_live = live_segments_.load(std::memory_order_relaxed);
+  s.failed = failed();
+  s.corrupt_records = 0;
+  s.skipped_events = 0;
+  for (uint32_t i = 0; i < options_.readers; ++i) {
+    s.corrupt_records += readers_[i].corrupt_records();
+    s.skipped_events += readers_[i].skipped_events();
+  }
   return s;
 }
 
@@ -289,15 +304,30 @@ size_t LogReader::read(std::vector<EventView>& out, size_t events_max, size_t by
   while (read_position_ < end && added < events_max && bytes < bytes_max) {
     const uint64_t offset = read_position_ % segment_bytes;
     const std::byte* record = log_->segment_for(read_position_) + offset;
-    // Pair assertion: the producer checked what it wrote; check it again as it is read.
-    RecordCheck check = check_record(record, segment_bytes - offset);
-    SLUICE_ASSERT(check == RecordCheck::ok, "corrupt record in a published log range");
+    // Pair check: the producer checked what it wrote; check it again as it is read. A mismatch
+    // is damage to the memory or the file under the mapping, not a bug of ours: it is counted
+    // and skipped, never fatal.
+    if (check_record(record, segment_bytes - offset) != RecordCheck::ok) {
+      skip_damaged(end);
+      continue;
+    }
     EventView view(record, read_position_);
-    if (view.type() == RecordType::segment_end) {
+    const bool marker = view.type() == RecordType::segment_end;
+    if (view.sequence() != read_sequence_) {
+      // Ahead is expected after damage, and at a segment end marker that recovery wrote when it
+      // quarantined the rest of a segment (file_segment_store.h); anything else is damage too.
+      if (view.sequence() < read_sequence_ || !(resync_ || marker)) {
+        skip_damaged(end);
+        continue;
+      }
+      if (resync_) skipped_events_.fetch_add(view.sequence() - read_sequence_, std::memory_order_relaxed);
+      read_sequence_ = view.sequence();
+    }
+    resync_ = false;
+    if (marker) {
       read_position_ = log_->segment_start(read_position_ / segment_bytes + 1);
       continue;
     }
-    SLUICE_ASSERT(view.sequence() == read_sequence_, "log sequence numbers out of order");
     out.push_back(view);
     ++added;
     bytes += view.record_bytes();
@@ -305,6 +335,30 @@ size_t LogReader::read(std::vector<EventView>& out, size_t events_max, size_t by
     read_sequence_ = view.sequence() + 1;
   }
   return added;
+}
+
+// The record at read_position_ is damaged. Records are 8-byte aligned, so the next one that
+// checks out (its CRC, and a sequence no further ahead than the bytes in between allow) is
+// searched for in what is visible of this segment; failing that, reading continues at the end
+// of what is visible (a record boundary), or at the next segment. Bounded by one segment.
+void LogReader::skip_damaged(uint64_t end) {
+  corrupt_records_.fetch_add(1, std::memory_order_relaxed);
+  resync_ = true;
+  const uint32_t segment_bytes = log_->segment_bytes_;
+  const uint64_t segment = read_position_ / segment_bytes;
+  const uint64_t segment_end = (segment + 1) * segment_bytes;
+  const uint64_t limit = std::min(end, segment_end);
+  const std::byte* base = log_->segment_for(read_position_);
+  for (uint64_t p = read_position_ + kRecordAlign; p + kRecordHeaderBytes <= limit; p += kRecordAlign) {
+    const uint64_t offset = p % segment_bytes;
+    if (check_record(base + offset, limit - p) != RecordCheck::ok) continue;
+    const uint64_t sequence = EventView(base + offset).sequence();
+    const uint64_t sequence_max = read_sequence_ + (p - read_position_) / kRecordHeaderBytes;
+    if (sequence < read_sequence_ || sequence > sequence_max) continue;
+    read_position_ = p;
+    return;
+  }
+  read_position_ = end < segment_end ? end : log_->segment_start(segment + 1);
 }
 
 void LogReader::publish_commit(uint64_t position, uint64_t sequence) {

@@ -58,7 +58,7 @@ enum class AppendRefusal : uint8_t {
   full_bytes,   // capacity_bytes reached
   full_events,  // capacity_events reached
   too_large,    // the record can never fit a segment
-  store_error,  // the segment store failed (memory, disk)
+  store_error,  // the segment store failed (memory, disk), or the log was fail-stopped
 };
 
 // A point in a log's producer state that appends can be undone back to (see Log::rollback).
@@ -77,6 +77,9 @@ struct LogStats {
   uint64_t capacity_bytes;
   uint64_t capacity_events;
   uint64_t segments_live;
+  bool failed;                     // fail_stop() was called: appends are refused for good
+  uint64_t corrupt_records;        // damaged records the readers met (and skipped), summed
+  uint64_t skipped_events;         // events the readers lost to them, summed
   uint64_t size_bytes() const { return published_position - min_reader_position; }
   uint64_t size_events() const { return published_sequence - min_reader_sequence; }
   // The fuller of bytes and (when bounded) events, 0..1.
@@ -105,6 +108,9 @@ class LogReader {
   bool has_unread() const;
   // Something was read (or skipped) that is not committed yet.
   bool has_uncommitted() const { return committed_position() != read_position_; }
+  // Damaged records met (each time one is met: a rewind meets it again) and events lost to them.
+  uint64_t corrupt_records() const { return corrupt_records_.load(std::memory_order_relaxed); }
+  uint64_t skipped_events() const { return skipped_events_.load(std::memory_order_relaxed); }
   // The producer closed the log and this reader has read and committed all of it.
   bool drained() const;
   uint64_t committed_position() const { return committed_position_.load(std::memory_order_relaxed); }
@@ -113,14 +119,18 @@ class LogReader {
  private:
   friend class Log;
   void publish_commit(uint64_t position, uint64_t sequence);
+  void skip_damaged(uint64_t end);
 
   Log* log_ = nullptr;
   // Reader-private.
   uint64_t read_position_ = 0;
   uint64_t read_sequence_ = 0;
+  bool resync_ = false;  // after damage: the next good record may be ahead in sequence
   // Written by the reader, read by the producer and by stats().
   alignas(64) std::atomic<uint64_t> committed_position_{0};
   std::atomic<uint64_t> committed_sequence_{0};
+  std::atomic<uint64_t> corrupt_records_{0};
+  std::atomic<uint64_t> skipped_events_{0};
 };
 
 class Log {
@@ -164,6 +174,11 @@ class Log {
   uint64_t safe_sequence() const {
     return options_.publish_mode == PublishMode::on_durable ? durable_sequence_ : next_sequence_;
   }
+  // The storage under the log can no longer be trusted to keep what it was given (a failed
+  // fdatasync: the kernel may have dropped the dirty pages). From now on every append is refused
+  // (store_error) and set_durable() is a programmer error; what is visible stays readable.
+  void fail_stop();
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
   // The producer will append no more. Call after the last publish().
   void close();
   // Releases segments every reader has passed. Called on roll and, from the shard's timer, to
@@ -225,6 +240,7 @@ class Log {
   std::atomic<uint64_t> published_sequence_;
   std::atomic<uint64_t> live_segments_{0};
   std::atomic<bool> closed_{false};
+  std::atomic<bool> failed_{false};
 
   std::unique_ptr<LogReader[]> readers_;
 };

@@ -121,7 +121,16 @@ void Channel::collect(base::MetricsWriter& out) const {
     out.gauge("sluice_channel_position_bytes",
               "Log position after the last visible event: grows by every stored byte (records, padding).",
               labels, static_cast<double>(s.published_position));
+    out.counter("sluice_channel_corrupt_records_total",
+                "Damaged records: met by a sink's reader (skipped, and met again after a rewind) or found at "
+                "start-up (the rest of their segment quarantined).",
+                labels, static_cast<double>(s.corrupt_records + (durable() ? recovery_[shard].corrupt_records : 0)));
+    out.counter("sluice_channel_skipped_events_total", "Events a sink's reader lost to damaged records.", labels,
+                static_cast<double>(s.skipped_events));
     if (!durable()) continue;
+    out.gauge("sluice_channel_failed",
+              "1 once a failed fdatasync stopped the channel on this shard: new events are refused until a restart.",
+              labels, s.failed ? 1 : 0);
     const ringbuf::RecoveryReport& r = recovery_[shard];
     ringbuf::FileStoreStats fs_stats = stores_[shard]->stats();
     const ChannelShardProbe& p = *probes_[shard];
@@ -135,6 +144,9 @@ void Channel::collect(base::MetricsWriter& out) const {
                 static_cast<double>(r.truncated_bytes));
     out.counter("sluice_channel_recovery_problems_total", "Damaged records or segment files found at start-up.",
                 labels, static_cast<double>(r.problems.size()));
+    out.counter("sluice_channel_quarantined_bytes_total",
+                "Bytes from a damaged record to its segment's end copied aside at start-up (quarantine/ folder).",
+                labels, static_cast<double>(r.quarantined_bytes));
     out.gauge("sluice_channel_spare_segments", "Released segment files kept for reuse.", labels,
               static_cast<double>(fs_stats.spare_files));
     out.counter("sluice_channel_store_errors_total",
@@ -149,7 +161,7 @@ void Channel::collect(base::MetricsWriter& out) const {
                 static_cast<double>(p.fsync_nanoseconds.value()) / 1e9);
     out.gauge("sluice_channel_fsync_seconds_max", "Longest group commit since start.", labels,
               static_cast<double>(p.fsync_nanoseconds_max.value()) / 1e9);
-    out.counter("sluice_channel_fsync_errors_total", "Failed fdatasync calls (retried).", labels,
+    out.counter("sluice_channel_fsync_errors_total", "Failed fdatasync calls (never retried: the first stops the channel, see sluice_channel_failed).", labels,
                 static_cast<double>(p.fsync_errors.value()));
     out.gauge("sluice_channel_unsynced_bytes", "Bytes appended but not yet made durable (fsync mode).", labels,
               static_cast<double>(p.unsynced_bytes.value()));

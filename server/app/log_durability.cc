@@ -6,24 +6,23 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "server/base/log.h"
 #include "server/base/time.h"
 
 namespace sluice::app {
-namespace {
 
-// After a failed fdatasync, wait this long before trying again.
-constexpr int64_t kSyncRetryDelayMs = 1000;
+int system_sync(int fd, bool data_only) { return (data_only ? fdatasync(fd) : fsync(fd)) == 0 ? 0 : errno; }
 
-}  // namespace
-
-LogDurability::LogDurability(Channel& channel, uint32_t shard)
+LogDurability::LogDurability(Channel& channel, uint32_t shard, SyncFunction sync)
     : channel_(channel),
       shard_(shard),
       log_(channel.log(shard)),
       store_(*channel.store(shard)),
       probe_(channel.probe(shard)),
-      fsync_mode_(channel.options().durability == Durability::fsync) {}
+      fsync_mode_(channel.options().durability == Durability::fsync),
+      sync_(sync) {}
 
 void LogDurability::after_batch(int64_t now_ms) {
   if (!fsync_mode_) return;
@@ -34,15 +33,15 @@ void LogDurability::after_batch(int64_t now_ms) {
     return;
   }
   if (first_unsynced_ms_ == 0) first_unsynced_ms_ = now_ms;
-  if (syncs_in_flight_ > 0 || now_ms < retry_sync_after_ms_) return;
+  if (syncs_in_flight_ > 0 || log_.failed()) return;
   const auto& o = channel_.options();
   if (unsynced >= o.group_commit_bytes || now_ms - first_unsynced_ms_ >= o.group_commit_interval_ms)
     start_group_commit(now_ms);
 }
 
 int64_t LogDurability::wait_budget_ns(int64_t now_ms) const {
-  if (!fsync_mode_ || first_unsynced_ms_ == 0 || syncs_in_flight_ > 0) return -1;
-  int64_t due_ms = std::max(first_unsynced_ms_ + channel_.options().group_commit_interval_ms, retry_sync_after_ms_);
+  if (!fsync_mode_ || first_unsynced_ms_ == 0 || syncs_in_flight_ > 0 || log_.failed()) return -1;
+  int64_t due_ms = first_unsynced_ms_ + channel_.options().group_commit_interval_ms;
   return std::max<int64_t>(0, due_ms - now_ms) * 1'000'000 + 100'000;
 }
 
@@ -52,37 +51,54 @@ void LogDurability::start_group_commit(int64_t now_ms) {
   sync_error_ = 0;
   sync_started_ns_ = base::monotonic_ns();
   first_unsynced_ms_ = 0;
+  // Held while issuing, so that syncs done inline cannot complete the commit half-way.
+  ++syncs_in_flight_;
   // Every segment written since the last sync: usually one, two right after a roll.
-  const uint64_t first = log_.segment_of(log_.durable_position());
+  sync_first_segment_ = log_.segment_of(log_.durable_position());
   const uint64_t last = log_.segment_of(sync_target_position_);
-  for (uint64_t k = first; k <= last; ++k) {
+  for (uint64_t k = sync_first_segment_; k <= last; ++k) {
     int fd = store_.segment_fd(k);
     if (fd < 0) continue;  // not created yet (the position sits at its very start)
-    io_uring_sqe* sqe = reactor_->sqe();
-    io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
-    sqe->user_data = reactor::tag(this, kSync);
-    ++syncs_in_flight_;
+    uint64_t slot = std::min<uint64_t>(k - sync_first_segment_, reactor::kOpMask - kSegmentSync);
+    issue_sync(fd, /*data_only=*/true, static_cast<uint8_t>(kSegmentSync + slot));
   }
   // New segment files survive a power cut only once their directory entry does.
-  if (store_.take_directory_changed()) {
-    io_uring_sqe* sqe = reactor_->sqe();
-    io_uring_prep_fsync(sqe, store_.directory_fd(), 0);
-    sqe->user_data = reactor::tag(this, kSync);
-    ++syncs_in_flight_;
-  }
-  if (syncs_in_flight_ == 0) group_commit_done();
+  if (store_.take_directory_changed()) issue_sync(store_.directory_fd(), /*data_only=*/false, kDirectorySync);
+  sync_completed(kDirectorySync, 0);  // the hold
   (void)now_ms;
+}
+
+void LogDurability::issue_sync(int fd, bool data_only, uint8_t op) {
+  ++syncs_in_flight_;
+  if (sync_) {
+    int err = sync_(fd, data_only);
+    sync_completed(op, -err);
+    return;
+  }
+  io_uring_sqe* sqe = reactor_->sqe();
+  io_uring_prep_fsync(sqe, fd, data_only ? IORING_FSYNC_DATASYNC : 0);
+  sqe->user_data = reactor::tag(this, op);
+}
+
+void LogDurability::sync_completed(uint8_t op, int res) {
+  if (res < 0 && sync_error_ == 0) {
+    sync_error_ = -res;
+    sync_error_op_ = op;
+  }
+  SLUICE_ASSERT(syncs_in_flight_ > 0, "sync completion without a sync in flight");
+  if (--syncs_in_flight_ == 0) group_commit_done();
+}
+
+std::string LogDurability::file_of(uint8_t op) const {
+  if (op == kDirectorySync) return fmt::format("the directory {}", store_.directory());
+  uint64_t slot = op - kSegmentSync;
+  return fmt::format("{}{}", store_.segment_path(sync_first_segment_ + slot),
+                     slot == reactor::kOpMask - kSegmentSync ? " (or a later segment)" : "");
 }
 
 void LogDurability::group_commit_done() {
   if (sync_error_ != 0) {
-    probe_.fsync_errors.add();
-    base::log_error("channel {} shard {}: fdatasync failed: {}; events written since the last sync stay "
-                    "invisible to sinks, retrying in {} ms",
-                    channel_.name(), shard_, std::strerror(sync_error_), kSyncRetryDelayMs);
-    retry_sync_after_ms_ = base::monotonic_ms() + kSyncRetryDelayMs;
-    // Make the retry cover these appends again.
-    first_unsynced_ms_ = 1;
+    fail_stop(sync_error_, file_of(sync_error_op_));
     return;
   }
   int64_t elapsed = base::monotonic_ns() - sync_started_ns_;
@@ -91,6 +107,20 @@ void LogDurability::group_commit_done() {
   if (elapsed > probe_.fsync_nanoseconds_max.value()) probe_.fsync_nanoseconds_max.set(elapsed);
   log_.set_durable(sync_target_position_, sync_target_sequence_);
   log_.publish();
+}
+
+void LogDurability::fail_stop(int err, const std::string& file) {
+  probe_.fsync_errors.add();
+  if (log_.failed()) return;
+  log_.fail_stop();
+  // No retry: after a failed fdatasync the kernel may have marked the dirty pages clean (or
+  // dropped them), so a second fdatasync can succeed with the data lost. Once, loudly.
+  base::log_error("channel {} shard {}: fdatasync of {} failed: {} (errno {}); the channel is stopped on this "
+                  "shard: the {} events written since the last good sync are never reported durable or "
+                  "delivered, and new events are refused. Fix the disk and restart sluice: recovery then "
+                  "delivers what the segment files really hold",
+                  channel_.name(), shard_, file, std::strerror(err), err,
+                  log_.next_sequence() - log_.safe_sequence());
 }
 
 void LogDurability::tick(int64_t now_ms) {
@@ -117,9 +147,8 @@ void LogDurability::tick(int64_t now_ms) {
 }
 
 void LogDurability::on_completion(uint8_t op, const io_uring_cqe& cqe) {
-  if (op == kSync) {
-    if (cqe.res < 0 && sync_error_ == 0) sync_error_ = -cqe.res;
-    if (--syncs_in_flight_ == 0) group_commit_done();
+  if (op >= kDirectorySync) {
+    sync_completed(op, cqe.res);
     return;
   }
   SLUICE_ASSERT(op == kCheckpointWrite, "unexpected durability operation");
@@ -138,21 +167,19 @@ void LogDurability::on_completion(uint8_t op, const io_uring_cqe& cqe) {
 
 void LogDurability::flush() {
   SLUICE_ASSERT(idle(), "flush() with requests in flight");
-  if (!fsync_mode_ || log_.durable_position() == log_.write_position()) return;
+  if (!fsync_mode_ || log_.failed() || log_.durable_position() == log_.write_position()) return;
+  const SyncFunction sync = sync_ ? sync_ : system_sync;
   const uint64_t target = log_.write_position();
   const uint64_t sequence = log_.next_sequence();
-  bool ok = true;
   for (uint64_t k = log_.segment_of(log_.durable_position()); k <= log_.segment_of(target); ++k) {
     int fd = store_.segment_fd(k);
-    if (fd >= 0 && fdatasync(fd) != 0) ok = false;
+    if (fd < 0) continue;
+    if (int err = sync(fd, true); err != 0) return fail_stop(err, store_.segment_path(k));
   }
-  if (store_.take_directory_changed() && fsync(store_.directory_fd()) != 0) ok = false;
-  if (!ok) {
-    base::log_error("channel {} shard {}: final fdatasync failed: {}; the unsynced events are recovered from the "
-                    "page cache at the next start unless the machine loses power first",
-                    channel_.name(), shard_, std::strerror(errno));
+  if (store_.take_directory_changed()) {
+    if (int err = sync(store_.directory_fd(), false); err != 0)
+      return fail_stop(err, fmt::format("the directory {}", store_.directory()));
   }
-  // Visible either way: the sinks may deliver them now; a restart without a power cut finds them.
   log_.set_durable(target, sequence);
   log_.publish();
 }

@@ -284,5 +284,68 @@ TEST(AppendBatch, AllOrNothingAcrossLogs) {
   EXPECT_EQ(append_batch(logs, {}), AppendRefusal::none);
 }
 
+// Damage under a published record (a bit flip in the mapping) is counted and skipped; the
+// process goes on and the reader resynchronizes on the next sound record.
+TEST(Log, DamagedPublishedRecordIsSkippedAndCounted) {
+  auto log = make_log(16 * kSegment, 2);
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(append(*log, "event-" + std::to_string(i)));
+  log->publish();
+  std::vector<EventView> views;
+  log->reader(1).read(views, SIZE_MAX, SIZE_MAX);
+  ASSERT_EQ(views.size(), 30u);
+  const_cast<char*>(views[7].body().data())[0] ^= 0x40;    // bad CRC
+  const_cast<char*>(views[20].body().data())[0] ^= 0x40;
+  std::vector<std::string> got = read_all(log->reader(0));
+  std::vector<std::string> want;
+  for (int i = 0; i < 30; ++i)
+    if (i != 7 && i != 20) want.push_back("event-" + std::to_string(i));
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(log->reader(0).corrupt_records(), 2u);
+  EXPECT_EQ(log->reader(0).skipped_events(), 2u);
+  log->reader(0).commit();
+  EXPECT_EQ(log->stats().corrupt_records, 2u);
+  EXPECT_EQ(log->stats().skipped_events, 2u);
+  // Appends and reads go on.
+  ASSERT_TRUE(append(*log, "after"));
+  log->publish();
+  EXPECT_EQ(read_all(log->reader(0)), std::vector<std::string>{"after"});
+}
+
+TEST(Log, DamagedLastVisibleRecordResumesAtTheNextPublish) {
+  auto log = make_log(16 * kSegment);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(append(*log, "event-" + std::to_string(i)));
+  log->publish();
+  std::vector<EventView> views;
+  log->reader(0).read(views, 2, SIZE_MAX);
+  log->reader(0).commit();
+  views.clear();
+  log->reader(0).read(views, 1, SIZE_MAX);
+  log->reader(0).rewind();
+  ASSERT_EQ(views.size(), 1u);
+  const_cast<char*>(views[0].body().data())[0] ^= 0x01;
+  EXPECT_TRUE(read_all(log->reader(0)).empty());
+  EXPECT_FALSE(log->reader(0).has_unread());
+  ASSERT_TRUE(append(*log, "next"));
+  log->publish();
+  EXPECT_EQ(read_all(log->reader(0)), std::vector<std::string>{"next"});
+  EXPECT_EQ(log->reader(0).corrupt_records(), 1u);
+  EXPECT_EQ(log->reader(0).skipped_events(), 1u);
+}
+
+TEST(Log, FailStopRefusesAppendsButKeepsWhatIsVisible) {
+  auto log = make_log(16 * kSegment);
+  ASSERT_TRUE(append(*log, "before"));
+  log->publish();
+  log->fail_stop();
+  EXPECT_FALSE(append(*log, "after"));
+  EXPECT_EQ(log->refusal(), AppendRefusal::store_error);
+  std::string body = "batch";
+  PreparedEvent e{.timestamp_ms = 1, .headers = {}, .body = body};
+  Log* logs[] = {log.get()};
+  EXPECT_EQ(append_batch(logs, std::span<const PreparedEvent>(&e, 1)), AppendRefusal::store_error);
+  EXPECT_TRUE(log->stats().failed);
+  EXPECT_EQ(read_all(log->reader(0)), std::vector<std::string>{"before"});
+}
+
 }  // namespace
 }  // namespace sluice::ringbuf
