@@ -73,6 +73,15 @@ class AnswerQueue {
   void clear() { count_ = 0; }
   // The oldest answer waits for durability: ask again after the next batch.
   bool front_waits_for_durability() const { return count_ > 0 && slots_[head_].waiting; }
+  // The oldest answer waits for events that will never be durable: a log it waits for was
+  // fail-stopped (a failed fdatasync) before reaching them. The answer must not be sent.
+  bool front_never_durable() const {
+    if (!front_waits_for_durability()) return false;
+    const Slot& s = slots_[head_];
+    for (size_t i = 0; i < logs_.size(); ++i)
+      if (logs_[i]->safe_sequence() < s.targets[i] && logs_[i]->failed()) return true;
+    return false;
+  }
 
  private:
   struct Slot {

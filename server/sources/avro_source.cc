@@ -51,6 +51,7 @@ class AvroConnection final : public StreamConnection {
   bool send_durable_answers() override {
     if (closing()) return false;
     flush_ready();
+    if (closing()) return false;  // a channel failed: flush_ready() closed it
     bool still_waiting = awaiting_durability();
     if (paused() && pause_reason() == PauseReason::waiting && !blocked()) {
       if (resume() == Progress::closed) return false;
@@ -242,6 +243,16 @@ class AvroConnection final : public StreamConnection {
 
   // Sends the answers at the front of the queue that are ready, in order.
   void flush_ready() {
+    if (answers_.front_never_durable()) {
+      // The events were not stored durably: no OK may be sent. Closing makes Flume's client
+      // fail the call (EventDeliveryException), so it sends the batch again elsewhere or later.
+      if (server().rate_limited_log().allow(now_ms()))
+        base::log_warn("source {}: closing a connection from {}: a channel failed to write its events to disk",
+                       source_.options_.name, peer_ip().empty() ? std::string_view("a client") : peer_ip());
+      answers_.clear();
+      close("channel failed");
+      return;
+    }
     while (const Answer* ready = answers_.ready_front()) {
       const Answer& a = *ready;
       if (source_.options_.deflate) {

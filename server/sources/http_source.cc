@@ -333,6 +333,13 @@ class HttpConnection final : public StreamConnection {
 
   // Sends the answers at the front of the queue that are ready, in order.
   void flush_ready() {
+    if (answers_.front_never_durable()) {
+      // The events of this request and of those after it were not stored durably: an error for
+      // the first, then the connection closes (the client resends them elsewhere or later).
+      answers_.clear();
+      stop_reading();
+      queue_error(503, "a channel failed to write these events to disk; they were not stored", true);
+    }
     bool close_after = false;
     while (const Answer* ready = answers_.ready_front()) {
       const Answer& a = *ready;

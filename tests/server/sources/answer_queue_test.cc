@@ -68,6 +68,25 @@ TEST_F(AnswerQueueTest, AnAnswerAfterStoredEventsWaitsUntilEveryLogIsDurable) {
   EXPECT_EQ(q.ready_front()->text, "after");
 }
 
+TEST_F(AnswerQueueTest, AnAnswerWaitingForAFailStoppedLogIsNeverDurable) {
+  AnswerQueue<TestAnswer, 4> q(logs_);
+  append(logs_, "e1");
+  make_durable(*a_);
+  make_durable(*b_);
+  q.push_after_durable().text = "durable before the failure";
+  append(logs_, "e2");
+  q.push_after_durable().text = "never durable";
+  EXPECT_FALSE(q.front_never_durable());
+  b_->fail_stop();
+  EXPECT_FALSE(q.front_never_durable()) << "its events were durable before the failure";
+  EXPECT_EQ(q.ready_front()->text, "durable before the failure");
+  q.pop_front();
+  EXPECT_TRUE(q.front_never_durable());
+  EXPECT_EQ(q.ready_front(), nullptr) << "no OK for events that are not on disk";
+  make_durable(*a_);  // the other log reaching them does not help
+  EXPECT_TRUE(q.front_never_durable());
+}
+
 TEST_F(AnswerQueueTest, IsBoundedAndReusesSlots) {
   AnswerQueue<TestAnswer, 2> q(logs_);
   q.push().text = std::string(1000, 'x');
