@@ -13,26 +13,13 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from support.sluice_harness import Sluice, free_port, wait_until  # noqa: E402
+from support.sluice_harness import Sluice, free_port, http_config, wait_until  # noqa: E402
 
 MiB = 1 << 20
 
 
 def config(port, source_extra=""):
-    return f"""a1.sources = web
-a1.channels = c1
-a1.sinks = k1
-a1.sources.web.type = http
-a1.sources.web.bind = 127.0.0.1
-a1.sources.web.port = {port}
-a1.sources.web.channels = c1
-a1.sources.web.handler = TEXT
-{source_extra}
-a1.channels.c1.type = memory
-a1.channels.c1.byteCapacity = 256m
-a1.sinks.k1.type = null
-a1.sinks.k1.channel = c1
-"""
+    return http_config(port, "a1.sources.web.handler = TEXT\n" + source_extra, "a1.channels.c1.byteCapacity = 256m")
 
 
 def read_response(s):

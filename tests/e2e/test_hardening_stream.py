@@ -15,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from support.sluice_harness import Sluice, free_port, read_lines, syslog_config, wait_until  # noqa: E402
+from support.sluice_harness import Sluice, free_port, http_config, read_lines, syslog_config, wait_until  # noqa: E402
 
 
 def message(seq):
@@ -214,18 +214,7 @@ class FileDescriptors(unittest.TestCase):
 class SendTimeout(unittest.TestCase):
     def test_an_http_client_that_never_reads_its_answers_is_closed_and_counted(self):
         port = free_port()
-        conf = f"""a1.sources = web
-a1.channels = c1
-a1.sinks = k1
-a1.sources.web.type = http
-a1.sources.web.bind = 127.0.0.1
-a1.sources.web.port = {port}
-a1.sources.web.channels = c1
-a1.sources.web.sendTimeout = 1s
-a1.channels.c1.type = memory
-a1.sinks.k1.type = null
-a1.sinks.k1.channel = c1
-"""
+        conf = http_config(port, "a1.sources.web.sendTimeout = 1s")
         with Sluice(conf, shards=1) as sluice:
             s = socket.socket()
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

@@ -237,3 +237,21 @@ def syslog_config(out_dir, tcp_port=None, udp_port=None, channel_extra="", sink_
             f"a1.sinks.k1.sink.serializer = {serializer}", "a1.sinks.k1.sink.rollInterval = 0"]
     sink += [f"a1.sinks.k1.{l}" for l in sink_extra.split("\n") if l.strip()]
     return "\n".join(head + lines + sink) + "\n"
+
+
+def http_config(port, source_extra="", channel_extra=""):
+    """A one-channel agent a1 with an http source `web` on 127.0.0.1, a memory channel and a null
+    sink; the extras are whole lines (`a1.sources.web.KEY = VALUE`)."""
+    return f"""a1.sources = web
+a1.channels = c1
+a1.sinks = k1
+a1.sources.web.type = http
+a1.sources.web.bind = 127.0.0.1
+a1.sources.web.port = {port}
+a1.sources.web.channels = c1
+{source_extra}
+a1.channels.c1.type = memory
+{channel_extra}
+a1.sinks.k1.type = null
+a1.sinks.k1.channel = c1
+"""
