@@ -6,14 +6,19 @@
 //
 // What "agree" means (docs/FUZZING.md):
 // - both accept, with the same events: the same headers in the same order, the same bodies;
-// - or both refuse with the same HTTP status, and with the same message unless both messages
-//   are JSON syntax errors ("invalid JSON ..."), whose wording and position are each library's;
+// - or both refuse with the same HTTP status, and with the same message unless one of them is
+//   a JSON syntax error ("invalid JSON ..."): a syntax error's wording and position are each
+//   library's, and on text that is not JSON which of a syntax and a shape error is met first
+//   depends on how far the parser looks ahead (`[0"` is "an event must be an object, not a
+//   number" to Boost.JSON, which reports a number when its token ends, and "invalid number" to
+//   simdjson, which checks the token's text first);
 // - one exception, a known limit of Boost.JSON: it refuses a number whose exponent overflows
 //   ("exponent overflow"), which simdjson accepts as text.
 //
 // Input: byte 0: the size of the chunks fed to the reader (b+1 bytes; 0xFF: the whole rest in
 // one chunk). The rest: the bytes the client sends (any number of pipelined requests).
 #include <algorithm>
+#include <cstdio>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -54,6 +59,14 @@ Events events_of(const http::EventDecoder& d) {
   return out;
 }
 
+// The back ends disagree: say how (for triage), then crash.
+[[noreturn]] void disagree(const char* what, std::string_view body, const http::HttpError& b, const http::HttpError& s) {
+  std::fprintf(stderr, "http_fuzz: JSON back ends disagree (%s) on a body of %zu bytes\n  boost:    %d %.*s\n  simdjson: %d %.*s\n",
+               what, body.size(), b.status, static_cast<int>(b.message.size()), b.message.data(), s.status,
+               static_cast<int>(s.message.size()), s.message.data());
+  __builtin_trap();
+}
+
 bool is_syntax_error(std::string_view message) { return message.find("invalid JSON") != std::string_view::npos; }
 
 struct Decoders {
@@ -83,18 +96,19 @@ void decode_request(Decoders& d, const http::RequestHead& head, std::string_view
   const http::HttpError b = d.boost.decode(format, body, d.extra);
   const http::HttpError s = d.simd.decode(format, body, d.extra);
   if (!b.ok() && b.message.ends_with("exponent overflow")) return;  // Boost.JSON's own limit
-  if (b.ok() != s.ok()) __builtin_trap();
+  if (b.ok() != s.ok()) disagree("accept/refuse", body, b, s);
   if (b.ok()) {
-    if (events_of(d.boost) != events_of(d.simd)) __builtin_trap();
+    if (events_of(d.boost) != events_of(d.simd)) disagree("events", body, b, s);
     const auto limits = d.boost.limits();
     if (d.boost.events().size() > limits.events_max) __builtin_trap();
     for (const http::DecodedEvent& e : d.boost.events())
       if (e.headers.size() > limits.headers_per_event_max) __builtin_trap();
     return;
   }
-  if (b.status != s.status || b.message.empty() || s.message.empty()) __builtin_trap();
+  if (b.status != s.status || b.message.empty() || s.message.empty()) disagree("status", body, b, s);
   if (!events_of(d.boost).empty() || !events_of(d.simd).empty()) __builtin_trap();
-  if (!(is_syntax_error(b.message) && is_syntax_error(s.message)) && b.message != s.message) __builtin_trap();
+  if (!is_syntax_error(b.message) && !is_syntax_error(s.message) && b.message != s.message)
+    disagree("message", body, b, s);
 }
 
 }  // namespace
