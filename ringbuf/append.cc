@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::ringbuf {
 

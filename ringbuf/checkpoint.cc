@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "ringbuf/crc32c.h"
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::ringbuf {
 namespace {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::ringbuf {
 

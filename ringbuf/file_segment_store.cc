@@ -17,9 +17,9 @@
 #include <fmt/format.h>
 
 #include "ringbuf/segment_file.h"
-#include "server/base/assert.h"
-#include "server/base/log.h"
-#include "server/base/time.h"
+#include "base/assert.h"
+#include "base/log.h"
+#include "base/time.h"
 
 namespace sluice::ringbuf {
 namespace {

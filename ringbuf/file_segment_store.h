@@ -32,7 +32,7 @@
 #include "ringbuf/checkpoint.h"
 #include "ringbuf/log.h"
 #include "ringbuf/segment_store.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::ringbuf {
 

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "ringbuf/crc32c.h"
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::ringbuf {
 namespace detail {

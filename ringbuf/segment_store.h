@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::ringbuf {
 

@@ -14,10 +14,10 @@
 #include "bench/cli/avro_options.h"
 #include "bench/cli/server_side.h"
 #include "bench/cli/size_distribution.h"
-#include "server/avro/netty_frame.h"
-#include "server/avro/zlib_stream.h"
-#include "server/base/assert.h"
-#include "server/base/time.h"
+#include "protocols/avro/netty_frame.h"
+#include "protocols/avro/zlib_stream.h"
+#include "base/assert.h"
+#include "base/time.h"
 
 namespace sluice::bench {
 namespace {

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include "bench/cli/patchable_deflate.h"
-#include "server/avro/avro_binary.h"
-#include "server/avro/flume_protocol.h"
-#include "server/avro/netty_frame.h"
-#include "server/base/assert.h"
+#include "protocols/avro/avro_binary.h"
+#include "protocols/avro/flume_protocol.h"
+#include "protocols/avro/netty_frame.h"
+#include "base/assert.h"
 
 namespace sluice::bench {
 namespace {

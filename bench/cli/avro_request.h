@@ -29,8 +29,8 @@
 
 #include "bench/cli/batch_events.h"
 #include "ringbuf/record.h"
-#include "server/avro/avro_ipc.h"
-#include "server/base/result.h"
+#include "protocols/avro/avro_ipc.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

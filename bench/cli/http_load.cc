@@ -15,8 +15,8 @@
 #include "bench/cli/http_response.h"
 #include "bench/cli/server_side.h"
 #include "bench/cli/size_distribution.h"
-#include "server/base/assert.h"
-#include "server/base/time.h"
+#include "base/assert.h"
+#include "base/time.h"
 
 namespace sluice::bench {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "bench/cli/http_request.h"
 #include "bench/cli/options.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "bench/cli/patchable_deflate.h"
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::bench {
 namespace {

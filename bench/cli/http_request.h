@@ -30,7 +30,7 @@
 #include <string_view>
 
 #include "bench/cli/batch_events.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

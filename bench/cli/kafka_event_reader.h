@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

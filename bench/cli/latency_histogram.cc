@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::bench {
 namespace {

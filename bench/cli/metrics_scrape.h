@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "bench/cli/options.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

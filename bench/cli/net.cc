@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "server/base/time.h"
+#include "base/time.h"
 
 namespace sluice::bench {
 namespace {

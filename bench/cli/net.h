@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "bench/cli/size_distribution.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 
 #include "bench/cli/server_side.h"
-#include "server/base/assert.h"
-#include "server/base/time.h"
+#include "base/assert.h"
+#include "base/time.h"
 
 namespace sluice::bench {
 namespace {

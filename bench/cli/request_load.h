@@ -28,7 +28,7 @@
 #include "bench/cli/rate_limiter.h"
 #include "bench/cli/report.h"
 #include "bench/cli/sequence_digits.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

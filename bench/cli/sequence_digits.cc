@@ -1,6 +1,6 @@
 #include "bench/cli/sequence_digits.h"
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::bench {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <bit>
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::bench {
 namespace {

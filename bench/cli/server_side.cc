@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "bench/cli/metrics_scrape.h"
-#include "server/base/time.h"
+#include "base/time.h"
 
 namespace sluice::bench {
 namespace {

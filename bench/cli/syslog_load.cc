@@ -24,7 +24,7 @@
 #include "bench/cli/size_distribution.h"
 #include "bench/cli/syslog_message.h"
 #include "bench/cli/syslog_options.h"
-#include "server/base/time.h"
+#include "base/time.h"
 
 namespace sluice::bench {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::bench {
 namespace {

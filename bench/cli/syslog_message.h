@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "bench/cli/sequence_digits.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

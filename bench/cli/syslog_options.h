@@ -14,7 +14,7 @@
 #include "bench/cli/options.h"
 #include "bench/cli/size_distribution.h"
 #include "bench/cli/syslog_message.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

@@ -12,7 +12,7 @@
 
 #include "bench/cli/sequence_ledger.h"
 #include "bench/cli/verify_options.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

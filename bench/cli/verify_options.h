@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bench/cli/kafka_event_reader.h"
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::bench {
 

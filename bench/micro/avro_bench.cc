@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "server/avro/avro_ipc.h"
-#include "server/avro/netty_frame.h"
-#include "server/avro/zlib_stream.h"
-#include "server/base/assert.h"
+#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/netty_frame.h"
+#include "protocols/avro/zlib_stream.h"
+#include "base/assert.h"
 
 namespace sluice::avro {
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "ringbuf/record.h"
-#include "server/base/assert.h"
+#include "base/assert.h"
 #include "sinks/hdfs/bucket_path.h"
 #include "sinks/hdfs/file_writers.h"
 

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "server/base/assert.h"
-#include "server/http/body_decoding.h"
-#include "server/http/event_decoders.h"
-#include "server/http/request_reader.h"
+#include "base/assert.h"
+#include "protocols/http/body_decoding.h"
+#include "protocols/http/event_decoders.h"
+#include "protocols/http/request_reader.h"
 
 namespace sluice::http {
 namespace {

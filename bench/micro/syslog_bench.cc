@@ -15,11 +15,11 @@
 #include "ringbuf/append.h"
 #include "ringbuf/log.h"
 #include "ringbuf/segment_store.h"
-#include "server/base/assert.h"
-#include "server/base/time.h"
-#include "server/syslog/syslog_event.h"
-#include "server/syslog/syslog_parser.h"
-#include "server/syslog/tcp_framer.h"
+#include "base/assert.h"
+#include "base/time.h"
+#include "protocols/syslog/syslog_event.h"
+#include "protocols/syslog/syslog_parser.h"
+#include "protocols/syslog/tcp_framer.h"
 
 namespace sluice::syslog {
 namespace {

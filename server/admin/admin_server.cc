@@ -15,9 +15,9 @@
 #include <fmt/format.h>
 
 #include "server/admin/flume_metrics.h"
-#include "server/base/log.h"
-#include "server/base/net.h"
-#include "server/base/time.h"
+#include "base/log.h"
+#include "base/net.h"
+#include "base/time.h"
 
 namespace sluice::admin {
 namespace http = boost::beast::http;

@@ -24,10 +24,10 @@
 #include <thread>
 #include <vector>
 
-#include "server/base/counter.h"
-#include "server/base/log.h"
-#include "server/base/metrics.h"
-#include "server/base/result.h"
+#include "base/counter.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "base/result.h"
 
 namespace sluice::admin {
 

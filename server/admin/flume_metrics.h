@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "server/base/metrics.h"
+#include "base/metrics.h"
 
 namespace sluice::admin {
 

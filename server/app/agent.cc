@@ -12,9 +12,9 @@
 #include <fmt/format.h>
 #include <liburing.h>
 
-#include "server/base/log.h"
-#include "server/base/net.h"
-#include "server/base/time.h"
+#include "base/log.h"
+#include "base/net.h"
+#include "base/time.h"
 #include "server/sources/http_source.h"
 #include "server/sources/syslog_tcp_source.h"
 #include "server/sources/syslog_udp_source.h"
@@ -145,7 +145,7 @@ Result<std::unique_ptr<Agent>> Agent::build(const config::AgentConfig& config, c
 
 Status Agent::build_channels() {
   for (const config::ComponentConfig& c : config_.channels) {
-    ChannelOptions o;
+    ringbuf::ChannelOptions o;
     o.name = c.name();
     o.type = std::string(c.type());
     o.capacity_bytes = c.get_bytes("byteCapacity");
@@ -162,7 +162,7 @@ Status Agent::build_channels() {
     if (o.type == "file") {
       // A file channel's segment size is part of its files: it is never adjusted behind the
       // user's back (a restart with other settings would not find its segments).
-      o.durability = c.get_enum("durability") == "fsync" ? Durability::fsync : Durability::os;
+      o.durability = c.get_enum("durability") == "fsync" ? ringbuf::Durability::fsync : ringbuf::Durability::os;
       o.data_dirs = c.get_list("dataDirs");
       if (o.data_dirs.empty()) return make_error(fmt::format("{}: needs at least one directory", c.locate("dataDirs")));
       o.checkpoint_dir = c.get_string("checkpointDir");
@@ -192,7 +192,7 @@ Status Agent::build_channels() {
                                       c.locate("byteCapacity"), o.capacity_bytes, o.shards, per_shard, segment));
     }
     o.segment_bytes = static_cast<uint32_t>(segment);
-    auto channel = Channel::open(o);
+    auto channel = ringbuf::Channel::open(o);
     if (!channel.ok()) return Error{channel.error().message};
     channels_.push_back(std::move(channel).value());
   }
@@ -205,7 +205,7 @@ Status Agent::build_sinks() {
     const std::string& channel_name = c.get_string("channel");
     size_t index = 0;
     while (channels_[index]->name() != channel_name) ++index;
-    Channel& channel = *channels_[index];
+    ringbuf::Channel& channel = *channels_[index];
     uint32_t reader = next_reader[index]++;
 
     sinks::SinkRunnerOptions runner;
@@ -292,8 +292,8 @@ Status Agent::build_sinks() {
   return {};
 }
 
-std::vector<Channel*> Agent::channels_of(const config::ComponentConfig& c) {
-  std::vector<Channel*> channels;
+std::vector<ringbuf::Channel*> Agent::channels_of(const config::ComponentConfig& c) {
+  std::vector<ringbuf::Channel*> channels;
   for (const std::string& name : c.get_list("channels"))
     for (auto& ch : channels_)
       if (ch->name() == name) channels.push_back(ch.get());
@@ -302,7 +302,7 @@ std::vector<Channel*> Agent::channels_of(const config::ComponentConfig& c) {
 
 Status Agent::check_record_size(const config::ComponentConfig& c, std::string_view option, uint64_t event_bytes,
                                 uint64_t record_bytes) {
-  for (Channel* ch : channels_of(c)) {
+  for (ringbuf::Channel* ch : channels_of(c)) {
     if (record_bytes > ch->record_bytes_max())
       return make_error(fmt::format(
           "{}: events up to {} bytes need records of up to {} bytes, but channel {} holds at most {}; raise its "
@@ -331,9 +331,9 @@ Status Agent::open_listeners(const config::ComponentConfig& c, base::Transport t
   return {};
 }
 
-std::vector<ringbuf::Log*> Agent::logs_of(const std::vector<Channel*>& channels, uint32_t shard) {
+std::vector<ringbuf::Log*> Agent::logs_of(const std::vector<ringbuf::Channel*>& channels, uint32_t shard) {
   std::vector<ringbuf::Log*> logs;
-  for (Channel* ch : channels) logs.push_back(&ch->log(shard));
+  for (ringbuf::Channel* ch : channels) logs.push_back(&ch->log(shard));
   return logs;
 }
 
@@ -368,7 +368,7 @@ Status Agent::build_syslog_source(const config::ComponentConfig& c) {
   std::vector<int> fds;
   if (Status s = open_listeners(c, tcp ? base::Transport::tcp : base::Transport::udp, o->host, o->port, fds); !s)
     return s;
-  std::vector<Channel*> channels = channels_of(c);
+  std::vector<ringbuf::Channel*> channels = channels_of(c);
   for (uint32_t shard = 0; shard < options_.shards; ++shard) {
     auto& probe = *source_probes_.emplace_back(std::make_unique<sources::SourceProbe>(o->name, o->type, shard));
     if (tcp)
@@ -410,7 +410,7 @@ Status Agent::build_http_source(const config::ComponentConfig& c) {
   // when it arrives, rather than refusing a large maxBodyBytes here.
   std::vector<int> fds;
   if (Status s = open_listeners(c, base::Transport::tcp, o->host, o->port, fds); !s) return s;
-  std::vector<Channel*> channels = channels_of(c);
+  std::vector<ringbuf::Channel*> channels = channels_of(c);
   for (uint32_t shard = 0; shard < options_.shards; ++shard) {
     auto& probe = *source_probes_.emplace_back(std::make_unique<sources::SourceProbe>(o->name, "http", shard));
     auto& http_probe = *http_probes_.emplace_back(std::make_unique<sources::HttpProbe>());
@@ -452,7 +452,7 @@ Status Agent::build_avro_source(const config::ComponentConfig& c) {
   // arrives (and logged), rather than refusing a large maxFrameBytes here.
   std::vector<int> fds;
   if (Status s = open_listeners(c, base::Transport::tcp, o->host, o->port, fds); !s) return s;
-  std::vector<Channel*> channels = channels_of(c);
+  std::vector<ringbuf::Channel*> channels = channels_of(c);
   for (uint32_t shard = 0; shard < options_.shards; ++shard) {
     auto& probe = *source_probes_.emplace_back(std::make_unique<sources::SourceProbe>(o->name, "avro", shard));
     shard_sources_[shard].push_back(

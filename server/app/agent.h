@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "server/admin/admin_server.h"
-#include "server/base/fd_budget.h"
-#include "server/app/channel.h"
+#include "base/fd_budget.h"
+#include "ringbuf/channel.h"
 #include "server/app/shard.h"
-#include "server/base/metrics.h"
-#include "server/base/result.h"
+#include "base/metrics.h"
+#include "base/result.h"
 #include "server/config/agent_config.h"
-#include "server/base/net.h"
+#include "base/net.h"
 #include "server/sources/avro_source.h"
 #include "server/sources/http_source.h"
 #include "server/sources/source_probe.h"
@@ -62,8 +62,8 @@ class Agent {
   Status build_syslog_source(const config::ComponentConfig& c);
   Status build_http_source(const config::ComponentConfig& c);
   Status build_avro_source(const config::ComponentConfig& c);
-  std::vector<Channel*> channels_of(const config::ComponentConfig& c);
-  static std::vector<ringbuf::Log*> logs_of(const std::vector<Channel*>& channels, uint32_t shard);
+  std::vector<ringbuf::Channel*> channels_of(const config::ComponentConfig& c);
+  static std::vector<ringbuf::Log*> logs_of(const std::vector<ringbuf::Channel*>& channels, uint32_t shard);
   // Fails unless every channel of the source can hold a record of `record_bytes`.
   Status check_record_size(const config::ComponentConfig& c, std::string_view option, uint64_t event_bytes,
                            uint64_t record_bytes);
@@ -78,7 +78,7 @@ class Agent {
 
   const config::AgentConfig& config_;
   const AgentOptions options_;
-  std::vector<std::unique_ptr<Channel>> channels_;
+  std::vector<std::unique_ptr<ringbuf::Channel>> channels_;
   std::vector<std::unique_ptr<sinks::SinkRunner>> sink_runners_;
   std::vector<std::unique_ptr<sources::SyslogSourceOptions>> syslog_options_;
   std::vector<std::unique_ptr<sources::HttpSourceOptions>> http_options_;

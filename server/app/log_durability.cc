@@ -8,20 +8,20 @@
 
 #include <fmt/format.h>
 
-#include "server/base/log.h"
-#include "server/base/time.h"
+#include "base/log.h"
+#include "base/time.h"
 
 namespace sluice::app {
 
 int system_sync(int fd, bool data_only) { return (data_only ? fdatasync(fd) : fsync(fd)) == 0 ? 0 : errno; }
 
-LogDurability::LogDurability(Channel& channel, uint32_t shard, SyncFunction sync)
+LogDurability::LogDurability(ringbuf::Channel& channel, uint32_t shard, SyncFunction sync)
     : channel_(channel),
       shard_(shard),
       log_(channel.log(shard)),
       store_(*channel.store(shard)),
       probe_(channel.probe(shard)),
-      fsync_mode_(channel.options().durability == Durability::fsync),
+      fsync_mode_(channel.options().durability == ringbuf::Durability::fsync),
       sync_(sync) {}
 
 void LogDurability::after_batch(int64_t now_ms) {

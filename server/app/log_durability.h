@@ -26,7 +26,7 @@
 #include "ringbuf/checkpoint.h"
 #include "ringbuf/file_segment_store.h"
 #include "ringbuf/log.h"
-#include "server/app/channel.h"
+#include "ringbuf/channel.h"
 #include "server/reactor/reactor.h"
 
 namespace sluice::app {
@@ -41,7 +41,7 @@ class LogDurability final : public reactor::IoHandler {
   // `sync`: nullptr (in production) sends group commits through the shard's io_uring and makes
   // flush() call system_sync; a test passes its own function, which then does every sync of
   // group commits and flush() inline.
-  explicit LogDurability(Channel& channel, uint32_t shard, SyncFunction sync = nullptr);
+  explicit LogDurability(ringbuf::Channel& channel, uint32_t shard, SyncFunction sync = nullptr);
 
   void start(reactor::Reactor& reactor) { reactor_ = &reactor; }
   // After every completion batch: starts a group commit when one is due.
@@ -70,11 +70,11 @@ class LogDurability final : public reactor::IoHandler {
   void fail_stop(int err, const std::string& file);
   std::string file_of(uint8_t op) const;
 
-  Channel& channel_;
+  ringbuf::Channel& channel_;
   const uint32_t shard_;
   ringbuf::Log& log_;
   ringbuf::FileSegmentStore& store_;
-  ChannelShardProbe& probe_;
+  ringbuf::ChannelShardProbe& probe_;
   const bool fsync_mode_;
   const SyncFunction sync_;
   reactor::Reactor* reactor_ = nullptr;

@@ -19,8 +19,8 @@
 
 #include "server/app/agent.h"
 #include "server/app/default_config.h"
-#include "server/base/fd_budget.h"
-#include "server/base/log.h"
+#include "base/fd_budget.h"
+#include "base/log.h"
 #include "server/config/agent_config.h"
 #include "server/config/reference.h"
 #include "server/reactor/probe.h"

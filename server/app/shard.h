@@ -14,7 +14,7 @@
 
 #include "ringbuf/log.h"
 #include "server/app/log_durability.h"
-#include "server/base/result.h"
+#include "base/result.h"
 #include "server/sources/shard_context.h"
 
 namespace sluice::app {

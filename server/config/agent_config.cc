@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 #include "server/config/errors.h"
 #include "server/config/properties.h"
 

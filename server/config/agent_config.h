@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/base/result.h"
+#include "base/result.h"
 #include "server/config/schema.h"
 
 namespace sluice::config {

@@ -4,8 +4,8 @@
 #include <array>
 #include <string>
 
-#include "server/base/assert.h"
-#include "server/base/ip_filter.h"
+#include "base/assert.h"
+#include "base/ip_filter.h"
 #include "server/config/schema.h"
 
 namespace sluice::config {

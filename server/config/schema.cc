@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::config {
 namespace {

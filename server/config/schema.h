@@ -15,7 +15,7 @@
 #include <variant>
 #include <vector>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::config {
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::reactor {
 

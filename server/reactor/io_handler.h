@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::reactor {
 

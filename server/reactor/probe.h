@@ -3,7 +3,7 @@
 // the shards start.
 #pragma once
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::reactor {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "server/base/result.h"
+#include "base/result.h"
 #include "server/reactor/io_handler.h"
 
 namespace sluice::reactor {

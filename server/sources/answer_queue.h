@@ -14,7 +14,7 @@
 
 #include "ringbuf/log.h"
 #include "ringbuf/record.h"
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::sources {
 

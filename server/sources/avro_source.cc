@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "server/avro/avro_ipc.h"
-#include "server/avro/netty_frame.h"
-#include "server/avro/zlib_stream.h"
+#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/netty_frame.h"
+#include "protocols/avro/zlib_stream.h"
 #include "server/sources/answer_queue.h"
 
 namespace sluice::sources {

@@ -1,5 +1,5 @@
 // Flume's Avro RPC source (`avro`) on one shard: a StreamServer whose connections speak Avro
-// IPC over Netty's framing (server/avro), exactly as Flume's Avro sink, `flume-ng avro-client`
+// IPC over Netty's framing (protocols/avro), exactly as Flume's Avro sink, `flume-ng avro-client`
 // and Flume's RPC client SDK send it: append and appendBatch of AvroFlumeEvents, the stateful
 // handshake, optional deflate (a zlib stream over the whole connection).
 //
@@ -25,10 +25,10 @@
 
 #include "ringbuf/append.h"
 #include "ringbuf/log.h"
-#include "server/avro/byte_budget.h"
-#include "server/avro/flume_protocol.h"
-#include "server/base/ip_filter.h"
-#include "server/base/result.h"
+#include "protocols/avro/byte_budget.h"
+#include "protocols/avro/flume_protocol.h"
+#include "base/ip_filter.h"
+#include "base/result.h"
 #include "server/sources/stream_server.h"
 
 namespace sluice::sources {

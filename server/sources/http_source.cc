@@ -1,6 +1,6 @@
 #include "server/sources/http_source.h"
 
-#include "server/http/response.h"
+#include "protocols/http/response.h"
 #include "server/sources/answer_queue.h"
 
 namespace sluice::sources {

@@ -25,10 +25,10 @@
 
 #include "ringbuf/append.h"
 #include "ringbuf/log.h"
-#include "server/base/counter.h"
-#include "server/http/body_decoding.h"
-#include "server/http/event_decoders.h"
-#include "server/http/request_reader.h"
+#include "base/counter.h"
+#include "protocols/http/body_decoding.h"
+#include "protocols/http/event_decoders.h"
+#include "protocols/http/request_reader.h"
 #include "server/sources/stream_server.h"
 
 namespace sluice::sources {

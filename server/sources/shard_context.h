@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "server/base/fd_budget.h"
-#include "server/base/result.h"
+#include "base/fd_budget.h"
+#include "base/result.h"
 #include "server/reactor/buffer_ring.h"
 #include "server/reactor/reactor.h"
 

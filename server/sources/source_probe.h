@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "server/base/counter.h"
-#include "server/base/metrics.h"
+#include "base/counter.h"
+#include "base/metrics.h"
 
 namespace sluice::sources {
 

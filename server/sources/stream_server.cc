@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "server/base/net.h"
+#include "base/net.h"
 
 #include <fmt/format.h>
 

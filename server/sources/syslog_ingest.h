@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "ringbuf/log.h"
-#include "server/base/log.h"
-#include "server/syslog/syslog_event.h"
-#include "server/syslog/syslog_parser.h"
+#include "base/log.h"
+#include "protocols/syslog/syslog_event.h"
+#include "protocols/syslog/syslog_parser.h"
 #include "server/sources/source_probe.h"
 
 namespace sluice::sources {

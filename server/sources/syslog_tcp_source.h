@@ -9,7 +9,7 @@
 
 #include "server/sources/stream_server.h"
 #include "server/sources/syslog_ingest.h"
-#include "server/syslog/tcp_framer.h"
+#include "protocols/syslog/tcp_framer.h"
 
 namespace sluice::sources {
 

@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "server/base/log.h"
-#include "server/base/net.h"
+#include "base/log.h"
+#include "base/net.h"
 
 namespace sluice::sources {
 

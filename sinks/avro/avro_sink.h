@@ -1,5 +1,5 @@
 // Flume's Avro sink (`avro`): forwards batches to the next tier — another sluice, or a Flume
-// Avro source — with Avro IPC over Netty framing (server/avro), optionally deflated, exactly as
+// Avro source — with Avro IPC over Netty framing (protocols/avro), optionally deflated, exactly as
 // Flume's NettyAvroRpcClient does. A batch is committed only once the next tier answered OK;
 // FAILED, a timeout or a broken connection is retried (the runner backs off; the connection is
 // made again with its own timeout). reset-connection-interval reconnects periodically so that a
@@ -14,10 +14,10 @@
 #include <memory>
 #include <string>
 
-#include "server/avro/avro_ipc.h"
-#include "server/avro/netty_frame.h"
-#include "server/avro/zlib_stream.h"
-#include "server/base/counter.h"
+#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/netty_frame.h"
+#include "protocols/avro/zlib_stream.h"
+#include "base/counter.h"
 #include "sinks/common/sink.h"
 
 namespace sluice::sinks {

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "ringbuf/record.h"
-#include "server/base/metrics.h"
-#include "server/base/result.h"
+#include "base/metrics.h"
+#include "base/result.h"
 
 namespace sluice::sinks {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "server/base/log.h"
-#include "server/base/time.h"
+#include "base/log.h"
+#include "base/time.h"
 
 namespace sluice::sinks {
 namespace {

@@ -22,9 +22,9 @@
 
 #include "ringbuf/doorbell.h"
 #include "ringbuf/log.h"
-#include "server/base/counter.h"
-#include "server/base/histogram.h"
-#include "server/base/metrics.h"
+#include "base/counter.h"
+#include "base/histogram.h"
+#include "base/metrics.h"
 #include "sinks/common/sink.h"
 
 namespace sluice::sinks {

@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "server/base/log.h"
-#include "server/base/time.h"
+#include "base/log.h"
+#include "base/time.h"
 
 namespace sluice::sinks {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "server/base/counter.h"
+#include "base/counter.h"
 #include "sinks/common/event_format.h"
 #include "sinks/common/sink.h"
 

@@ -14,8 +14,8 @@
 
 #include <fmt/format.h>
 
-#include "server/base/assert.h"
-#include "server/syslog/civil_time.h"
+#include "base/assert.h"
+#include "base/civil_time.h"
 
 namespace sluice::sinks::hdfs {
 

@@ -50,7 +50,7 @@
 #include <vector>
 
 #include "ringbuf/record.h"
-#include "server/base/result.h"
+#include "base/result.h"
 #include "sinks/hdfs/time_zone.h"
 
 namespace sluice::sinks::hdfs {

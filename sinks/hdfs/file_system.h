@@ -25,7 +25,7 @@
 #include <utility>
 #include <variant>
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 
 namespace sluice::sinks::hdfs {
 
@@ -53,7 +53,7 @@ struct FsError {
   int http_status = 0;  // WebHDFS: the HTTP status, 0 when there was no answer
 };
 
-// A value or an FsError (Result<T> of server/base carries a message only).
+// A value or an FsError (Result<T> of base/ carries a message only).
 template <typename T>
 class [[nodiscard]] FsResult {
  public:

@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "server/avro/avro_binary.h"
-#include "server/base/assert.h"
+#include "protocols/avro/avro_binary.h"
+#include "base/assert.h"
 
 namespace sluice::sinks::hdfs {
 namespace {

@@ -54,7 +54,7 @@
 #include <string_view>
 
 #include "ringbuf/record.h"
-#include "server/base/result.h"
+#include "base/result.h"
 #include "sinks/common/event_format.h"
 
 namespace sluice::sinks::hdfs {

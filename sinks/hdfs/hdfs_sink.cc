@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "server/base/time.h"
+#include "base/time.h"
 #include "sinks/hdfs/directory_sync.h"
 
 namespace sluice::sinks::hdfs {

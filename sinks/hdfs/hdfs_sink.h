@@ -32,8 +32,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "server/base/counter.h"
-#include "server/base/log.h"
+#include "base/counter.h"
+#include "base/log.h"
 #include "sinks/common/sink.h"
 #include "sinks/hdfs/bucket_path.h"
 #include "sinks/hdfs/file_system.h"

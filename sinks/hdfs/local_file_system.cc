@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "server/base/assert.h"
+#include "base/assert.h"
 #include "sinks/hdfs/directory_sync.h"
 
 namespace sluice::sinks::hdfs {

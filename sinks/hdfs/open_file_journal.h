@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::sinks::hdfs {
 

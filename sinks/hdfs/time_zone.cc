@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "server/syslog/civil_time.h"
+#include "base/civil_time.h"
 
 namespace sluice::sinks::hdfs {
 namespace {

@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::sinks::hdfs {
 

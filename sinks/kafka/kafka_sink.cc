@@ -12,9 +12,9 @@
 
 #include <fmt/format.h>
 
-#include "server/avro/avro_binary.h"
-#include "server/base/log.h"
-#include "server/base/time.h"
+#include "protocols/avro/avro_binary.h"
+#include "base/log.h"
+#include "base/time.h"
 #include "sinks/common/event_format.h"
 
 namespace sluice::sinks {

@@ -29,7 +29,7 @@
 #include <utility>
 #include <vector>
 
-#include "server/base/counter.h"
+#include "base/counter.h"
 #include "sinks/common/sink.h"
 
 struct rd_kafka_s;

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "server/base/log.h"
+#include "base/log.h"
 
 namespace sluice::sinks {
 

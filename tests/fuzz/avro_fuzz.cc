@@ -29,10 +29,10 @@
 #include "ringbuf/log.h"
 #include "ringbuf/record.h"
 #include "ringbuf/segment_store.h"
-#include "server/avro/avro_ipc.h"
-#include "server/avro/byte_budget.h"
-#include "server/avro/netty_frame.h"
-#include "server/avro/zlib_stream.h"
+#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/byte_budget.h"
+#include "protocols/avro/netty_frame.h"
+#include "protocols/avro/zlib_stream.h"
 #include "server/sources/answer_queue.h"
 
 namespace {

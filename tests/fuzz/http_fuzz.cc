@@ -27,9 +27,9 @@
 #include <vector>
 
 #include "ringbuf/record.h"
-#include "server/http/body_decoding.h"
-#include "server/http/event_decoders.h"
-#include "server/http/request_reader.h"
+#include "protocols/http/body_decoding.h"
+#include "protocols/http/event_decoders.h"
+#include "protocols/http/request_reader.h"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "ringbuf/record.h"
-#include "server/syslog/syslog_parser.h"
-#include "server/syslog/tcp_framer.h"
+#include "protocols/syslog/syslog_parser.h"
+#include "protocols/syslog/tcp_framer.h"
 
 using sluice::ringbuf::Header;
 

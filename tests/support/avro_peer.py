@@ -34,7 +34,7 @@ import avro.io
 import avro.ipc
 import avro.protocol
 
-# Flume's protocol text as Java's Protocol.toString() prints it (server/avro/flume_protocol.h
+# Flume's protocol text as Java's Protocol.toString() prints it (protocols/avro/flume_protocol.h
 # has the same string and explains it); python3-avro hashes its own rendering instead.
 FLUME_PROTOCOL_JSON = (
     '{"protocol":"AvroSourceProtocol","namespace":"org.apache.flume.source.avro","doc":"* Licensed to'

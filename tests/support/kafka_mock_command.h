@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "server/base/result.h"
+#include "base/result.h"
 
 namespace sluice::testing::kafka_mock {
 

@@ -28,10 +28,10 @@
 #include <boost/json.hpp>
 
 #include "bench/cli/batch_events.h"
-#include "server/avro/avro_ipc.h"
-#include "server/avro/netty_frame.h"
-#include "server/avro/zlib_stream.h"
-#include "server/base/time.h"
+#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/netty_frame.h"
+#include "protocols/avro/zlib_stream.h"
+#include "base/time.h"
 
 namespace sluice::bench {
 namespace {

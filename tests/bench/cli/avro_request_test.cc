@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "server/avro/avro_binary.h"
-#include "server/avro/netty_frame.h"
-#include "server/avro/zlib_stream.h"
+#include "protocols/avro/avro_binary.h"
+#include "protocols/avro/netty_frame.h"
+#include "protocols/avro/zlib_stream.h"
 
 namespace sluice::bench {
 namespace {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <string>
 
-#include "server/base/histogram.h"
-#include "server/base/metrics.h"
+#include "base/histogram.h"
+#include "base/metrics.h"
 
 namespace sluice::bench {
 namespace {

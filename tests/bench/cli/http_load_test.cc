@@ -29,7 +29,7 @@
 
 #include "bench/cli/batch_events.h"
 #include "bench/cli/load_driver.h"
-#include "server/base/time.h"
+#include "base/time.h"
 
 namespace sluice::bench {
 namespace {

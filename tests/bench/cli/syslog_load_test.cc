@@ -19,9 +19,9 @@
 #include <boost/json.hpp>
 
 #include "bench/cli/syslog_message.h"
-#include "server/base/histogram.h"
-#include "server/base/metrics.h"
-#include "server/base/time.h"
+#include "base/histogram.h"
+#include "base/metrics.h"
+#include "base/time.h"
 
 namespace sluice::bench {
 namespace {

@@ -1,6 +1,6 @@
 #include "server/admin/admin_server.h"
 
-#include "server/base/log.h"
+#include "base/log.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -11,8 +11,8 @@
 
 #include "ringbuf/append.h"
 #include "ringbuf/segment_file.h"
-#include "server/app/channel.h"
-#include "server/base/metrics.h"
+#include "ringbuf/channel.h"
+#include "base/metrics.h"
 
 namespace sluice::app {
 namespace {
@@ -42,15 +42,15 @@ class LogDurabilityTest : public ::testing::Test {
   void open_channel() {
     durability_.reset();
     channel_.reset();
-    ChannelOptions o;
+    ringbuf::ChannelOptions o;
     o.name = "c1";
     o.type = "file";
-    o.durability = Durability::fsync;
+    o.durability = ringbuf::Durability::fsync;
     o.data_dirs = {dir_.string()};
     o.readers = {"k1"};
     o.capacity_bytes = 1 << 20;
     o.segment_bytes = 64 << 10;
-    auto channel = Channel::open(o);
+    auto channel = ringbuf::Channel::open(o);
     ASSERT_TRUE(channel.ok()) << channel.error().message;
     channel_ = std::move(channel).value();
     durability_ = std::make_unique<LogDurability>(*channel_, 0, fake_sync);
@@ -94,7 +94,7 @@ class LogDurabilityTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::unique_ptr<Channel> channel_;
+  std::unique_ptr<ringbuf::Channel> channel_;
   std::unique_ptr<LogDurability> durability_;
   int64_t now_ms_ = 1000;
 };

@@ -1,5 +1,5 @@
 // The Avro sink against an in-process next tier built from sluice's own server-side codec
-// (its wire compatibility with python3-avro and Java is tested in tests/server/avro and end to
+// (its wire compatibility with python3-avro and Java is tested in tests/protocols/avro and end to
 // end in tests/e2e/test_avro.py). What is tested here is the sink's behaviour: OK commits,
 // anything else retries, timeouts, reconnects, deflate, and interrupt().
 #include "sinks/avro/avro_sink.h"
@@ -15,10 +15,10 @@
 #include <mutex>
 #include <thread>
 
-#include "server/avro/avro_ipc.h"
-#include "server/avro/netty_frame.h"
-#include "server/avro/zlib_stream.h"
-#include "server/base/time.h"
+#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/netty_frame.h"
+#include "protocols/avro/zlib_stream.h"
+#include "base/time.h"
 #include "tests/support/event_builder.h"
 
 namespace sluice::sinks {

@@ -8,7 +8,7 @@
 
 #include "ringbuf/append.h"
 #include "ringbuf/segment_store.h"
-#include "server/base/time.h"
+#include "base/time.h"
 
 namespace sluice::sinks {
 namespace {

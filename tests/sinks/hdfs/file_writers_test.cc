@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "server/avro/avro_binary.h"
+#include "protocols/avro/avro_binary.h"
 #include "tests/support/allocation_counter.h"
 #include "tests/support/event_builder.h"
 

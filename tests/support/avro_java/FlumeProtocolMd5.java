@@ -1,6 +1,6 @@
 // Prints an Avro protocol as Java's Avro sees it in a running agent: Protocol.toString() and
 // Protocol.getMD5(), the text and hash that Java's Requestor and Responder put in handshakes.
-// This is how server/avro/flume_protocol.h's constants were made and how a test checks them.
+// This is how protocols/avro/flume_protocol.h's constants were made and how a test checks them.
 //
 //   java -cp /usr/share/java/avro.jar:/usr/share/java/jackson-core-asl.jar:\
 //       /usr/share/java/jackson-mapper-asl.jar:/usr/share/java/slf4j-api.jar \
