@@ -1,5 +1,7 @@
 // The running agent: channels, sinks (each on its own thread), shards (each on its own core)
-// with their sources, and the admin endpoint, built from one AgentConfig.
+// with their sources, and the admin endpoint, built from one AgentConfig. Each component is
+// made by its type's builder (server/app/components/) into an Assembly; the agent owns it and
+// runs the lifecycle: start, drain, stop.
 //
 // Threads: build(), start(), stop() and the accessors are for the main thread.
 #pragma once
@@ -9,19 +11,13 @@
 #include <string>
 #include <vector>
 
-#include "server/admin/admin_server.h"
 #include "base/fd_budget.h"
-#include "ringbuf/channel.h"
-#include "server/app/shard.h"
 #include "base/metrics.h"
 #include "base/result.h"
+#include "server/admin/admin_server.h"
+#include "server/app/assembly.h"
+#include "server/app/shard.h"
 #include "server/config/agent_config.h"
-#include "base/net.h"
-#include "server/sources/avro_source.h"
-#include "server/sources/http_source.h"
-#include "server/sources/source_probe.h"
-#include "server/sources/syslog_ingest.h"
-#include "sinks/common/sink_runner.h"
 
 namespace sluice::app {
 
@@ -52,24 +48,13 @@ class Agent {
 
   // One line per source, sink and endpoint: what listens where, where output goes.
   std::vector<std::string> describe() const;
-  const base::MetricsRegistry& metrics() const { return metrics_; }
+  const base::MetricsRegistry& metrics() const { return parts_.metrics(); }
 
  private:
   Agent(const config::AgentConfig& config, const AgentOptions& options);
   Status build_channels();
   Status build_sinks();
   Status build_sources();
-  Status build_syslog_source(const config::ComponentConfig& c);
-  Status build_http_source(const config::ComponentConfig& c);
-  Status build_avro_source(const config::ComponentConfig& c);
-  std::vector<ringbuf::Channel*> channels_of(const config::ComponentConfig& c);
-  static std::vector<ringbuf::Log*> logs_of(const std::vector<ringbuf::Channel*>& channels, uint32_t shard);
-  // Fails unless every channel of the source can hold a record of `record_bytes`.
-  Status check_record_size(const config::ComponentConfig& c, std::string_view option, uint64_t event_bytes,
-                           uint64_t record_bytes);
-  // One SO_REUSEPORT socket per shard on the source's address (after checking nobody else has it).
-  Status open_listeners(const config::ComponentConfig& c, base::Transport transport, const std::string& host,
-                        uint16_t port, std::vector<int>& fds);
   void register_metrics();
   // Sizes the budget of descriptors for accepted connections from the limit and what is open
   // now (the channels' segments, the listeners, the sinks' sockets), and logs it.
@@ -78,23 +63,13 @@ class Agent {
 
   const config::AgentConfig& config_;
   const AgentOptions options_;
-  std::vector<std::unique_ptr<ringbuf::Channel>> channels_;
-  std::vector<std::unique_ptr<sinks::SinkRunner>> sink_runners_;
-  std::vector<std::unique_ptr<sources::SyslogSourceOptions>> syslog_options_;
-  std::vector<std::unique_ptr<sources::HttpSourceOptions>> http_options_;
-  std::vector<std::unique_ptr<sources::AvroSourceOptions>> avro_options_;
-  std::vector<std::unique_ptr<sources::HttpProbe>> http_probes_;
-  std::vector<std::unique_ptr<sources::SourceProbe>> source_probes_;
-  // Per shard, the sources' parts built for it (moved into the shard on start()).
-  std::vector<std::vector<std::unique_ptr<sources::ShardSource>>> shard_sources_;
+  // Channels, sink runners and the sources' per-shard parts (moved into the shards on start()).
+  Assembly parts_;
   // Before shards_: their connections give descriptors back to it as they are deleted.
   base::FdBudget connection_fds_;
   uint64_t open_files_limit_ = 0;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<admin::AdminServer> admin_;
-  base::MetricsRegistry metrics_;
-  std::vector<std::string> descriptions_;
-  uint32_t datagram_buffer_bytes_ = 0;
   int64_t started_ms_ = 0;
   bool started_ = false;
 };

@@ -18,6 +18,7 @@
 #endif
 
 #include "server/app/agent.h"
+#include "server/app/components/component_type.h"
 #include "server/app/default_config.h"
 #include "base/fd_budget.h"
 #include "base/log.h"
@@ -132,7 +133,7 @@ CommandLine parse_command_line(int argc, char** argv) {
       std::fwrite(app::kDefaultConfig.data(), 1, app::kDefaultConfig.size(), stdout);
       std::exit(0);
     } else if (arg == "--print-config-reference") {
-      std::string reference = config::config_reference_markdown();
+      std::string reference = config::config_reference_markdown(app::component_catalog());
       std::fwrite(reference.data(), 1, reference.size(), stdout);
       std::exit(0);
     } else if (arg == "-h" || arg == "--help") {
@@ -184,8 +185,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   const bool embedded = cl.conf_file.empty();
-  auto config = embedded ? config::load_agent_config(app::kDefaultConfig, app::kDefaultAgentName, "(embedded default)")
-                         : config::load_agent_config_file(cl.conf_file, cl.agent);
+  auto config = embedded ? config::load_agent_config(app::kDefaultConfig, app::kDefaultAgentName, "(embedded default)",
+                                                     app::component_catalog())
+                         : config::load_agent_config_file(cl.conf_file, cl.agent, app::component_catalog());
   if (!config.ok()) {
     std::fprintf(stderr, "sluice: configuration errors:\n%s\n", config.error().message.c_str());
     return 2;

@@ -188,7 +188,8 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
 
 class Loader {
  public:
-  Loader(std::string_view agent, std::string_view file_name) : agent_(agent), file_name_(file_name) {}
+  Loader(std::string_view agent, std::string_view file_name, const Catalog& catalog)
+      : agent_(agent), file_name_(file_name), catalog_(catalog) {}
 
   Result<AgentConfig> load(const std::vector<Property>& properties);
 
@@ -206,6 +207,7 @@ class Loader {
 
   std::string agent_;
   std::string file_name_;
+  const Catalog& catalog_;
   ErrorList errors_;
   std::array<KindState, 3> kinds_;
   bool reported_sinkgroups_ = false;
@@ -350,11 +352,11 @@ std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComp
                             kind_name(kind), name, key_prefix));
     return std::nullopt;
   }
-  const ComponentSpec* spec = find_component_spec(kind, type_key->value);
+  const ComponentSpec* spec = catalog_.find(kind, type_key->value);
   if (spec == nullptr) {
     std::vector<std::string> known;
-    for (const ComponentSpec& s : component_specs()) {
-      if (s.kind == kind) known.emplace_back(s.type);
+    for (const ComponentSpec* s : catalog_.specs()) {
+      if (s->kind == kind) known.emplace_back(s->type);
     }
     std::string_view what = is_flume_type_not_supported(kind, type_key->value) ? "is not supported yet" : "is unknown";
     errors_.add(type_key->line, fmt::format("{}type: {} type '{}' {} (sluice has: {})", key_prefix, kind_name(kind),
@@ -520,13 +522,14 @@ void Loader::check_references() {
 }  // namespace
 
 Result<AgentConfig> load_agent_config(std::string_view text, std::string_view agent,
-                                      std::string_view file_name_for_messages) {
+                                      std::string_view file_name_for_messages, const Catalog& catalog) {
   Result<std::vector<Property>> properties = parse_properties(text, file_name_for_messages);
   if (!properties.ok()) return properties.error();
-  return Loader(agent, file_name_for_messages).load(properties.value());
+  return Loader(agent, file_name_for_messages, catalog).load(properties.value());
 }
 
-Result<AgentConfig> load_agent_config_file(const std::string& path, std::string_view agent) {
+Result<AgentConfig> load_agent_config_file(const std::string& path, std::string_view agent,
+                                           const Catalog& catalog) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) return make_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   std::string text;
@@ -540,7 +543,7 @@ Result<AgentConfig> load_agent_config_file(const std::string& path, std::string_
     if (n < sizeof buffer) break;
   }
   if (std::ferror(file.get())) return make_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  return load_agent_config(text, agent, path);
+  return load_agent_config(text, agent, path, catalog);
 }
 
 }  // namespace sluice::config

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "server/config/catalog.h"
 #include "server/config/schema.h"
 
 namespace sluice::config {
@@ -96,11 +97,13 @@ struct AgentConfig {
 // Largest configuration file accepted.
 inline constexpr size_t config_file_bytes_max = 16u << 20;
 
-// `file_name_for_messages` prefixes every error line; it is not opened.
+// `file_name_for_messages` prefixes every error line; it is not opened. `catalog` says which
+// component types exist (app::component_catalog() in the server); it must outlive the result.
 Result<AgentConfig> load_agent_config(std::string_view text, std::string_view agent,
-                                      std::string_view file_name_for_messages);
+                                      std::string_view file_name_for_messages, const Catalog& catalog);
 
 // Reads `path` (at most config_file_bytes_max) and loads it; errors name `path`.
-Result<AgentConfig> load_agent_config_file(const std::string& path, std::string_view agent);
+Result<AgentConfig> load_agent_config_file(const std::string& path, std::string_view agent,
+                                           const Catalog& catalog);
 
 }  // namespace sluice::config

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view kIntro = R"(# sluice configuration reference
 
-<!-- Generated from the option tables in server/config/components.cc by
+<!-- Generated from the option tables in server/app/components/ by
      config_reference_markdown(); edit those, not this file. -->
 
 sluice reads Apache Flume's properties format, so a Flume agent's file works unchanged for the
@@ -166,14 +166,15 @@ std::string_view kind_title(ComponentKind kind) {
 
 }  // namespace
 
-std::string config_reference_markdown() {
+std::string config_reference_markdown(const Catalog& catalog) {
   std::string out(kIntro);
   for (ComponentKind kind : {ComponentKind::source, ComponentKind::channel, ComponentKind::sink}) {
     out += fmt::format("\n## {}\n\nEvery {} takes these keys:\n\n", kind_title(kind), kind_name(kind));
     append_table(out, common_options(kind),
                  fmt::format("| `type` | string | **required** | The {} type: one of the names below. |\n",
                              kind_name(kind)));
-    for (const ComponentSpec& spec : component_specs()) {
+    for (const ComponentSpec* listed : catalog.specs()) {
+      const ComponentSpec& spec = *listed;
       if (spec.kind != kind) continue;
       std::vector<std::string_view> names = {spec.type};
       names.insert(names.end(), spec.type_aliases.begin(), spec.type_aliases.end());

@@ -4,10 +4,12 @@
 
 #include <string>
 
+#include "server/config/catalog.h"
+
 namespace sluice::config {
 
 // Markdown: a short introduction to the file format and value types, then every component
-// type's table (type names, key, type, default, description), grouped by kind.
-std::string config_reference_markdown();
+// type's table in `catalog` (type names, key, type, default, description), grouped by kind.
+std::string config_reference_markdown(const Catalog& catalog);
 
 }  // namespace sluice::config

@@ -2,8 +2,9 @@
 // style ({name, type, default, description, aliases}). The tables are the schema, the validation
 // and the documentation (reference.h renders them), so they cannot drift apart.
 //
-// The tables live in components.cc. They are built on first use and never change afterwards:
-// any thread may read them. The parsers below are pure functions: any thread.
+// The tables live with each component type's builder (server/app/components/) and are gathered
+// into a Catalog (catalog.h). They are built once and never change afterwards: any thread may
+// read them. The parsers below are pure functions: any thread.
 #pragma once
 
 #include <cstddef>
@@ -92,17 +93,11 @@ struct ComponentSpec {
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
 using OptionValue = std::variant<std::string, int64_t, bool, std::vector<std::string>, KeyValues>;
 
-// --- The registry (components.cc) ---
-
-// Every component type sluice has, in documentation order.
-const std::vector<ComponentSpec>& component_specs();
+// --- Options of every component of a kind, and Flume's names (catalog.cc) ---
 
 // Keys every component of `kind` has besides `type` (sources: channels, selector.type; sinks:
 // channel; channels: none).
 const std::vector<OptionSpec>& common_options(ComponentKind kind);
-
-// The spec of `kind` whose type name or alias equals `type_name` ignoring case, or nullptr.
-const ComponentSpec* find_component_spec(ComponentKind kind, std::string_view type_name);
 
 // True for Flume's built-in type names of `kind` that sluice does not have yet ("avro",
 // "hdfs", "file"...), so that the error can say "not supported yet" instead of "unknown".

@@ -24,6 +24,11 @@ enum class InvalidUtf8 : uint8_t {
   base64,   // the body is written as "bodyBase64":"<base64 of the raw bytes>" instead of "body"
 };
 
+// The serializers' invalidUtf8 key: "base64" or (anything else, the default) "replace".
+inline InvalidUtf8 invalid_utf8_named(std::string_view name) {
+  return name == "base64" ? InvalidUtf8::base64 : InvalidUtf8::replace;
+}
+
 // The one metric family every sink that writes JSON lines exposes (one HELP text for all).
 inline constexpr std::string_view kInvalidUtf8EventsMetric = "sluice_sink_invalid_utf8_events_total";
 inline constexpr std::string_view kInvalidUtf8EventsHelp =

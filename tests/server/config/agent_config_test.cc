@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "server/app/components/component_type.h"
+
 namespace sluice::config {
 namespace {
 
@@ -16,7 +18,8 @@ namespace {
 // expectations do not change with every new component.
 std::string known_types(ComponentKind kind) {
   std::string out;
-  for (const ComponentSpec& spec : component_specs()) {
+  for (const ComponentSpec* listed : app::component_catalog().specs()) {
+    const ComponentSpec& spec = *listed;
     if (spec.kind != kind) continue;
     if (!out.empty()) out += ", ";
     out += spec.type;
@@ -72,14 +75,14 @@ std::string base_replacing(int number, std::string replacement) {
 }
 
 AgentConfig load_ok(const std::string& text, std::string_view agent = "a1") {
-  Result<AgentConfig> r = load_agent_config(text, agent, "f.conf");
+  Result<AgentConfig> r = load_agent_config(text, agent, "f.conf", app::component_catalog());
   EXPECT_TRUE(r.ok()) << r.error().message;
   if (!r.ok()) return AgentConfig{};
   return std::move(r).value();
 }
 
 std::string load_error(const std::string& text, std::string_view agent = "a1") {
-  Result<AgentConfig> r = load_agent_config(text, agent, "f.conf");
+  Result<AgentConfig> r = load_agent_config(text, agent, "f.conf", app::component_catalog());
   EXPECT_FALSE(r.ok());
   return r.ok() ? std::string("(loaded)") : r.error().message;
 }
@@ -98,7 +101,7 @@ TEST(AgentConfig, LoadsTheBriefExample) {
   EXPECT_EQ(r1.name(), "r1");
   EXPECT_EQ(r1.kind(), ComponentKind::source);
   EXPECT_EQ(r1.type(), "syslogtcp");
-  EXPECT_EQ(&r1.spec(), find_component_spec(ComponentKind::source, "syslogtcp"));
+  EXPECT_EQ(&r1.spec(), app::component_catalog().find(ComponentKind::source, "syslogtcp"));
   EXPECT_EQ(r1.line(), 4);
   EXPECT_EQ(r1.get_int("port"), 5514);
   EXPECT_EQ(r1.get_list("channels"), (std::vector<std::string>{"c1"}));
@@ -613,19 +616,19 @@ TEST(AgentConfig, ReadsAFile) {
   std::string text = base_with();
   ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
   close(fd);
-  Result<AgentConfig> ok = load_agent_config_file(path, "a1");
+  Result<AgentConfig> ok = load_agent_config_file(path, "a1", app::component_catalog());
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->file_name, path);
   EXPECT_EQ(ok->sources[0].locate("port"), fmt::format("{}: line 5: a1.sources.r1.port", path));
 
-  Result<AgentConfig> bad = load_agent_config_file(path, "b1");
+  Result<AgentConfig> bad = load_agent_config_file(path, "b1", app::component_catalog());
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message, fmt::format("{}: no agent 'b1' in the file (agents found: a1)", path));
   std::remove(path);
 }
 
 TEST(AgentConfig, MissingFile) {
-  Result<AgentConfig> r = load_agent_config_file("/nonexistent/dir/flume.conf", "a1");
+  Result<AgentConfig> r = load_agent_config_file("/nonexistent/dir/flume.conf", "a1", app::component_catalog());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "cannot read /nonexistent/dir/flume.conf: No such file or directory");
 }
@@ -636,7 +639,7 @@ TEST(AgentConfig, TooLargeFile) {
   ASSERT_GE(fd, 0);
   ASSERT_EQ(ftruncate(fd, static_cast<off_t>(config_file_bytes_max + 1)), 0);
   close(fd);
-  Result<AgentConfig> r = load_agent_config_file(path, "a1");
+  Result<AgentConfig> r = load_agent_config_file(path, "a1", app::component_catalog());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, fmt::format("cannot read {}: larger than 16777216 bytes", path));
   std::remove(path);
@@ -667,7 +670,7 @@ TEST(AgentConfig, PrefixedKeysArePassedThrough) {
       "a1.sinks.k1.kafka.bootstrap.servers = b:9092\n"
       "a1.sinks.k1.kafka.producer.linger.ms = 10\n"
       "a1.sinks.k1.kafka.producer.compression.type = zstd\n";
-  auto c = load_agent_config(text, "a1", "f.conf");
+  auto c = load_agent_config(text, "a1", "f.conf", app::component_catalog());
   ASSERT_TRUE(c.ok()) << c.error().message;
   const KeyValues& kv = c->sinks[0].get_prefixed("kafka.producer.");
   ASSERT_EQ(kv.size(), 2u);

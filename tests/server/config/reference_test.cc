@@ -7,6 +7,7 @@
 
 #include "server/config/agent_config.h"
 #include "server/config/schema.h"
+#include "server/app/components/component_type.h"
 
 namespace sluice::config {
 namespace {
@@ -14,8 +15,9 @@ namespace {
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 TEST(Reference, DocumentsEveryTypeAndOption) {
-  std::string md = config_reference_markdown();
-  for (const ComponentSpec& spec : component_specs()) {
+  std::string md = config_reference_markdown(app::component_catalog());
+  for (const ComponentSpec* listed : app::component_catalog().specs()) {
+    const ComponentSpec& spec = *listed;
     EXPECT_TRUE(contains(md, fmt::format("\n### {} {}\n", spec.type, kind_name(spec.kind)))) << spec.type;
     for (std::string_view alias : spec.type_aliases) EXPECT_TRUE(contains(md, fmt::format("`{}`", alias))) << alias;
     for (const OptionSpec& o : spec.options) {
@@ -32,7 +34,7 @@ TEST(Reference, DocumentsEveryTypeAndOption) {
 }
 
 TEST(Reference, RowsCarryTypeRangeDefaultAndDescription) {
-  std::string md = config_reference_markdown();
+  std::string md = config_reference_markdown(app::component_catalog());
   EXPECT_TRUE(contains(md, "| `port` | int, 1 to 65535 | **required** | Port to listen on. |\n")) << md;
   EXPECT_TRUE(contains(md, "| `host` | string | `0.0.0.0` | Address to listen on. |\n")) << md;
   EXPECT_TRUE(contains(md, "| `eventSize` | bytes, 64 to 16m | `64k` |")) << md;
@@ -48,20 +50,20 @@ TEST(Reference, RowsCarryTypeRangeDefaultAndDescription) {
 }
 
 TEST(Reference, EscapesTableCells) {
-  std::string md = config_reference_markdown();
+  std::string md = config_reference_markdown(app::component_catalog());
   EXPECT_TRUE(contains(md, "&lt;prefix&gt;&lt;start time in ms&gt;-&lt;n&gt;[.&lt;extension&gt;]")) << md;
   EXPECT_FALSE(contains(md, "<prefix>"));
 }
 
 // The example in the reference's introduction must itself be a valid configuration.
 TEST(Reference, TheExampleLoads) {
-  std::string md = config_reference_markdown();
+  std::string md = config_reference_markdown(app::component_catalog());
   size_t start = md.find("```properties\n");
   ASSERT_NE(start, std::string::npos);
   start += std::string_view("```properties\n").size();
   size_t end = md.find("```", start);
   ASSERT_NE(end, std::string::npos);
-  Result<AgentConfig> c = load_agent_config(md.substr(start, end - start), "a1", "CONFIG.md");
+  Result<AgentConfig> c = load_agent_config(md.substr(start, end - start), "a1", "CONFIG.md", app::component_catalog());
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->channels[0].get_bytes("byteCapacity"), 1ull << 30);
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "server/app/components/component_type.h"
+
 namespace sluice::config {
 namespace {
 
@@ -15,7 +17,7 @@ constexpr int64_t kMiB = 1024 * kKiB;
 constexpr int64_t kGiB = 1024 * kMiB;
 
 const OptionSpec& option_of(ComponentKind kind, std::string_view type, std::string_view name) {
-  const ComponentSpec* spec = find_component_spec(kind, type);
+  const ComponentSpec* spec = app::component_catalog().find(kind, type);
   EXPECT_NE(spec, nullptr) << type;
   const OptionSpec* o = find_option(kind, spec, name);
   EXPECT_NE(o, nullptr) << name;
@@ -242,7 +244,7 @@ TEST(Schema, TypeNamesIgnoreCaseAndAcceptFlumeClassNames) {
            {ComponentKind::sink, "Null", "null"},
            {ComponentKind::sink, "org.apache.flume.sink.NullSink", "null"},
        }) {
-    const ComponentSpec* spec = find_component_spec(c.kind, c.name);
+    const ComponentSpec* spec = app::component_catalog().find(c.kind, c.name);
     ASSERT_NE(spec, nullptr) << c.name;
     EXPECT_EQ(spec->type, c.type);
     EXPECT_EQ(spec->kind, c.kind);
@@ -250,22 +252,22 @@ TEST(Schema, TypeNamesIgnoreCaseAndAcceptFlumeClassNames) {
 }
 
 TEST(Schema, UnknownAndNotYetSupportedTypes) {
-  EXPECT_EQ(find_component_spec(ComponentKind::source, "multiport_syslogtcp"), nullptr);
+  EXPECT_EQ(app::component_catalog().find(ComponentKind::source, "multiport_syslogtcp"), nullptr);
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::source, "multiport_syslogtcp"));
-  EXPECT_EQ(find_component_spec(ComponentKind::sink, "memory"), nullptr);  // kinds do not mix
-  EXPECT_EQ(find_component_spec(ComponentKind::source, "syslog"), nullptr);
+  EXPECT_EQ(app::component_catalog().find(ComponentKind::sink, "memory"), nullptr);  // kinds do not mix
+  EXPECT_EQ(app::component_catalog().find(ComponentKind::source, "syslog"), nullptr);
   EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::source, "syslog"));
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::channel, "SpillableMemory"));
   EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::channel, "file"));  // sluice has it
-  EXPECT_NE(find_component_spec(ComponentKind::channel, "org.apache.flume.channel.file.FileChannel"), nullptr);
+  EXPECT_NE(app::component_catalog().find(ComponentKind::channel, "org.apache.flume.channel.file.FileChannel"), nullptr);
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::sink, "hbase"));
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::sink, "elasticsearch"));
-  EXPECT_NE(find_component_spec(ComponentKind::sink, "org.apache.flume.sink.kafka.KafkaSink"), nullptr);
+  EXPECT_NE(app::component_catalog().find(ComponentKind::sink, "org.apache.flume.sink.kafka.KafkaSink"), nullptr);
   EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::channel, "hdfs"));
 }
 
 TEST(Schema, AliasesFindTheirOption) {
-  const ComponentSpec* spec = find_component_spec(ComponentKind::sink, "file_roll");
+  const ComponentSpec* spec = app::component_catalog().find(ComponentKind::sink, "file_roll");
   ASSERT_NE(spec, nullptr);
   const OptionSpec* by_alias = find_option(ComponentKind::sink, spec, "batchSize");
   ASSERT_NE(by_alias, nullptr);
@@ -311,13 +313,14 @@ TEST(Schema, DocumentedDefaults) {
   EXPECT_TRUE(option_of(ComponentKind::source, "syslogudp", "channels").required);
   EXPECT_TRUE(option_of(ComponentKind::sink, "file_roll", "sink.directory").required);
   EXPECT_TRUE(option_of(ComponentKind::sink, "logger", "channel").required);
-  const ComponentSpec* udp = find_component_spec(ComponentKind::source, "syslogudp");
+  const ComponentSpec* udp = app::component_catalog().find(ComponentKind::source, "syslogudp");
   EXPECT_EQ(find_option(ComponentKind::source, udp, "maxConnections"), nullptr);
 }
 
 TEST(Schema, EveryTableIsWellFormed) {
   std::set<std::string> seen;
-  for (const ComponentSpec& spec : component_specs()) {
+  for (const ComponentSpec* listed : app::component_catalog().specs()) {
+    const ComponentSpec& spec = *listed;
     EXPECT_TRUE(seen.insert(fmt::format("{}/{}", kind_name(spec.kind), spec.type)).second) << spec.type;
     EXPECT_FALSE(spec.description.empty()) << spec.type;
     for (const OptionSpec& o : spec.options) {
@@ -328,7 +331,7 @@ TEST(Schema, EveryTableIsWellFormed) {
       }
     }
   }
-  EXPECT_EQ(seen.size(), component_specs().size());
+  EXPECT_EQ(seen.size(), app::component_catalog().specs().size());
   EXPECT_GE(seen.size(), 8u);
 }
 

@@ -1,0 +1,67 @@
+#include "server/app/assembly.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace sluice::app {
+
+std::vector<ringbuf::Channel*> Assembly::channels_of(const config::ComponentConfig& c) const {
+  std::vector<ringbuf::Channel*> channels;
+  for (const std::string& name : c.get_list("channels"))
+    for (const auto& ch : channels_)
+      if (ch->name() == name) channels.push_back(ch.get());
+  return channels;
+}
+
+std::vector<ringbuf::Log*> Assembly::logs_of(const std::vector<ringbuf::Channel*>& channels, uint32_t shard) {
+  std::vector<ringbuf::Log*> logs;
+  for (ringbuf::Channel* ch : channels) logs.push_back(&ch->log(shard));
+  return logs;
+}
+
+Status Assembly::check_record_size(const config::ComponentConfig& c, std::string_view option, uint64_t event_bytes,
+                                   uint64_t record_bytes) const {
+  for (ringbuf::Channel* ch : channels_of(c)) {
+    if (record_bytes > ch->record_bytes_max())
+      return make_error(fmt::format(
+          "{}: events up to {} bytes need records of up to {} bytes, but channel {} holds at most {}; raise its "
+          "segmentSize/byteCapacity or lower {}",
+          c.locate(option), event_bytes, record_bytes, ch->name(), ch->record_bytes_max(), option));
+  }
+  return {};
+}
+
+Status Assembly::open_listeners(const config::ComponentConfig& c, base::Transport transport, const std::string& host,
+                                uint16_t port, std::vector<int>& fds) {
+  std::string_view port_key = "port";
+  if (Status free = base::check_address_free(transport, host, port); !free)
+    return make_error(fmt::format("source {}: {} ({})", c.name(), free.message(), c.locate(port_key)));
+  for (uint32_t shard = 0; shard < shards_; ++shard) {
+    auto fd = base::open_listener(transport, host, port, base::PortSharing::shared);
+    if (!fd.ok()) {
+      for (int open : fds) ::close(open);
+      return make_error(fmt::format("source {}: {} ({})", c.name(), fd.error().message, c.locate(port_key)));
+    }
+    fds.push_back(fd.value());
+  }
+  describe(fmt::format("source {} ({}) listening on {}:{}/{} on {} shard{}", c.name(), c.type(), host, port,
+                       transport == base::Transport::tcp ? "tcp" : "udp", shards_, shards_ == 1 ? "" : "s"));
+  return {};
+}
+
+sources::SourceProbe& Assembly::add_source_probe(const std::string& name, std::string_view type, uint32_t shard) {
+  return *source_probes_.emplace_back(std::make_unique<sources::SourceProbe>(name, std::string(type), shard));
+}
+
+void Assembly::add_shard_source(uint32_t shard, std::unique_ptr<sources::ShardSource> source) {
+  shard_sources_.at(shard).push_back(std::move(source));
+}
+
+void Assembly::need_datagram_buffers(uint32_t bytes) {
+  datagram_buffer_bytes_ = std::max(datagram_buffer_bytes_, (bytes + 4095) / 4096 * 4096);
+}
+
+}  // namespace sluice::app
