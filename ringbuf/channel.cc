@@ -6,7 +6,7 @@
 
 #include "ringbuf/segment_file.h"
 #include "ringbuf/segment_store.h"
-#include "base/log.h"
+#include "base/logger.h"
 
 namespace sluice::ringbuf {
 

@@ -18,7 +18,7 @@
 
 #include "ringbuf/segment_file.h"
 #include "base/assert.h"
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/time.h"
 
 namespace sluice::ringbuf {

@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 #include "server/admin/flume_metrics.h"
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/net.h"
 #include "base/time.h"
 

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "base/counter.h"
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/metrics.h"
 #include "base/result.h"
 

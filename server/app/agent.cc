@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <liburing.h>
 
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/time.h"
 #include "ringbuf/checkpoint.h"
 #include "server/app/components/component_type.h"

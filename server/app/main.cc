@@ -21,10 +21,10 @@
 #include "server/app/components/component_type.h"
 #include "server/app/default_config.h"
 #include "base/fd_budget.h"
-#include "base/log.h"
+#include "base/logger.h"
 #include "server/config/agent_config.h"
 #include "server/config/reference.h"
-#include "server/reactor/probe.h"
+#include "server/reactor/io_uring_check.h"
 
 namespace {
 
@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  if (Status probe = reactor::probe_io_uring(); !probe) {
+  if (Status probe = reactor::check_io_uring_features(); !probe) {
     std::fprintf(stderr, "sluice: %s\n", probe.message().c_str());
     return 1;
   }

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/time.h"
 
 namespace sluice::app {

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/log.h"
+#include "base/logger.h"
 #include "server/reactor/buffer_ring.h"
 #include "server/sources/shard_context.h"
 #include "server/sources/source_probe.h"

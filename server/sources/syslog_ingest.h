@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "ringbuf/log.h"
-#include "base/log.h"
+#include "base/logger.h"
 #include "protocols/syslog/syslog_event.h"
 #include "protocols/syslog/syslog_parser.h"
 #include "server/sources/source_probe.h"

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/net.h"
 
 namespace sluice::sources {

@@ -12,10 +12,10 @@
 
 #include <fmt/format.h>
 
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/time.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::avro {
 namespace {
 
 constexpr size_t kReadChunkBytes = 64 << 10;
@@ -69,15 +69,15 @@ Status AvroSink::connect() {
   connections_created_.add();
   session_.reset_connection();
   // Responses are a few bytes (a handshake with the server's protocol text at most).
-  decoder_ = std::make_unique<avro::FrameDecoder>(
-      avro::FrameLimits{.buffers_max = 64, .buffer_bytes_max = 1 << 20, .frame_bytes_max = 1 << 20});
+  decoder_ = std::make_unique<sluice::avro::FrameDecoder>(
+      sluice::avro::FrameLimits{.buffers_max = 64, .buffer_bytes_max = 1 << 20, .frame_bytes_max = 1 << 20});
   received_.clear();
   received_at_ = 0;
   inflated_.clear();
   if (options_.deflate) {
     // Like Flume's client: one zlib stream per direction for the connection's life.
-    deflater_ = std::make_unique<avro::Deflater>(avro::DeflateOptions{.level = options_.compression_level});
-    inflater_ = std::make_unique<avro::Inflater>();
+    deflater_ = std::make_unique<sluice::avro::Deflater>(sluice::avro::DeflateOptions{.level = options_.compression_level});
+    inflater_ = std::make_unique<sluice::avro::Inflater>();
   }
   return {};
 }
@@ -117,9 +117,9 @@ Status AvroSink::read_frame(int64_t deadline_ms, std::string_view& payload) {
     if (received_at_ < source.size()) {
       auto r = decoder_->decode(std::string_view(source).substr(received_at_));
       received_at_ += r.consumed;
-      if (r.status == avro::FrameDecoder::Status::error)
+      if (r.status == sluice::avro::FrameDecoder::Status::error)
         return make_error(fmt::format("bad response framing: {}", r.error));
-      if (r.status == avro::FrameDecoder::Status::frame) {
+      if (r.status == sluice::avro::FrameDecoder::Status::frame) {
         payload = decoder_->frame().payload;
         return {};
       }
@@ -147,15 +147,15 @@ Status AvroSink::read_frame(int64_t deadline_ms, std::string_view& payload) {
       auto r = inflater_->inflate(in, std::span<char>(inflated_.data() + at, kReadChunkBytes));
       inflated_.resize(at + r.produced);
       in.remove_prefix(r.consumed);
-      if (r.status == avro::Inflater::Status::error) return make_error(fmt::format("bad deflate stream: {}", r.error));
-      if (r.status == avro::Inflater::Status::finished || (r.consumed == 0 && r.produced == 0)) break;
+      if (r.status == sluice::avro::Inflater::Status::error) return make_error(fmt::format("bad deflate stream: {}", r.error));
+      if (r.status == sluice::avro::Inflater::Status::finished || (r.consumed == 0 && r.produced == 0)) break;
     }
   }
 }
 
 Status AvroSink::call(std::string_view request, std::string_view& payload) {
   framed_.clear();
-  avro::encode_frame(serial_++, request, framed_);
+  sluice::avro::encode_frame(serial_++, request, framed_);
   std::string_view wire = framed_;
   if (options_.deflate) {
     wire_.clear();
@@ -186,17 +186,17 @@ Delivery AvroSink::deliver(std::span<const ringbuf::EventView> events) {
     }
     auto response = session_.decode_response(payload);
     switch (response.kind) {
-      case avro::ClientSession::Response::Kind::resend:
+      case sluice::avro::ClientSession::Response::Kind::resend:
         continue;
-      case avro::ClientSession::Response::Kind::status:
-        if (response.status == avro::FlumeStatus::ok) {
+      case sluice::avro::ClientSession::Response::Kind::status:
+        if (response.status == sluice::avro::FlumeStatus::ok) {
           batches_ok_.add();
           events_sent_.add(events.size());
           return Delivery::ok();
         }
         batches_failed_.add();
-        return Delivery::retry(fmt::format("the next tier answered {}", avro::flume_status_name(response.status)));
-      case avro::ClientSession::Response::Kind::error:
+        return Delivery::retry(fmt::format("the next tier answered {}", sluice::avro::flume_status_name(response.status)));
+      case sluice::avro::ClientSession::Response::Kind::error:
         batches_failed_.add();
         if (response.malformed) disconnect();
         return Delivery::retry(fmt::format("the next tier answered an error: {}", response.error));
@@ -219,4 +219,4 @@ void AvroSink::collect(base::MetricsWriter& out, const base::Labels& labels) con
               connection_failures_.value());
 }
 
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::avro

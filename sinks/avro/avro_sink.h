@@ -20,7 +20,7 @@
 #include "base/counter.h"
 #include "sinks/common/sink.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::avro {
 
 struct AvroSinkOptions {
   std::string name;
@@ -58,10 +58,10 @@ class AvroSink final : public Sink {
   int fd_ = -1;
   int64_t connected_at_ms_ = 0;
   int32_t serial_ = 0;
-  avro::ClientSession session_;
-  std::unique_ptr<avro::FrameDecoder> decoder_;
-  std::unique_ptr<avro::Deflater> deflater_;
-  std::unique_ptr<avro::Inflater> inflater_;
+  sluice::avro::ClientSession session_;
+  std::unique_ptr<sluice::avro::FrameDecoder> decoder_;
+  std::unique_ptr<sluice::avro::Deflater> deflater_;
+  std::unique_ptr<sluice::avro::Inflater> inflater_;
   std::string request_, framed_, wire_, received_, inflated_;
   size_t received_at_ = 0;
 
@@ -69,4 +69,4 @@ class AvroSink final : public Sink {
   base::Counter batches_ok_, batches_failed_, connections_created_, connection_failures_, events_sent_;
 };
 
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::avro

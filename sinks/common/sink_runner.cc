@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/time.h"
 
 namespace sluice::sinks {

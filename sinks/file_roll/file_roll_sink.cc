@@ -10,10 +10,10 @@
 
 #include <fmt/format.h>
 
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/time.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::file_roll {
 namespace {
 
 // Serialized events are written once this much is buffered (and at the end of every batch).
@@ -129,4 +129,4 @@ void FileRollSink::collect(base::MetricsWriter& out, const base::Labels& labels)
   out.counter(kInvalidUtf8EventsMetric, kInvalidUtf8EventsHelp, labels, invalid_utf8_events_.value());
 }
 
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::file_roll

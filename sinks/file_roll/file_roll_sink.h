@@ -13,7 +13,7 @@
 #include "sinks/common/event_format.h"
 #include "sinks/common/sink.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::file_roll {
 
 struct FileRollOptions {
   std::string name;
@@ -59,4 +59,4 @@ class FileRollSink final : public Sink {
   base::Counter files_opened_, bytes_written_, write_errors_, invalid_utf8_events_;
 };
 
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::file_roll

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "base/counter.h"
-#include "base/log.h"
+#include "base/logger.h"
 #include "sinks/common/sink.h"
 #include "sinks/hdfs/bucket_path.h"
 #include "sinks/hdfs/file_system.h"

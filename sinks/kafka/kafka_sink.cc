@@ -13,11 +13,11 @@
 #include <fmt/format.h>
 
 #include "protocols/avro/avro_binary.h"
-#include "base/log.h"
+#include "base/logger.h"
 #include "base/time.h"
 #include "sinks/common/event_format.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::kafka {
 namespace {
 
 constexpr int64_t kRetryBackoffMinMs = 100;
@@ -396,4 +396,4 @@ void KafkaSink::collect(base::MetricsWriter& out, const base::Labels& labels) co
             labels, static_cast<double>(latency_ns_max_.value()) / 1e9);
 }
 
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::kafka

@@ -35,7 +35,7 @@
 struct rd_kafka_s;
 struct rd_kafka_message_s;
 
-namespace sluice::sinks {
+namespace sluice::sinks::kafka {
 
 enum class DeadLetterAction : uint8_t { drop, file };
 
@@ -123,4 +123,4 @@ class KafkaSink final : public Sink {
   base::Gauge in_flight_, latency_ns_max_;
 };
 
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::kafka

@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
-#include "base/log.h"
+#include "base/logger.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::logger {
 
 std::string LoggerSink::describe(const ringbuf::EventView& event, size_t body_bytes_max) {
   std::string line = "Event: { headers:{";
@@ -32,4 +32,4 @@ Delivery LoggerSink::deliver(std::span<const ringbuf::EventView> events) {
   return Delivery::ok();
 }
 
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::logger

@@ -7,7 +7,7 @@
 
 #include "sinks/common/sink.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::logger {
 
 struct LoggerSinkOptions {
   std::string name;
@@ -26,4 +26,4 @@ class LoggerSink final : public Sink {
   const LoggerSinkOptions options_;
 };
 
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::logger

@@ -4,11 +4,11 @@
 
 #include "sinks/common/sink.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::null {
 
 class NullSink final : public Sink {
  public:
   Delivery deliver(std::span<const ringbuf::EventView> events) override { return Delivery::ok(); }
 };
 
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::null

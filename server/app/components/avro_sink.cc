@@ -85,7 +85,7 @@ ComponentSpec spec() {
 }
 
 Result<BuiltSink> build_avro_sink(const config::ComponentConfig& c, uint32_t shards) {
-  sinks::AvroSinkOptions o;
+  sinks::avro::AvroSinkOptions o;
   o.name = c.name();
   o.host = c.get_string("hostname");
   o.port = static_cast<uint16_t>(c.get_int("port"));
@@ -98,7 +98,7 @@ Result<BuiltSink> build_avro_sink(const config::ComponentConfig& c, uint32_t sha
   built.batch_events_max = static_cast<size_t>(c.get_int("batch-size"));
   built.description =
       fmt::format("sink {} (avro) forwards to {}:{}{}", c.name(), o.host, o.port, o.deflate ? ", deflated" : "");
-  built.sink = std::make_unique<sinks::AvroSink>(std::move(o));
+  built.sink = std::make_unique<sinks::avro::AvroSink>(std::move(o));
   return built;
 }
 

@@ -74,7 +74,7 @@ sinks::LineFormat line_format(std::string_view serializer) {
 }
 
 Result<BuiltSink> build_file_roll_sink(const config::ComponentConfig& c, uint32_t shards) {
-  sinks::FileRollOptions o;
+  sinks::file_roll::FileRollOptions o;
   o.name = c.name();
   o.directory = c.get_string("sink.directory");
   o.roll_interval_ms = c.get_duration_ms("sink.rollInterval");
@@ -88,7 +88,7 @@ Result<BuiltSink> build_file_roll_sink(const config::ComponentConfig& c, uint32_
       "sink {} (file_roll) writes {} lines to {}, {}", c.name(), c.get_enum("sink.serializer"), o.directory,
       o.roll_interval_ms ? "a new file every " + config::format_duration_ms(o.roll_interval_ms)
                          : std::string("one file (never rolled)"));
-  built.sink = std::make_unique<sinks::FileRollSink>(std::move(o));
+  built.sink = std::make_unique<sinks::file_roll::FileRollSink>(std::move(o));
   return built;
 }
 

@@ -89,7 +89,7 @@ ComponentSpec spec() {
 }
 
 Result<BuiltSink> build_kafka_sink(const config::ComponentConfig& c, uint32_t shards) {
-  sinks::KafkaSinkOptions o;
+  sinks::kafka::KafkaSinkOptions o;
   o.name = c.name();
   o.shards = shards;
   o.producer_config.emplace_back("bootstrap.servers", c.get_string("kafka.bootstrap.servers"));
@@ -101,15 +101,15 @@ Result<BuiltSink> build_kafka_sink(const config::ComponentConfig& c, uint32_t sh
   o.default_partition = static_cast<int32_t>(c.get_int("defaultPartitionId"));
   o.flume_event_format = c.get_bool("useFlumeEventFormat");
   o.window_per_shard = static_cast<size_t>(c.get_int("maxInFlight"));
-  o.dead_letter = c.get_enum("deadLetter") == "file" ? sinks::DeadLetterAction::file : sinks::DeadLetterAction::drop;
+  o.dead_letter = c.get_enum("deadLetter") == "file" ? sinks::kafka::DeadLetterAction::file : sinks::kafka::DeadLetterAction::drop;
   o.dead_letter_file = c.get_string("deadLetterFile");
-  if (o.dead_letter == sinks::DeadLetterAction::file && o.dead_letter_file.empty())
+  if (o.dead_letter == sinks::kafka::DeadLetterAction::file && o.dead_letter_file.empty())
     return make_error(fmt::format("{}: deadLetter = file needs deadLetterFile", c.locate("deadLetter")));
   BuiltSink built;
   built.batch_events_max = static_cast<size_t>(c.get_int("flumeBatchSize"));
   built.description =
       fmt::format("sink {} (kafka) produces to {} at {}", c.name(), o.topic, c.get_string("kafka.bootstrap.servers"));
-  built.sink = std::make_unique<sinks::KafkaSink>(std::move(o));
+  built.sink = std::make_unique<sinks::kafka::KafkaSink>(std::move(o));
   return built;
 }
 

@@ -29,13 +29,13 @@ ComponentSpec spec() {
 }
 
 Result<BuiltSink> build_logger_sink(const config::ComponentConfig& c, uint32_t shards) {
-  sinks::LoggerSinkOptions o;
+  sinks::logger::LoggerSinkOptions o;
   o.name = c.name();
   o.body_bytes_max = static_cast<size_t>(c.get_int("maxBytesToLog"));
   BuiltSink built;
   // No batch-size key: the runner's default batch.
   built.description = fmt::format("sink {} (logger) logs every event", c.name());
-  built.sink = std::make_unique<sinks::LoggerSink>(std::move(o));
+  built.sink = std::make_unique<sinks::logger::LoggerSink>(std::move(o));
   return built;
 }
 

@@ -30,7 +30,7 @@ Result<BuiltSink> build_null_sink(const config::ComponentConfig& c, uint32_t sha
   BuiltSink built;
   built.batch_events_max = static_cast<size_t>(c.get_int("batchSize"));
   built.description = fmt::format("sink {} (null) discards every event", c.name());
-  built.sink = std::make_unique<sinks::NullSink>();
+  built.sink = std::make_unique<sinks::null::NullSink>();
   return built;
 }
 

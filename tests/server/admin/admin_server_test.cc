@@ -1,6 +1,6 @@
 #include "server/admin/admin_server.h"
 
-#include "base/log.h"
+#include "base/logger.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

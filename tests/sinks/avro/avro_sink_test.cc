@@ -21,7 +21,7 @@
 #include "base/time.h"
 #include "tests/support/event_builder.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::avro {
 namespace {
 
 // A next tier on a loopback port, one connection at a time, on its own thread.
@@ -79,11 +79,11 @@ class FakeNextTier {
   }
 
   void serve_connection(int fd) {
-    avro::ProtocolRegistry registry;
-    avro::ServerSession session(registry);
-    avro::FrameDecoder decoder;
-    avro::Inflater inflater;
-    avro::Deflater deflater;
+    sluice::avro::ProtocolRegistry registry;
+    sluice::avro::ServerSession session(registry);
+    sluice::avro::FrameDecoder decoder;
+    sluice::avro::Inflater inflater;
+    sluice::avro::Deflater deflater;
     std::string stream;
     char chunk[65536];
     while (wait_readable(fd)) {
@@ -94,7 +94,7 @@ class FakeNextTier {
         while (!in.empty()) {
           char out[65536];
           auto r = inflater.inflate(in, out);
-          if (r.status == avro::Inflater::Status::error) return;
+          if (r.status == sluice::avro::Inflater::Status::error) return;
           stream.append(out, r.produced);
           in.remove_prefix(r.consumed);
           if (r.consumed == 0 && r.produced == 0) break;
@@ -106,17 +106,17 @@ class FakeNextTier {
       for (;;) {
         auto r = decoder.decode(rest);
         rest.remove_prefix(r.consumed);
-        if (r.status != avro::FrameDecoder::Status::frame) break;
+        if (r.status != sluice::avro::FrameDecoder::Status::frame) break;
         if (!serve_call(fd, session, decoder.frame(), deflater)) return;
       }
       stream.erase(0, stream.size() - rest.size());
     }
   }
 
-  bool serve_call(int fd, avro::ServerSession& session, const avro::Frame& frame, avro::Deflater& deflater) {
+  bool serve_call(int fd, sluice::avro::ServerSession& session, const sluice::avro::Frame& frame, sluice::avro::Deflater& deflater) {
     const auto& call = session.on_request(frame.payload);
     std::string_view payload;
-    if (call.kind == avro::ServerSession::Call::Kind::reply) {
+    if (call.kind == sluice::avro::ServerSession::Call::Kind::reply) {
       payload = session.reply();
     } else {
       Answer a = answer_;
@@ -129,10 +129,10 @@ class FakeNextTier {
           for (const auto& h : e.headers) headers_.push_back(std::string(h.key) + "=" + std::string(h.value));
         }
       }
-      payload = session.respond(a == Answer::ok ? avro::FlumeStatus::ok : avro::FlumeStatus::failed);
+      payload = session.respond(a == Answer::ok ? sluice::avro::FlumeStatus::ok : sluice::avro::FlumeStatus::failed);
     }
     std::string framed, wire;
-    avro::encode_frame(frame.serial, payload, framed);
+    sluice::avro::encode_frame(frame.serial, payload, framed);
     if (deflate_) deflater.deflate(framed, wire);
     const std::string& out = deflate_ ? wire : framed;
     return send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size());
@@ -292,4 +292,4 @@ TEST(AvroSink, InterruptEndsABlockedDeliveryAtOnce) {
 }
 
 }  // namespace
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::avro

@@ -10,7 +10,7 @@
 
 #include "tests/support/event_builder.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::file_roll {
 namespace {
 
 namespace fs = std::filesystem;
@@ -153,4 +153,4 @@ TEST_F(FileRollSinkTest, JsonReplacesInvalidUtf8AndCountsIt) {
 }
 
 }  // namespace
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::file_roll

@@ -4,7 +4,7 @@
 
 #include "tests/support/event_builder.h"
 
-namespace sluice::sinks {
+namespace sluice::sinks::logger {
 namespace {
 
 TEST(LoggerSink, DescribesHeadersAndTheStartOfTheBodyLikeFlume) {
@@ -16,4 +16,4 @@ TEST(LoggerSink, DescribesHeadersAndTheStartOfTheBodyLikeFlume) {
 }
 
 }  // namespace
-}  // namespace sluice::sinks
+}  // namespace sluice::sinks::logger

@@ -1,4 +1,4 @@
-#include "base/log.h"
+#include "base/logger.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "server/reactor/probe.h"
+#include "server/reactor/io_uring_check.h"
 
 #include <liburing.h>
 #include <sys/mman.h>
@@ -31,7 +31,7 @@ std::string kernel_hint() {
 
 }  // namespace
 
-Status probe_io_uring() {
+Status check_io_uring_features() {
   io_uring ring{};
   io_uring_params params{};
   params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;

@@ -9,6 +9,6 @@ namespace sluice::reactor {
 
 // Creates a throw-away ring with the flags the shards use and checks opcodes, features,
 // multishot accept/recv and provided buffer rings.
-Status probe_io_uring();
+Status check_io_uring_features();
 
 }  // namespace sluice::reactor
