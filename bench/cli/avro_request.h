@@ -29,7 +29,7 @@
 
 #include "bench/cli/batch_events.h"
 #include "ringbuf/record.h"
-#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/ipc_client_session.h"
 #include "base/result.h"
 
 namespace sluice::bench {

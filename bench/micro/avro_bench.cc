@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/ipc_server_session.h"
+#include "protocols/avro/ipc_client_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
 #include "base/assert.h"

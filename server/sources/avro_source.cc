@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
 #include "server/sources/answer_queue.h"

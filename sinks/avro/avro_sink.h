@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/ipc_client_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
 #include "base/counter.h"

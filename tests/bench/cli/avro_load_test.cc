@@ -28,7 +28,7 @@
 #include <boost/json.hpp>
 
 #include "bench/cli/batch_events.h"
-#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
 #include "base/time.h"

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocols/avro/avro_binary.h"
+#include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
 

@@ -20,7 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/ipc_server_session.h"
+#include "protocols/avro/ipc_client_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
 

@@ -1,4 +1,5 @@
-#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/ipc_server_session.h"
+#include "protocols/avro/ipc_client_session.h"
 
 #include <gtest/gtest.h>
 

@@ -15,7 +15,7 @@
 #include <mutex>
 #include <thread>
 
-#include "protocols/avro/avro_ipc.h"
+#include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
 #include "base/time.h"
