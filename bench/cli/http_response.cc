@@ -6,15 +6,11 @@
 
 #include <fmt/format.h>
 
+#include "base/ascii.h"
 #include "base/assert.h"
 
 namespace sluice::bench {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return (x | 0x20) == (y | 0x20); });
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -26,7 +22,7 @@ std::string_view trim(std::string_view s) {
 bool has_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     size_t comma = value.find(',');
-    if (iequals(trim(value.substr(0, comma)), token)) return true;
+    if (base::equals_ignoring_case(trim(value.substr(0, comma)), token)) return true;
     value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
   }
   return false;
@@ -103,23 +99,23 @@ bool HttpResponseReader::parse_head(std::string_view head) {
     }
     std::string_view name = trim(line.substr(0, colon));
     std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "Content-Length")) {
+    if (base::equals_ignoring_case(name, "Content-Length")) {
       size_t length = 0;
       if (!parse_number(value, length) || (content_length_ && *content_length_ != length)) {
         error_ = fmt::format("malformed Content-Length '{}'", value);
         return false;
       }
       content_length_ = length;
-    } else if (iequals(name, "Transfer-Encoding")) {
-      if (!iequals(value, "chunked")) {
+    } else if (base::equals_ignoring_case(name, "Transfer-Encoding")) {
+      if (!base::equals_ignoring_case(value, "chunked")) {
         error_ = fmt::format("unsupported Transfer-Encoding '{}'", value);
         return false;
       }
       chunked_ = true;
-    } else if (iequals(name, "Connection")) {
+    } else if (base::equals_ignoring_case(name, "Connection")) {
       if (has_token(value, "close")) response_.close = true;
       if (has_token(value, "keep-alive")) keep_alive = true;
-    } else if (iequals(name, "Retry-After")) {
+    } else if (base::equals_ignoring_case(name, "Retry-After")) {
       uint64_t seconds = 0;
       if (parse_number(value, seconds)) response_.retry_after_s = seconds;
     }

@@ -10,17 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "base/ascii.h"
 #include "bench/cli/net.h"
 #include "base/time.h"
 
 namespace sluice::bench {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -100,9 +95,9 @@ Result<std::string_view> http_response_body(std::string_view response) {
     if (colon == std::string_view::npos) continue;
     std::string_view name = trim(line.substr(0, colon));
     std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "Transfer-Encoding") && !iequals(value, "identity"))
+    if (base::equals_ignoring_case(name, "Transfer-Encoding") && !base::equals_ignoring_case(value, "identity"))
       return make_error(fmt::format("unsupported Transfer-Encoding '{}'", value));
-    if (iequals(name, "Content-Length")) {
+    if (base::equals_ignoring_case(name, "Content-Length")) {
       size_t length = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
       if (ec != std::errc() || end != value.data() + value.size())

@@ -5,17 +5,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/ascii.h"
+
 namespace sluice::http {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
 
 std::string_view trim_blanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -51,11 +45,11 @@ std::string_view content_encoding_name(ContentEncoding encoding) {
 
 HttpError parse_content_encoding(std::string_view value, ContentEncoding& out) {
   value = trim_blanks(value);
-  if (value.empty() || iequals(value, "identity")) {
+  if (value.empty() || base::equals_ignoring_case(value, "identity")) {
     out = ContentEncoding::identity;
-  } else if (iequals(value, "gzip") || iequals(value, "x-gzip")) {
+  } else if (base::equals_ignoring_case(value, "gzip") || base::equals_ignoring_case(value, "x-gzip")) {
     out = ContentEncoding::gzip;
-  } else if (iequals(value, "deflate")) {
+  } else if (base::equals_ignoring_case(value, "deflate")) {
     out = ContentEncoding::deflate;
   } else {
     return {kStatusUnsupportedMediaType, "unsupported Content-Encoding (use gzip, deflate or identity)"};

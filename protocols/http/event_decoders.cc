@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "base/ascii.h"
 #include "base/assert.h"
 #include "protocols/http/event_builder.h"
 #include "protocols/http/json_events.h"
@@ -9,15 +10,6 @@
 namespace sluice::http {
 
 namespace {
-
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -36,7 +28,7 @@ std::string_view media_parameter(std::string_view params, std::string_view name)
     params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
     const size_t eq = param.find('=');
     if (eq == std::string_view::npos) continue;
-    if (!iequals(trim_blanks(param.substr(0, eq)), name)) continue;
+    if (!base::equals_ignoring_case(trim_blanks(param.substr(0, eq)), name)) continue;
     std::string_view value = trim_blanks(param.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     return value;
@@ -63,23 +55,23 @@ HttpError select_body_format(std::string_view content_type, BodyFormat default_f
   const std::string_view media = trim_blanks(content_type.substr(0, semi));
   const std::string_view params = semi == std::string_view::npos ? std::string_view() : content_type.substr(semi + 1);
   BodyFormat format;
-  if (media.empty() || iequals(media, "application/x-www-form-urlencoded")) {
+  if (media.empty() || base::equals_ignoring_case(media, "application/x-www-form-urlencoded")) {
     format = default_format;
-  } else if (iequals(media, "application/json")) {
+  } else if (base::equals_ignoring_case(media, "application/json")) {
     format = BodyFormat::flume_json;
-  } else if (iequals(media, "text/plain")) {
+  } else if (base::equals_ignoring_case(media, "text/plain")) {
     format = BodyFormat::text;
   } else {
     bool ndjson = false;
-    for (const char* type : kNdjsonTypes) ndjson = ndjson || iequals(media, type);
+    for (const char* type : kNdjsonTypes) ndjson = ndjson || base::equals_ignoring_case(media, type);
     if (!ndjson)
       return {kStatusUnsupportedMediaType,
               "unsupported Content-Type (use application/json, application/x-ndjson or text/plain)"};
     format = BodyFormat::ndjson;
   }
   const std::string_view charset = media_parameter(params, "charset");
-  if (!charset.empty() && !iequals(charset, "utf-8") && !iequals(charset, "utf8") && !iequals(charset, "us-ascii")) {
-    const bool latin1 = iequals(charset, "iso-8859-1") || iequals(charset, "latin1");
+  if (!charset.empty() && !base::equals_ignoring_case(charset, "utf-8") && !base::equals_ignoring_case(charset, "utf8") && !base::equals_ignoring_case(charset, "us-ascii")) {
+    const bool latin1 = base::equals_ignoring_case(charset, "iso-8859-1") || base::equals_ignoring_case(charset, "latin1");
     if (!(latin1 && format == BodyFormat::text))
       return {kStatusUnsupportedMediaType, format == BodyFormat::text
                                                ? "unsupported charset (use utf-8, us-ascii or iso-8859-1)"

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "base/ascii.h"
+
 namespace sluice::http {
 
 namespace beast = boost::beast;
@@ -18,8 +20,6 @@ std::string_view trim_blanks(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
-
-bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
 
 Method method_of(bhttp::verb verb) {
   switch (verb) {
@@ -76,7 +76,7 @@ std::string_view method_name(Method method) {
 
 std::optional<std::string_view> RequestHead::field(std::string_view name) const {
   for (const Field& f : fields_)
-    if (iequals(f.name, name)) return f.value;
+    if (base::equals_ignoring_case(f.name, name)) return f.value;
   return std::nullopt;
 }
 
@@ -330,7 +330,7 @@ void RequestReader::on_request_line(Method method, std::string_view method_text,
 void RequestReader::on_field(std::string_view name, std::string_view value) {
   if (state_ != State::reading_head) return;  // a trailer after a chunked body: ignored
   value = trim_blanks(value);
-  if (iequals(name, "transfer-encoding") && !iequals(value, "chunked")) {
+  if (base::equals_ignoring_case(name, "transfer-encoding") && !base::equals_ignoring_case(value, "chunked")) {
     // Beast would treat an unknown coding as "no body" and read the body as the next
     // request; RFC 9112 6.1 asks for 501.
     callback_error_ = {kStatusNotImplemented, "only Transfer-Encoding: chunked is supported"};
@@ -358,8 +358,8 @@ void RequestReader::build_head_views() {
   head_.content_type = {};
   head_.content_encoding = {};
   for (const auto& f : fields_) {
-    if (head_.content_type.data() == nullptr && iequals(f.name, "content-type")) head_.content_type = f.value;
-    else if (head_.content_encoding.data() == nullptr && iequals(f.name, "content-encoding")) head_.content_encoding = f.value;
+    if (head_.content_type.data() == nullptr && base::equals_ignoring_case(f.name, "content-type")) head_.content_type = f.value;
+    else if (head_.content_encoding.data() == nullptr && base::equals_ignoring_case(f.name, "content-encoding")) head_.content_encoding = f.value;
   }
 }
 
@@ -368,7 +368,7 @@ void RequestReader::on_header_complete(std::optional<uint64_t> content_length, b
   head_complete_ = true;
   build_head_views();
   for (const auto& f : fields_)
-    if (iequals(f.name, "expect") && iequals(f.value, "100-continue")) head_.expect_continue = head_.version >= 11;
+    if (base::equals_ignoring_case(f.name, "expect") && base::equals_ignoring_case(f.value, "100-continue")) head_.expect_continue = head_.version >= 11;
   head_.chunked = chunked;
   head_.content_length = chunked ? std::nullopt : content_length;
   head_.keep_alive = keep_alive;

@@ -15,11 +15,9 @@ constexpr int64_t kMiB = int64_t{1} << 20;
 constexpr int64_t kGiB = int64_t{1} << 30;
 constexpr int64_t kTiB = int64_t{1} << 40;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 std::string lowercase(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = lower(c);
+  for (char& c : out) c = base::to_lower_ascii(c);
   return out;
 }
 
@@ -119,14 +117,6 @@ std::string_view option_type_name(OptionType type) {
     case OptionType::prefixed: return "map";
   }
   SLUICE_UNREACHABLE("bad OptionType");
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 size_t edit_distance(std::string_view a_in, std::string_view b_in) {

@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/ascii.h"
 #include "base/result.h"
 
 namespace sluice::config {
@@ -130,6 +131,6 @@ std::string format_duration_ms(int64_t ms);
 
 // Levenshtein distance with transpositions, ignoring ASCII case: for "did you mean" hints.
 size_t edit_distance(std::string_view a, std::string_view b);
-bool equals_ignoring_case(std::string_view a, std::string_view b);
+using base::equals_ignoring_case;  // base/ascii.h
 
 }  // namespace sluice::config

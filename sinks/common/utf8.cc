@@ -60,4 +60,21 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+void append_utf8_replacing_invalid(std::string& out, std::string_view text) {
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t ascii = ascii_prefix_length(text.substr(i));
+    out.append(text.data() + i, ascii);
+    i += ascii;
+    if (i == text.size()) break;
+    Utf8Step step = utf8_step(p + i, text.size() - i);
+    if (step.valid)
+      out.append(text.data() + i, step.length);
+    else
+      out += kReplacementCharacter;
+    i += step.length;
+  }
+}
+
 }  // namespace sluice::sinks

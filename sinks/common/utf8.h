@@ -1,6 +1,7 @@
-// UTF-8 validation and repair for the sinks that write text formats which must be UTF-8 (the
-// JSON serializers of file_roll and HDFS, the Kafka sink's dead-letter lines). One rule
-// everywhere, so that what a reader sees never depends on the sink:
+// UTF-8 validation and repair for the sinks that write formats which must be UTF-8 (the JSON
+// serializers of file_roll and HDFS, the header strings of HDFS Avro container files, the Kafka
+// sink's dead-letter lines). One rule everywhere, so that what a reader sees never depends on
+// the sink:
 //
 //   Valid UTF-8 (Unicode 15, table 3-7: no overlong forms, no surrogates D800..DFFF, nothing
 //   above U+10FFFF) passes unchanged. Every *maximal subpart* of an ill-formed sequence becomes
@@ -12,7 +13,7 @@
 //   reader tells apart from a real "ÿ" (C3 BF), passed through unchanged.
 //
 // The JSON writer (append_json_string_body() in event_format.h) applies this rule one utf8_step()
-// at a time. Pure functions, any thread; nothing allocates. is_valid_utf8() skips ASCII eight
+// at a time. Pure functions, any thread; nothing allocates but append_utf8_replacing_invalid(). is_valid_utf8() skips ASCII eight
 // bytes at a time.
 #pragma once
 
@@ -37,5 +38,9 @@ Utf8Step utf8_step(const uint8_t* bytes, size_t available);
 size_t ascii_prefix_length(std::string_view text);
 
 bool is_valid_utf8(std::string_view text);
+
+// Appends `text` with each maximal ill-formed subpart replaced by U+FFFD (the rule above): the
+// Avro file writer's header strings. Allocates only as `out` grows.
+void append_utf8_replacing_invalid(std::string& out, std::string_view text);
 
 }  // namespace sluice::sinks

@@ -1,15 +1,15 @@
 // The bytes of the files the HDFS sink writes, produced incrementally and without I/O: the sink
 // sends what a writer appended to its buffer (WebHDFS APPEND, or write(2) for file://) and then
-// clears the buffer. One interface, FileWriter, and three writers:
+// clears the buffer. One interface, FileWriter (here), and three writers, each in its own file:
 //
-//  - TextFileWriter: Flume's hdfs.fileType = DataStream with serializer TEXT (the body, then
+//  - TextFileWriter (text_file_writer.h): Flume's hdfs.fileType = DataStream with serializer TEXT (the body, then
 //    "\n" unless serializer.appendNewline = false), HEADER_AND_TEXT ("{k=v, k2=v2} body\n") or
 //    sluice's JSON lines (sinks/common/event_format.h).
-//  - AvroFileWriter: an Avro object container file of Flume's event schema, as Flume's
+//  - AvroFileWriter (avro_file_writer.h): an Avro object container file of Flume's event schema, as Flume's
 //    serializer = avro_event writes it (FlumeEventAvroEventSerializer): the record "Event" (no
 //    namespace) of headers: map<string> and body: bytes; codecs null, deflate and zstandard
 //    (serializer.compressionCodec); blocks of about serializer.syncIntervalBytes.
-//  - CompressedFileWriter: Flume's hdfs.fileType = CompressedStream: one of the above (TEXT in
+//  - CompressedFileWriter (compressed_file_writer.h): Flume's hdfs.fileType = CompressedStream: one of the above (TEXT in
 //    Flume's default) compressed with hdfs.codeC = gzip or zstd.
 //
 // Calls, for one file: begin() (the file's header), append() any number of times, flush() at
@@ -151,78 +151,5 @@ class FileWriter {
 
 // A writer for `options` (which must validate()).
 Result<std::unique_ptr<FileWriter>> make_file_writer(const FileWriterOptions& options);
-
-// --- the writers ----------------------------------------------------------------------------
-
-class TextFileWriter final : public FileWriter {
- public:
-  TextFileWriter(LineFormat format, bool append_newline, InvalidUtf8 invalid_utf8 = InvalidUtf8::replace);
-  void begin(std::string& out) override;
-  void append(std::span<const ringbuf::EventView> events, std::string& out) override;
-  void flush(std::string& out) override;
-  void finish(std::string& out) override;
-
- private:
-  LineFormat format_;
-  bool append_newline_;
-  InvalidUtf8 invalid_utf8_;
-};
-
-class AvroFileWriter final : public FileWriter {
- public:
-  struct Options {
-    AvroCodec codec = AvroCodec::null;
-    int level = 0;
-    size_t sync_interval_bytes = 2'048'000;
-    uint64_t seed = 0;
-  };
-  explicit AvroFileWriter(const Options& options);
-  ~AvroFileWriter() override;
-  void begin(std::string& out) override;
-  void append(std::span<const ringbuf::EventView> events, std::string& out) override;
-  void flush(std::string& out) override;
-  void finish(std::string& out) override;
-
-  // The current file's sync marker (16 bytes).
-  std::string_view sync_marker() const { return {sync_, sizeof sync_}; }
-
- private:
-  class BlockCompressor;
-  void write_block(std::string& out);
-
-  Options options_;
-  std::unique_ptr<BlockCompressor> compressor_;
-  std::string block_;       // serialized events of the open block
-  std::string compressed_;  // the block after the codec
-  uint64_t block_events_ = 0;
-  uint64_t rng_state_ = 0;
-  char sync_[16] = {};
-};
-
-class CompressedFileWriter final : public FileWriter {
- public:
-  CompressedFileWriter(std::unique_ptr<FileWriter> inner, StreamCodec codec, int level, size_t chunk_bytes);
-  ~CompressedFileWriter() override;
-  void begin(std::string& out) override;
-  void append(std::span<const ringbuf::EventView> events, std::string& out) override;
-  void flush(std::string& out) override;
-  void finish(std::string& out) override;
-  std::string_view extension() const override { return stream_codec_extension(codec_); }
-
- private:
-  class Stream;
-  // Compresses and clears scratch_.
-  void compress_scratch(std::string& out);
-  void end_member(std::string& out);
-  void sync_stats(const std::string& out, size_t out_before);
-
-  std::unique_ptr<FileWriter> inner_;
-  StreamCodec codec_;
-  size_t chunk_bytes_;
-  std::unique_ptr<Stream> stream_;
-  std::string scratch_;       // serialized by inner_, not compressed yet
-  bool member_open_ = false;  // a member/frame has data and no end yet
-  uint64_t members_ = 0;      // members/frames in the current file
-};
 
 }  // namespace sluice::sinks::hdfs

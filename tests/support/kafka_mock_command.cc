@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "base/ascii.h"
+
 namespace sluice::testing::kafka_mock {
 namespace {
 
@@ -51,12 +53,6 @@ constexpr std::array<ErrorAlias, 3> error_aliases{{
     {"MESSAGE_TOO_LARGE", RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE},
 }};
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
-         });
-}
-
 std::vector<std::string_view> split_words(std::string_view line) {
   std::vector<std::string_view> words;
   size_t i = 0;
@@ -79,7 +75,7 @@ std::optional<Int> parse_int(std::string_view text, Int min, Int max) {
 }
 
 Result<int32_t> parse_broker_id(std::string_view text, int broker_count, bool allow_all) {
-  if (allow_all && iequals(text, "all")) return all_brokers;
+  if (allow_all && base::equals_ignoring_case(text, "all")) return all_brokers;
   if (auto id = parse_int<int32_t>(text, 1, broker_count)) return *id;
   return make_error(fmt::format("bad broker id '{}': brokers are 1..{}{}", text, broker_count,
                                 allow_all ? " (or 'all')" : ""));
@@ -168,15 +164,15 @@ Result<rd_kafka_resp_err_t> parse_error_code(std::string_view text) {
   }
   std::string_view name = text;
   constexpr std::string_view prefix = "RD_KAFKA_RESP_ERR_";
-  if (name.size() > prefix.size() && iequals(name.substr(0, prefix.size()), prefix)) name.remove_prefix(prefix.size());
+  if (name.size() > prefix.size() && base::equals_ignoring_case(name.substr(0, prefix.size()), prefix)) name.remove_prefix(prefix.size());
   for (size_t i = 0; i < count; ++i) {
-    if (descs[i].name && iequals(name, descs[i].name)) {
+    if (descs[i].name && base::equals_ignoring_case(name, descs[i].name)) {
       if (auto ok = acceptable(descs[i].code); !ok) return make_error(ok.message());
       return descs[i].code;
     }
   }
   for (const auto& alias : error_aliases)
-    if (iequals(name, alias.name)) return alias.code;
+    if (base::equals_ignoring_case(name, alias.name)) return alias.code;
   return make_error(fmt::format("unknown error '{}': use a Kafka error name such as NOT_LEADER_FOR_PARTITION, "
                                 "REQUEST_TIMED_OUT, _TRANSPORT, or its number",
                                 text));
@@ -188,9 +184,9 @@ Result<int16_t> parse_api_key(std::string_view text) {
     key = *number;
   } else {
     for (const auto& api : injectable_api_keys)
-      if (iequals(text, api.name)) key = api.key;
-    if (iequals(text, "ApiVersions")) key = 18;  // Kafka's spelling
-    if (iequals(text, "Metadata")) key = metadata_api_key;
+      if (base::equals_ignoring_case(text, api.name)) key = api.key;
+    if (base::equals_ignoring_case(text, "ApiVersions")) key = 18;  // Kafka's spelling
+    if (base::equals_ignoring_case(text, "Metadata")) key = metadata_api_key;
   }
   if (key == metadata_api_key)
     return make_error("Metadata requests ignore injected errors in librdkafka 2.0.2's mock broker: "
@@ -322,7 +318,7 @@ Result<Command> parse_command(std::string_view line, int broker_count) {
     auto partition = parse_int<int32_t>(words[2], 0, partitions_max - 1);
     if (!partition) return make_error(fmt::format("bad partition '{}': 0..{}", words[2], partitions_max - 1));
     int32_t broker_id = no_leader;
-    if (!iequals(words[3], "none") && words[3] != "-1") {
+    if (!base::equals_ignoring_case(words[3], "none") && words[3] != "-1") {
       auto id = parse_broker_id(words[3], broker_count, false);
       if (!id) return make_error(id.error().message + " (or 'none')");
       broker_id = id.value();

@@ -143,5 +143,20 @@ TEST(Utf8, AsciiPrefixAcrossWordBoundaries) {
   EXPECT_EQ(ascii_prefix_length(""), 0u);
 }
 
+TEST(AppendUtf8ReplacingInvalid, ReplacesEachMaximalSubpartOnceAndKeepsTheRest) {
+  auto repaired = [](std::string_view in) {
+    std::string out = "<";
+    append_utf8_replacing_invalid(out, in);
+    return out;
+  };
+  const std::string r(kReplacementCharacter);
+  EXPECT_EQ(repaired("caf\xC3\xA9 \xF0\x9F\x98\x80"), "<caf\xC3\xA9 \xF0\x9F\x98\x80");
+  EXPECT_EQ(repaired("a\xF0\x9F\x98z"), "<a" + r + "z");          // truncated: one
+  EXPECT_EQ(repaired("\xC0\xAF"), "<" + r + r);                      // overlong: two
+  EXPECT_EQ(repaired("\xED\xA0\x80"), "<" + r + r + r);              // surrogate: three
+  EXPECT_EQ(repaired("\xFF"), "<" + r);                                // not "\xC3\xBF"
+  EXPECT_EQ(repaired(""), "<");
+}
+
 }  // namespace
 }  // namespace sluice::sinks

@@ -4,6 +4,8 @@
 // checks the container's framing byte by byte. Files are written in many appends and flushes;
 // every prefix that ends at a flush must read cleanly up to that flush.
 #include "sinks/hdfs/file_writers.h"
+#include "sinks/hdfs/text_file_writer.h"
+#include "sinks/hdfs/avro_file_writer.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
