@@ -27,6 +27,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ringbuf/checkpoint.h"
@@ -67,6 +68,8 @@ struct FileStoreStats {
   uint64_t errors = 0;      // failed segment creations (disk full, I/O errors)
   bool failing = false;     // the last attempt failed
 };
+
+struct RecoveryScan;  // file_segment_recovery.cc
 
 class FileSegmentStore final : public SegmentStore {
  public:
@@ -109,7 +112,22 @@ class FileSegmentStore final : public SegmentStore {
 
   explicit FileSegmentStore(const FileStoreOptions& options);
   Status lock_directory();
+  // Recovery at open (file_segment_recovery.cc), in its steps.
   Status recover(const std::vector<std::string>& readers, LogStart& start, RecoveryReport& report);
+  Status list_directory(std::vector<uint64_t>& indices, std::vector<std::pair<uint64_t, std::string>>& spares);
+  void adopt_spares(const std::vector<std::pair<uint64_t, std::string>>& spares);
+  Status recover_segment(uint64_t index, RecoveryScan& scan, RecoveryReport& report);
+  void keep_segment(uint64_t index, const Mapped& mapped, uint64_t first_sequence, RecoveryScan& scan,
+                    RecoveryReport& report);
+  void continue_after_bad_record(uint64_t index, RecoveryScan& scan, RecoveryReport& report);
+  void discard_past_end(const std::string& path, bool cut, RecoveryReport& report);
+  void discard(const std::string& path, const std::string& why, bool is_problem, RecoveryReport& report);
+  Status check_segment_size_unchanged(const std::string& path);
+  Result<uint64_t> resume_writing(RecoveryScan& scan, const std::optional<Checkpoint>& checkpoint,
+                                  const RecoveryReport& report);
+  void place_readers(const std::vector<std::string>& readers, const std::optional<Checkpoint>& checkpoint,
+                     const RecoveryScan& scan, LogStart& start, RecoveryReport& report);
+  void reclaim_passed_segments(const LogStart& start, RecoveryReport& report);
   Result<Mapped> map_file(const std::string& path);
   Result<Mapped> create_segment_file(uint64_t index);
   Result<std::string> quarantine(const Mapped& segment, uint64_t index, uint64_t offset);
