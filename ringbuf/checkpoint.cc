@@ -10,6 +10,7 @@
 
 #include "ringbuf/crc32c.h"
 #include "base/assert.h"
+#include "base/bytes.h"
 
 namespace sluice::ringbuf {
 namespace {
@@ -18,17 +19,6 @@ constexpr char kMagic[8] = {'S', 'L', 'U', 'I', 'C', 'E', 'C', 'P'};
 constexpr size_t kEntriesOffset = 32;
 constexpr size_t kEntryBytes = 96;
 constexpr size_t kCrcOffset = kCheckpointSlotBytes - 4;
-
-template <typename T>
-void store(std::byte* p, T v) {
-  std::memcpy(p, &v, sizeof v);
-}
-template <typename T>
-T load(const std::byte* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 }  // namespace
 
@@ -43,19 +33,19 @@ void encode_checkpoint_slot(const Checkpoint& c, std::byte* out) {
   static_assert(kEntriesOffset + kCheckpointReadersMax * kEntryBytes <= kCrcOffset);
   std::memset(out, 0, kCheckpointSlotBytes);
   std::memcpy(out, kMagic, 8);
-  store<uint32_t>(out + 8, kCheckpointFormatVersion);
-  store<uint32_t>(out + 12, static_cast<uint32_t>(c.entries.size()));
-  store<uint64_t>(out + 16, c.generation);
+  base::store_le<uint32_t>(out + 8, kCheckpointFormatVersion);
+  base::store_le<uint32_t>(out + 12, static_cast<uint32_t>(c.entries.size()));
+  base::store_le<uint64_t>(out + 16, c.generation);
   for (size_t i = 0; i < c.entries.size(); ++i) {
     const CheckpointEntry& e = c.entries[i];
     SLUICE_ASSERT(e.reader.size() <= kCheckpointNameBytesMax, "reader name too long for a checkpoint");
     std::byte* p = out + kEntriesOffset + i * kEntryBytes;
-    store<uint64_t>(p, e.position);
-    store<uint64_t>(p + 8, e.sequence);
+    base::store_le<uint64_t>(p, e.position);
+    base::store_le<uint64_t>(p + 8, e.sequence);
     p[16] = std::byte{static_cast<uint8_t>(e.reader.size())};
     std::memcpy(p + 17, e.reader.data(), e.reader.size());
   }
-  store<uint32_t>(out + kCrcOffset, crc32c(out, kCrcOffset));
+  base::store_le<uint32_t>(out + kCrcOffset, crc32c(out, kCrcOffset));
 }
 
 CheckpointSlotCheck decode_checkpoint_slot(const std::byte* in, Checkpoint& out) {
@@ -63,18 +53,18 @@ CheckpointSlotCheck decode_checkpoint_slot(const std::byte* in, Checkpoint& out)
   for (size_t i = 0; i < 16 && all_zero; ++i) all_zero = in[i] == std::byte{0};
   if (all_zero) return CheckpointSlotCheck::empty;
   if (std::memcmp(in, kMagic, 8) != 0) return CheckpointSlotCheck::corrupt;
-  if (crc32c(in, kCrcOffset) != load<uint32_t>(in + kCrcOffset)) return CheckpointSlotCheck::corrupt;
-  if (load<uint32_t>(in + 8) != kCheckpointFormatVersion) return CheckpointSlotCheck::other_version;
-  uint32_t count = load<uint32_t>(in + 12);
+  if (crc32c(in, kCrcOffset) != base::load_le<uint32_t>(in + kCrcOffset)) return CheckpointSlotCheck::corrupt;
+  if (base::load_le<uint32_t>(in + 8) != kCheckpointFormatVersion) return CheckpointSlotCheck::other_version;
+  uint32_t count = base::load_le<uint32_t>(in + 12);
   if (count > kCheckpointReadersMax) return CheckpointSlotCheck::corrupt;
-  out.generation = load<uint64_t>(in + 16);
+  out.generation = base::load_le<uint64_t>(in + 16);
   out.entries.clear();
   for (uint32_t i = 0; i < count; ++i) {
     const std::byte* p = in + kEntriesOffset + i * kEntryBytes;
     auto length = static_cast<uint8_t>(p[16]);
     if (length > kCheckpointNameBytesMax) return CheckpointSlotCheck::corrupt;
     out.entries.push_back(
-        {std::string(reinterpret_cast<const char*>(p + 17), length), load<uint64_t>(p), load<uint64_t>(p + 8)});
+        {std::string(reinterpret_cast<const char*>(p + 17), length), base::load_le<uint64_t>(p), base::load_le<uint64_t>(p + 8)});
   }
   return CheckpointSlotCheck::ok;
 }
@@ -101,7 +91,7 @@ Result<std::optional<Checkpoint>> read_checkpoint_file(const std::string& path) 
       case CheckpointSlotCheck::other_version:
         return make_error(fmt::format("checkpoint {} was written by an incompatible sluice (format version {}, "
                                       "this sluice reads {})",
-                                      path, load<uint32_t>(slots + slot * kCheckpointSlotBytes + 8),
+                                      path, base::load_le<uint32_t>(slots + slot * kCheckpointSlotBytes + 8),
                                       kCheckpointFormatVersion));
       case CheckpointSlotCheck::empty:
       case CheckpointSlotCheck::corrupt:

@@ -5,41 +5,15 @@
 
 #include "ringbuf/crc32c.h"
 #include "base/assert.h"
+#include "base/bytes.h"
 
 namespace sluice::ringbuf {
-namespace detail {
-
-uint16_t load_u16(const std::byte* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return v;
-}
-uint32_t load_u32(const std::byte* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-}  // namespace detail
-
 namespace {
-
-using detail::load_u16;
-using detail::load_u32;
 
 constexpr std::string_view kWellKnownNames[kWellKnownKeyCount] = {
     "",        "timestamp",      "host",          "Facility",     "Severity", "flume.syslog.status",
     "syslog.appname", "syslog.procid", "syslog.msgid", "syslog.sd", "priority", "version",
 };
-
-uint64_t load_u64(const std::byte* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-void store_u16(std::byte* p, uint16_t v) { std::memcpy(p, &v, 2); }
-void store_u32(std::byte* p, uint32_t v) { std::memcpy(p, &v, 4); }
-void store_u64(std::byte* p, uint64_t v) { std::memcpy(p, &v, 8); }
 
 WellKnownKey resolve(const Header& h) {
   return h.id != WellKnownKey::none || h.id_resolved ? h.id : well_known_key_id(h.key);
@@ -109,12 +83,12 @@ size_t encode_record(std::span<std::byte> out, uint64_t sequence, int64_t timest
       continue;
     }
     if (id != WellKnownKey::none) {
-      store_u16(p, static_cast<uint16_t>(kWellKnownKeyBit | static_cast<uint8_t>(id)));
+      base::store_le<uint16_t>(p, static_cast<uint16_t>(kWellKnownKeyBit | static_cast<uint8_t>(id)));
     } else {
       SLUICE_ASSERT(h.key.size() <= kHeaderKeyBytesMax, "header key too long");
-      store_u16(p, static_cast<uint16_t>(h.key.size()));
+      base::store_le<uint16_t>(p, static_cast<uint16_t>(h.key.size()));
     }
-    store_u32(p + 2, static_cast<uint32_t>(h.value.size()));
+    base::store_le<uint32_t>(p + 2, static_cast<uint32_t>(h.value.size()));
     p += kHeaderEntryBytes;
     if (id == WellKnownKey::none) {
       std::memcpy(p, h.key.data(), h.key.size());
@@ -128,14 +102,14 @@ size_t encode_record(std::span<std::byte> out, uint64_t sequence, int64_t timest
   p += body.size();
   const auto length = static_cast<uint32_t>(p - base);
   SLUICE_ASSERT(length <= out.size(), "record overran its reservation");
-  store_u32(base, length);
-  store_u64(base + 8, sequence);
-  store_u64(base + 16, static_cast<uint64_t>(timestamp_ms));
-  store_u32(base + 24, static_cast<uint32_t>(body.size()));
-  store_u16(base + 28, stored);
+  base::store_le<uint32_t>(base, length);
+  base::store_le<uint64_t>(base + 8, sequence);
+  base::store_le<uint64_t>(base + 16, static_cast<uint64_t>(timestamp_ms));
+  base::store_le<uint32_t>(base + 24, static_cast<uint32_t>(body.size()));
+  base::store_le<uint16_t>(base + 28, stored);
   base[30] = std::byte{flags};
   base[31] = std::byte{static_cast<uint8_t>(RecordType::event)};
-  store_u32(base + 4, record_crc(base, length));
+  base::store_le<uint32_t>(base + 4, record_crc(base, length));
   // Zero the padding so that segment bytes are deterministic (and the next record's length field
   // reads 0, "never written", until it is).
   size_t padded = align_record(length);
@@ -147,27 +121,27 @@ void encode_segment_end(std::span<std::byte> out, uint64_t sequence) {
   SLUICE_ASSERT(out.size() >= kRecordHeaderBytes, "no room for a segment end marker");
   std::byte* base = out.data();
   std::memset(base, 0, kRecordHeaderBytes);
-  store_u32(base, kRecordHeaderBytes);
-  store_u64(base + 8, sequence);
+  base::store_le<uint32_t>(base, kRecordHeaderBytes);
+  base::store_le<uint64_t>(base + 8, sequence);
   base[31] = std::byte{static_cast<uint8_t>(RecordType::segment_end)};
-  store_u32(base + 4, record_crc(base, kRecordHeaderBytes));
+  base::store_le<uint32_t>(base + 4, record_crc(base, kRecordHeaderBytes));
 }
 
 RecordCheck check_record(const std::byte* data, size_t available) {
   if (available < 4) return available == 0 ? RecordCheck::empty : RecordCheck::bad_length;
-  uint32_t length = load_u32(data);
+  uint32_t length = base::load_le<uint32_t>(data);
   if (length == 0) return RecordCheck::empty;
   if (length < kRecordHeaderBytes || length > available) return RecordCheck::bad_length;
-  if (record_crc(data, length) != load_u32(data + 4)) return RecordCheck::bad_crc;
+  if (record_crc(data, length) != base::load_le<uint32_t>(data + 4)) return RecordCheck::bad_crc;
   auto type = static_cast<RecordType>(static_cast<uint8_t>(data[31]));
   if (type == RecordType::segment_end) return length == kRecordHeaderBytes ? RecordCheck::ok : RecordCheck::bad_layout;
   if (type != RecordType::event) return RecordCheck::bad_layout;
   // Walk the headers to prove that they and the body fill the record exactly.
   size_t offset = kRecordHeaderBytes;
-  for (uint16_t i = 0, n = load_u16(data + 28); i < n; ++i) {
+  for (uint16_t i = 0, n = base::load_le<uint16_t>(data + 28); i < n; ++i) {
     if (offset + kHeaderEntryBytes > length) return RecordCheck::bad_layout;
-    uint16_t key_field = load_u16(data + offset);
-    uint64_t value_len = load_u32(data + offset + 2);
+    uint16_t key_field = base::load_le<uint16_t>(data + offset);
+    uint64_t value_len = base::load_le<uint32_t>(data + offset + 2);
     offset += kHeaderEntryBytes;
     if (key_field & kWellKnownKeyBit) {
       uint8_t id = key_field & 0xFF;
@@ -178,7 +152,7 @@ RecordCheck check_record(const std::byte* data, size_t available) {
     offset += value_len;
     if (offset > length) return RecordCheck::bad_layout;
   }
-  if (offset + load_u32(data + 24) != length) return RecordCheck::bad_layout;
+  if (offset + base::load_le<uint32_t>(data + 24) != length) return RecordCheck::bad_layout;
   return RecordCheck::ok;
 }
 
@@ -195,18 +169,18 @@ std::string_view record_check_name(RecordCheck check) {
 
 EventView::EventView(const std::byte* record, uint64_t position) : record_(record), position_(position) {}
 
-uint64_t EventView::sequence() const { return load_u64(record_ + 8); }
-int64_t EventView::timestamp_ms() const { return static_cast<int64_t>(load_u64(record_ + 16)); }
+uint64_t EventView::sequence() const { return base::load_le<uint64_t>(record_ + 8); }
+int64_t EventView::timestamp_ms() const { return static_cast<int64_t>(base::load_le<uint64_t>(record_ + 16)); }
 RecordType EventView::type() const { return static_cast<RecordType>(static_cast<uint8_t>(record_[31])); }
-uint32_t EventView::record_bytes() const { return load_u32(record_); }
-uint16_t EventView::header_count() const { return load_u16(record_ + 28); }
+uint32_t EventView::record_bytes() const { return base::load_le<uint32_t>(record_); }
+uint16_t EventView::header_count() const { return base::load_le<uint16_t>(record_ + 28); }
 bool EventView::has_timestamp_header() const {
   return (static_cast<uint8_t>(record_[30]) & kFlagTimestampHeader) != 0;
 }
 
 std::string_view EventView::body() const {
   uint32_t length = record_bytes();
-  uint32_t body_bytes = load_u32(record_ + 24);
+  uint32_t body_bytes = base::load_le<uint32_t>(record_ + 24);
   return {reinterpret_cast<const char*>(record_) + length - body_bytes, body_bytes};
 }
 

@@ -24,6 +24,8 @@
 #include <span>
 #include <string_view>
 
+#include "base/bytes.h"
+
 namespace sluice::ringbuf {
 
 inline constexpr uint32_t kRecordFormatVersion = 1;
@@ -148,18 +150,13 @@ class EventView {
   mutable uint8_t timestamp_text_len_ = 0;
 };
 
-namespace detail {
-uint16_t load_u16(const std::byte* p);
-uint32_t load_u32(const std::byte* p);
-}  // namespace detail
-
 template <typename Fn>
 void EventView::for_each_header(Fn&& fn) const {
   if (has_timestamp_header()) fn(std::string_view("timestamp"), timestamp_text());
   const std::byte* p = record_ + kRecordHeaderBytes;
   for (uint16_t i = 0, n = header_count(); i < n; ++i) {
-    uint16_t key_field = detail::load_u16(p);
-    uint32_t value_len = detail::load_u32(p + 2);
+    uint16_t key_field = base::load_le<uint16_t>(p);
+    uint32_t value_len = base::load_le<uint32_t>(p + 2);
     p += kHeaderEntryBytes;
     std::string_view key;
     if (key_field & kWellKnownKeyBit) {

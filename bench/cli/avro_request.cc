@@ -7,16 +7,12 @@
 #include "protocols/avro/flume_protocol.h"
 #include "protocols/avro/netty_frame.h"
 #include "base/assert.h"
+#include "base/bytes.h"
 
 namespace sluice::bench {
 namespace {
 
 constexpr size_t kSerialBytes = 4;
-
-void put_be32(char* at, int32_t value) {
-  const auto v = static_cast<uint32_t>(value);
-  for (int i = 0; i < 4; ++i) at[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
-}
 
 }  // namespace
 
@@ -107,9 +103,9 @@ Result<AvroBatchRequest> AvroBatchRequest::build(const AvroBatchOptions& o) {
 }
 
 std::string_view AvroBatchRequest::frame(int32_t serial) {
-  put_be32(plain_.data(), serial);
+  base::store_be32(plain_.data(), static_cast<uint32_t>(serial));
   if (!deflate_) return plain_;
-  put_be32(wire_.data() + wire_serial_offset_, serial);
+  base::store_be32(wire_.data() + wire_serial_offset_, static_cast<uint32_t>(serial));
   return wire_;
 }
 

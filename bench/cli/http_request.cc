@@ -8,16 +8,13 @@
 
 #include "bench/cli/patchable_deflate.h"
 #include "base/assert.h"
+#include "base/bytes.h"
 
 namespace sluice::bench {
 namespace {
 
 // RFC 1952: magic, CM deflate, no flags, MTIME 0 (none), XFL 0, OS 3 (Unix).
 constexpr char kGzipHeader[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
-
-void put_le32(char* at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) at[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
 
 uint32_t crc32_of(std::string_view bytes) {
   uLong crc = crc32(0L, Z_NULL, 0);
@@ -143,8 +140,8 @@ Result<HttpBatchRequest> HttpBatchRequest::build(const HttpBatchOptions& o) {
     }
     r.crc_offset_ = body.size();
     char trailer[8];
-    put_le32(trailer, crc32_of(plain));
-    put_le32(trailer + 4, static_cast<uint32_t>(plain.size()));  // ISIZE: the length mod 2^32
+    base::store_le<uint32_t>(trailer, crc32_of(plain));
+    base::store_le<uint32_t>(trailer + 4, static_cast<uint32_t>(plain.size()));  // ISIZE: the length mod 2^32
     body.append(trailer, sizeof trailer);
     r.plain_ = std::move(plain);
     r.plain_fields_ = std::move(plain_fields);
@@ -193,7 +190,7 @@ void HttpBatchRequest::stamp(int64_t ms) {
 }
 
 void HttpBatchRequest::update_crc() {
-  put_le32(wire_.data() + crc_offset_, crc32_of(plain_));
+  base::store_le<uint32_t>(wire_.data() + crc_offset_, crc32_of(plain_));
   crc_stale_ = false;
 }
 

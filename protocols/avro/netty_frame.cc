@@ -4,15 +4,11 @@
 #include <cstring>
 
 #include "base/assert.h"
+#include "base/bytes.h"
 
 namespace sluice::avro {
 
 namespace {
-
-uint32_t load_be32(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | uint32_t{u[3]};
-}
 
 void append_be32(uint32_t value, std::string& out) {
   const char bytes[4] = {static_cast<char>(value >> 24), static_cast<char>(value >> 16), static_cast<char>(value >> 8),
@@ -87,11 +83,11 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
       case State::header: {
         // The common case: a whole one-buffer frame in the chunk is handed out in place.
         if (header_bytes_ == 0 && static_cast<size_t>(end - p) >= kFrameHeaderBytes + kBufferHeaderBytes &&
-            load_be32(p + 4) == 1) {
-          const uint32_t length = load_be32(p + kFrameHeaderBytes);
+            base::load_be32(p + 4) == 1) {
+          const uint32_t length = base::load_be32(p + kFrameHeaderBytes);
           if (length <= limits_.buffer_bytes_max && length <= limits_.frame_bytes_max &&
               static_cast<size_t>(end - p) - kFrameHeaderBytes - kBufferHeaderBytes >= length) {
-            frame_.serial = static_cast<int32_t>(load_be32(p));
+            frame_.serial = static_cast<int32_t>(base::load_be32(p));
             frame_.payload = std::string_view(p + kFrameHeaderBytes + kBufferHeaderBytes, length);
             buffer_views_.assign(1, frame_.payload);
             frame_.buffers = buffer_views_;
@@ -105,8 +101,8 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
         p += take;
         if (header_bytes_ < kFrameHeaderBytes) break;
         header_bytes_ = 0;
-        serial_ = static_cast<int32_t>(load_be32(header_));
-        const auto count = static_cast<int32_t>(load_be32(header_ + 4));
+        serial_ = static_cast<int32_t>(base::load_be32(header_));
+        const auto count = static_cast<int32_t>(base::load_be32(header_ + 4));
         if (count < 0) return fail(used(), "negative buffer count");
         if (count == 0) return fail(used(), "frame without buffers");
         if (static_cast<uint32_t>(count) > limits_.buffers_max) return fail(used(), "too many buffers in a frame", true);
@@ -124,7 +120,7 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
         p += take;
         if (header_bytes_ < kBufferHeaderBytes) break;
         header_bytes_ = 0;
-        const auto length = static_cast<int32_t>(load_be32(header_));
+        const auto length = static_cast<int32_t>(base::load_be32(header_));
         if (length < 0) return fail(used(), "negative buffer length");
         if (static_cast<uint32_t>(length) > limits_.buffer_bytes_max) return fail(used(), "buffer larger than the limit", true);
         if (gather_bytes_ + static_cast<size_t>(length) > limits_.frame_bytes_max)
