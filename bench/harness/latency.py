@@ -3,7 +3,7 @@ a warm-up (WARM_UP_EVENTS) that is not counted.
 
 sluice-bench stamps every event with its send time; every sluice sink records each event's age
 at delivery (sluice_sink_event_age_seconds); sluice-bench reads that histogram's growth over the
-run and reports its percentiles (bench/README.md, "Latency to sink delivery"). The peers keep no
+run and reports its percentiles (docs/BENCH_TOOLS.md, "Latency to sink delivery"). The peers keep no
 such histogram, so this table has sluice's rows only. Used by bench.py --latency."""
 
 import json
