@@ -9,10 +9,9 @@ namespace sluice::base {
 
 }  // namespace sluice::base
 
-#define SLUICE_ASSERT(cond, message)                                                  \
-  do {                                                                                \
-    if (__builtin_expect(!(cond), 0))                                                 \
-      ::sluice::base::assert_failed(#cond, __FILE__, __LINE__, (message));            \
+#define SLUICE_ASSERT(cond, message)                                                                       \
+  do {                                                                                                     \
+    if (__builtin_expect(!(cond), 0)) ::sluice::base::assert_failed(#cond, __FILE__, __LINE__, (message)); \
   } while (0)
 
 // For code paths that must never be reached (e.g. after an exhaustive switch).

@@ -28,9 +28,7 @@ void store_le(void* p, T v) {
   std::memcpy(p, &v, sizeof v);
 }
 
-inline uint32_t load_be32(const void* p) {
-  return __builtin_bswap32(load_le<uint32_t>(p));
-}
+inline uint32_t load_be32(const void* p) { return __builtin_bswap32(load_le<uint32_t>(p)); }
 
 inline void store_be32(void* p, uint32_t v) { store_le<uint32_t>(p, __builtin_bswap32(v)); }
 

@@ -29,7 +29,8 @@ Result<std::vector<IpFilterRule>> parse_ip_filter_rules(std::string_view text) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string_view rule = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view rule =
+        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     while (!rule.empty() && rule.front() == ' ') rule.remove_prefix(1);
     while (!rule.empty() && rule.back() == ' ') rule.remove_suffix(1);
     if (!rule.empty()) {
@@ -41,8 +42,8 @@ Result<std::vector<IpFilterRule>> parse_ip_filter_rules(std::string_view text) {
       if (verdict != "allow" && verdict != "deny")
         return make_error(fmt::format("rule '{}': starts with allow or deny", rule));
       if (kind == "name")
-        return make_error(fmt::format("rule '{}': name rules need reverse DNS and are not supported; use ip rules",
-                                      rule));
+        return make_error(
+            fmt::format("rule '{}': name rules need reverse DNS and are not supported; use ip rules", rule));
       if (kind != "ip") return make_error(fmt::format("rule '{}': the second part is ip", rule));
       rules.push_back({verdict == "allow", std::string(rule.substr(c2 + 1))});
     }

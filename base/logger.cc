@@ -40,9 +40,9 @@ void write_log_line(LogLevel level, std::string_view text) {
   tm utc{};
   gmtime_r(&now.tv_sec, &utc);
   fmt::memory_buffer line;
-  fmt::format_to(std::back_inserter(line), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {} {}\n",
-                 utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                 now.tv_nsec / 1'000'000, level_name(level), text);
+  fmt::format_to(std::back_inserter(line), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {} {}\n", utc.tm_year + 1900,
+                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, now.tv_nsec / 1'000'000,
+                 level_name(level), text);
   // One write per line keeps lines from different threads whole. A failed log write has
   // nowhere to be reported, so it is ignored.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());

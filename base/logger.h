@@ -27,13 +27,21 @@ void log(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {
 }
 
 template <typename... Args>
-void log_debug(fmt::format_string<Args...> f, Args&&... a) { log(LogLevel::debug, f, std::forward<Args>(a)...); }
+void log_debug(fmt::format_string<Args...> f, Args&&... a) {
+  log(LogLevel::debug, f, std::forward<Args>(a)...);
+}
 template <typename... Args>
-void log_info(fmt::format_string<Args...> f, Args&&... a) { log(LogLevel::info, f, std::forward<Args>(a)...); }
+void log_info(fmt::format_string<Args...> f, Args&&... a) {
+  log(LogLevel::info, f, std::forward<Args>(a)...);
+}
 template <typename... Args>
-void log_warn(fmt::format_string<Args...> f, Args&&... a) { log(LogLevel::warn, f, std::forward<Args>(a)...); }
+void log_warn(fmt::format_string<Args...> f, Args&&... a) {
+  log(LogLevel::warn, f, std::forward<Args>(a)...);
+}
 template <typename... Args>
-void log_error(fmt::format_string<Args...> f, Args&&... a) { log(LogLevel::error, f, std::forward<Args>(a)...); }
+void log_error(fmt::format_string<Args...> f, Args&&... a) {
+  log(LogLevel::error, f, std::forward<Args>(a)...);
+}
 
 // Lets a noisy condition (a client sending garbage, say) log at most `lines_per_interval` lines
 // per interval, then one summary line of how many were suppressed. Owned by one thread.

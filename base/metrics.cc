@@ -59,7 +59,8 @@ void MetricsWriter::histogram(std::string_view name, std::string_view help, cons
   for (size_t i = 0; i <= bounds.size(); ++i) {
     cumulative += histogram.bucket_count(i);
     Labels with_le = labels;
-    with_le.emplace_back("le", i < bounds.size() ? fmt::format("{}", static_cast<double>(bounds[i]) / units_per_exposed) : "+Inf");
+    with_le.emplace_back(
+        "le", i < bounds.size() ? fmt::format("{}", static_cast<double>(bounds[i]) / units_per_exposed) : "+Inf");
     add(name, help, MetricType::histogram, "_bucket", with_le, static_cast<double>(cumulative));
   }
   add(name, help, MetricType::histogram, "_sum", labels, static_cast<double>(histogram.sum()) / units_per_exposed);

@@ -55,8 +55,8 @@ class MetricsWriter {
     MetricType type;
     std::vector<Sample> samples;
   };
-  void add(std::string_view name, std::string_view help, MetricType type, std::string_view suffix,
-           const Labels& labels, double value);
+  void add(std::string_view name, std::string_view help, MetricType type, std::string_view suffix, const Labels& labels,
+           double value);
   std::map<std::string, Family, std::less<>> families_;
 };
 

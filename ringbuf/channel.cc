@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "base/logger.h"
 #include "ringbuf/segment_file.h"
 #include "ringbuf/segment_store.h"
-#include "base/logger.h"
 
 namespace sluice::ringbuf {
 
@@ -80,13 +80,13 @@ Status Channel::open_shards() {
     if (!store.ok()) return Error{store.error().message};
     for (const auto& problem : report.problems) base::log_warn("{}: {}", fo.description, problem);
     if (report.records > 0 || !report.problems.empty())
-      base::log_info("{}: recovered {} events ({} after the oldest sink checkpoint, to be delivered) from {} "
-                     "segment{} in {}{}",
-                     fo.description, report.records, report.undelivered_records, report.segments,
-                     report.segments == 1 ? "" : "s", fo.directory,
-                     report.truncated_bytes ? fmt::format("; cut a damaged tail of up to {} bytes",
-                                                          report.truncated_bytes)
-                                            : std::string());
+      base::log_info(
+          "{}: recovered {} events ({} after the oldest sink checkpoint, to be delivered) from {} "
+          "segment{} in {}{}",
+          fo.description, report.records, report.undelivered_records, report.segments, report.segments == 1 ? "" : "s",
+          fo.directory,
+          report.truncated_bytes ? fmt::format("; cut a damaged tail of up to {} bytes", report.truncated_bytes)
+                                 : std::string());
     stores_.push_back(store.value().get());
     recovery_.push_back(report);
     logs_.push_back(std::make_unique<ringbuf::Log>(log_options, std::move(store).value(), &doorbell_, start));
@@ -113,14 +113,14 @@ void Channel::collect(base::MetricsWriter& out) const {
               static_cast<double>(s.size_bytes()));
     out.gauge("sluice_channel_capacity_bytes", "Capacity of this shard's part of the channel.", labels,
               static_cast<double>(s.capacity_bytes));
-    out.gauge("sluice_channel_fill_ratio", "size_bytes / capacity_bytes (and events, when bounded by count).",
-              labels, s.fill_ratio());
+    out.gauge("sluice_channel_fill_ratio", "size_bytes / capacity_bytes (and events, when bounded by count).", labels,
+              s.fill_ratio());
     out.gauge("sluice_channel_segments", "Segments held.", labels, static_cast<double>(s.segments_live));
     out.gauge("sluice_channel_next_sequence", "Sequence number the next visible event will have.", labels,
               static_cast<double>(s.published_sequence));
     out.gauge("sluice_channel_position_bytes",
-              "Log position after the last visible event: grows by every stored byte (records, padding).",
-              labels, static_cast<double>(s.published_position));
+              "Log position after the last visible event: grows by every stored byte (records, padding).", labels,
+              static_cast<double>(s.published_position));
     out.counter("sluice_channel_corrupt_records_total",
                 "Damaged records: met by a sink's reader (skipped, and met again after a rewind) or found at "
                 "start-up (the rest of their segment quarantined).",
@@ -142,8 +142,8 @@ void Channel::collect(base::MetricsWriter& out) const {
     out.counter("sluice_channel_truncated_bytes_total",
                 "Bytes cut off a torn or corrupt tail at start-up (logged with file and offset).", labels,
                 static_cast<double>(r.truncated_bytes));
-    out.counter("sluice_channel_recovery_problems_total", "Damaged records or segment files found at start-up.",
-                labels, static_cast<double>(r.problems.size()));
+    out.counter("sluice_channel_recovery_problems_total", "Damaged records or segment files found at start-up.", labels,
+                static_cast<double>(r.problems.size()));
     out.counter("sluice_channel_quarantined_bytes_total",
                 "Bytes from a damaged record to its segment's end copied aside at start-up (quarantine/ folder).",
                 labels, static_cast<double>(r.quarantined_bytes));
@@ -161,8 +161,9 @@ void Channel::collect(base::MetricsWriter& out) const {
                 static_cast<double>(p.fsync_nanoseconds.value()) / 1e9);
     out.gauge("sluice_channel_fsync_seconds_max", "Longest group commit since start.", labels,
               static_cast<double>(p.fsync_nanoseconds_max.value()) / 1e9);
-    out.counter("sluice_channel_fsync_errors_total", "Failed fdatasync calls (never retried: the first stops the channel, see sluice_channel_failed).", labels,
-                static_cast<double>(p.fsync_errors.value()));
+    out.counter("sluice_channel_fsync_errors_total",
+                "Failed fdatasync calls (never retried: the first stops the channel, see sluice_channel_failed).",
+                labels, static_cast<double>(p.fsync_errors.value()));
     out.gauge("sluice_channel_unsynced_bytes", "Bytes appended but not yet made durable (fsync mode).", labels,
               static_cast<double>(p.unsynced_bytes.value()));
     out.counter("sluice_channel_checkpoints_total", "Checkpoints written.", labels,

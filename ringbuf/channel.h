@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "ringbuf/doorbell.h"
-#include "ringbuf/file_segment_store.h"
-#include "ringbuf/log.h"
 #include "base/counter.h"
 #include "base/metrics.h"
 #include "base/result.h"
+#include "ringbuf/doorbell.h"
+#include "ringbuf/file_segment_store.h"
+#include "ringbuf/log.h"
 
 namespace sluice::ringbuf {
 
@@ -35,11 +35,11 @@ struct ChannelOptions {
   uint64_t capacity_events = 0;            // whole channel, 0: bounded by bytes only
   uint32_t segment_bytes = 4u << 20;
   uint32_t shards = 1;
-  std::vector<std::string> readers;        // the sinks reading the channel, in reader order
+  std::vector<std::string> readers;  // the sinks reading the channel, in reader order
   // File channels.
   Durability durability = Durability::none;
-  std::vector<std::string> data_dirs;      // shard n uses data_dirs[n % size]/<name>/shard-<n>
-  std::string checkpoint_dir;              // empty: next to the segments
+  std::vector<std::string> data_dirs;  // shard n uses data_dirs[n % size]/<name>/shard-<n>
+  std::string checkpoint_dir;          // empty: next to the segments
   int64_t group_commit_interval_ms = 10;
   uint64_t group_commit_bytes = 16u << 20;
   int64_t checkpoint_interval_ms = 1000;

@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "ringbuf/crc32c.h"
 #include "base/assert.h"
 #include "base/bytes.h"
+#include "ringbuf/crc32c.h"
 
 namespace sluice::ringbuf {
 namespace {
@@ -63,8 +63,8 @@ CheckpointSlotCheck decode_checkpoint_slot(const std::byte* in, Checkpoint& out)
     const std::byte* p = in + kEntriesOffset + i * kEntryBytes;
     auto length = static_cast<uint8_t>(p[16]);
     if (length > kCheckpointNameBytesMax) return CheckpointSlotCheck::corrupt;
-    out.entries.push_back(
-        {std::string(reinterpret_cast<const char*>(p + 17), length), base::load_le<uint64_t>(p), base::load_le<uint64_t>(p + 8)});
+    out.entries.push_back({std::string(reinterpret_cast<const char*>(p + 17), length), base::load_le<uint64_t>(p),
+                           base::load_le<uint64_t>(p + 8)});
   }
   return CheckpointSlotCheck::ok;
 }
@@ -89,13 +89,12 @@ Result<std::optional<Checkpoint>> read_checkpoint_file(const std::string& path) 
         if (!best || c.generation > best->generation) best = std::move(c);
         break;
       case CheckpointSlotCheck::other_version:
-        return make_error(fmt::format("checkpoint {} was written by an incompatible sluice (format version {}, "
-                                      "this sluice reads {})",
-                                      path, base::load_le<uint32_t>(slots + slot * kCheckpointSlotBytes + 8),
-                                      kCheckpointFormatVersion));
+        return make_error(fmt::format(
+            "checkpoint {} was written by an incompatible sluice (format version {}, "
+            "this sluice reads {})",
+            path, base::load_le<uint32_t>(slots + slot * kCheckpointSlotBytes + 8), kCheckpointFormatVersion));
       case CheckpointSlotCheck::empty:
-      case CheckpointSlotCheck::corrupt:
-        break;
+      case CheckpointSlotCheck::corrupt: break;
     }
   }
   return best;

@@ -57,12 +57,12 @@ std::optional<uint64_t> parse_spare_name(std::string_view name) {
 
 // What scanning one segment found.
 struct SegmentScan {
-  uint64_t end_offset = 0;      // offset just past the last valid record (or of the end marker)
+  uint64_t end_offset = 0;  // offset just past the last valid record (or of the end marker)
   uint64_t records = 0;
   uint64_t next_sequence = 0;
   bool ends_with_marker = false;
-  bool corrupt = false;         // stopped at a record that is neither valid, empty nor stale
-  std::string corruption;       // what was wrong there
+  bool corrupt = false;    // stopped at a record that is neither valid, empty nor stale
+  std::string corruption;  // what was wrong there
 };
 
 SegmentScan scan_segment(const std::byte* base, uint64_t segment_bytes, uint64_t first_sequence) {
@@ -123,7 +123,8 @@ std::optional<uint64_t> sequence_at(const std::byte* base, uint64_t segment_byte
 
 Status FileSegmentStore::recover(const std::vector<std::string>& readers, LogStart& start, RecoveryReport& report) {
   const std::string& what = options_.description;
-  std::string checkpoint_dir = options_.checkpoint_directory.empty() ? options_.directory : options_.checkpoint_directory;
+  std::string checkpoint_dir =
+      options_.checkpoint_directory.empty() ? options_.directory : options_.checkpoint_directory;
   auto checkpoint = read_checkpoint_file((fs::path(checkpoint_dir) / "checkpoint").string());
   if (!checkpoint.ok()) return make_error(fmt::format("{}: {}", what, checkpoint.error().message));
   report.found_checkpoint = checkpoint.value().has_value();
@@ -137,7 +138,8 @@ Status FileSegmentStore::recover(const std::vector<std::string>& readers, LogSta
 
   RecoveryScan scan;
   for (uint64_t index : indices) {
-    if (Status s = recover_segment(index, scan, report); !s) return make_error(fmt::format("{}: {}", what, s.message()));
+    if (Status s = recover_segment(index, scan, report); !s)
+      return make_error(fmt::format("{}: {}", what, s.message()));
   }
 
   auto write_position = resume_writing(scan, checkpoint.value(), report);
@@ -200,9 +202,10 @@ Status FileSegmentStore::recover_segment(uint64_t index, RecoveryScan& scan, Rec
   SegmentHeaderCheck hc = decode_segment_header(mapped.base, header);
   if (hc == SegmentHeaderCheck::other_version) {
     unmap(mapped);
-    return make_error(fmt::format("{} was written in segment format version {}, this sluice reads version {}: drain "
-                                  "it with the sluice that wrote it, or move the directory away",
-                                  path, header.version, kSegmentFormatVersion));
+    return make_error(
+        fmt::format("{} was written in segment format version {}, this sluice reads version {}: drain "
+                    "it with the sluice that wrote it, or move the directory away",
+                    path, header.version, kSegmentFormatVersion));
   }
   std::string problem;
   if (hc != SegmentHeaderCheck::ok) problem = "the segment header is damaged";
@@ -210,8 +213,8 @@ Status FileSegmentStore::recover_segment(uint64_t index, RecoveryScan& scan, Rec
   else if (header.segment_bytes != S) problem = "the header's segment size differs from the file's";
   else if (!scan.kept.empty() && index != scan.kept.back().index + 1) problem = "segments before it are missing";
   else if (!scan.kept.empty() && header.first_sequence != scan.expected_sequence)
-    problem = fmt::format("it starts at sequence {} where {} was expected", header.first_sequence,
-                          scan.expected_sequence);
+    problem =
+        fmt::format("it starts at sequence {} where {} was expected", header.first_sequence, scan.expected_sequence);
   if (!problem.empty()) {
     unmap(mapped);
     discard(path, problem, true, report);
@@ -224,8 +227,8 @@ Status FileSegmentStore::recover_segment(uint64_t index, RecoveryScan& scan, Rec
 }
 
 // Scans a segment whose header is right and adds it to the log, up to its first bad record.
-void FileSegmentStore::keep_segment(uint64_t index, const Mapped& mapped, uint64_t first_sequence,
-                                    RecoveryScan& scan, RecoveryReport& report) {
+void FileSegmentStore::keep_segment(uint64_t index, const Mapped& mapped, uint64_t first_sequence, RecoveryScan& scan,
+                                    RecoveryReport& report) {
   const uint64_t S = options_.segment_bytes;
   SegmentScan found = scan_segment(mapped.base, S, scan.expected_sequence);
   report.records += found.records;
@@ -238,10 +241,11 @@ void FileSegmentStore::keep_segment(uint64_t index, const Mapped& mapped, uint64
       report.quarantined_bytes += S - found.end_offset;
       report.quarantine_files.push_back(saved.value());
     }
-    report.problems.push_back(fmt::format(
-        "{}: bad record at offset {} ({}); the log is cut there, the rest of the segment {}", mapped.path,
-        found.end_offset, found.corruption,
-        saved.ok() ? fmt::format("is saved in {}", saved.value()) : fmt::format("is lost ({})", saved.error().message)));
+    report.problems.push_back(
+        fmt::format("{}: bad record at offset {} ({}); the log is cut there, the rest of the segment {}", mapped.path,
+                    found.end_offset, found.corruption,
+                    saved.ok() ? fmt::format("is saved in {}", saved.value())
+                               : fmt::format("is lost ({})", saved.error().message)));
     scan.bad_record = RecoveryScan::Cut{index, found.end_offset};
     scan.cut = true;
   }
@@ -300,9 +304,10 @@ Status FileSegmentStore::check_segment_size_unchanged(const std::string& path) {
   bool readable = fd >= 0 && pread(fd, header, sizeof header, 0) == static_cast<ssize_t>(sizeof header);
   if (fd >= 0) ::close(fd);
   if (readable && decode_segment_header(header, h) == SegmentHeaderCheck::ok && h.segment_bytes != S)
-    return make_error(fmt::format("{} holds {}-byte segments but the channel's segmentSize is {}: set segmentSize "
-                                  "back to {} (or let this channel drain first)",
-                                  path, h.segment_bytes, S, h.segment_bytes));
+    return make_error(
+        fmt::format("{} holds {}-byte segments but the channel's segmentSize is {}: set segmentSize "
+                    "back to {} (or let this channel drain first)",
+                    path, h.segment_bytes, S, h.segment_bytes));
   return {};
 }
 
@@ -361,7 +366,8 @@ void FileSegmentStore::place_readers(const std::vector<std::string>& readers,
       sequence = scan.expected_sequence;
     } else if (entry && entry->position > oldest) {
       uint64_t k = entry->position / S;
-      auto it = std::find_if(scan.kept.begin(), scan.kept.end(), [&](const RecoveryScan::Kept& s) { return s.index == k; });
+      auto it =
+          std::find_if(scan.kept.begin(), scan.kept.end(), [&](const RecoveryScan::Kept& s) { return s.index == k; });
       std::optional<uint64_t> at;
       if (it != scan.kept.end()) at = sequence_at(segments_[k].base, S, it->first_sequence, entry->position % S);
       if (at) {
@@ -370,9 +376,10 @@ void FileSegmentStore::place_readers(const std::vector<std::string>& readers,
       } else if (it != scan.kept.end()) {
         position = k * S + H;
         sequence = it->first_sequence;
-        report.problems.push_back(fmt::format("checkpoint position {} of sink {} is not a record boundary; it "
-                                              "resumes at the start of its segment",
-                                              entry->position, reader));
+        report.problems.push_back(
+            fmt::format("checkpoint position {} of sink {} is not a record boundary; it "
+                        "resumes at the start of its segment",
+                        entry->position, reader));
       }
     }
     start.reader_positions.push_back(position);

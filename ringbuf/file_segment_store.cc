@@ -16,10 +16,10 @@
 
 #include <fmt/format.h>
 
-#include "ringbuf/segment_file.h"
 #include "base/assert.h"
 #include "base/logger.h"
 #include "base/time.h"
+#include "ringbuf/segment_file.h"
 
 namespace sluice::ringbuf {
 namespace {
@@ -61,8 +61,8 @@ void FileSegmentStore::unmap(Mapped& m) {
 }
 
 Result<std::unique_ptr<FileSegmentStore>> FileSegmentStore::open(const FileStoreOptions& options,
-                                                                  const std::vector<std::string>& readers,
-                                                                  LogStart& start, RecoveryReport& report) {
+                                                                 const std::vector<std::string>& readers,
+                                                                 LogStart& start, RecoveryReport& report) {
   SLUICE_ASSERT(options.segment_bytes % kRecordAlign == 0 && options.segment_bytes > kSegmentHeaderBytes,
                 "segment size must be a multiple of 8 above the header");
   SLUICE_ASSERT(readers.size() <= kCheckpointReadersMax, "too many readers for a checkpoint");
@@ -106,8 +106,8 @@ Status FileSegmentStore::lock_directory() {
   std::string path = (fs::path(options_.directory) / "LOCK").string();
   lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd_ < 0)
-    return make_error(fmt::format("{}: data directory {} is not writable: {}", options_.description,
-                                  options_.directory, errno_text(errno)));
+    return make_error(fmt::format("{}: data directory {} is not writable: {}", options_.description, options_.directory,
+                                  errno_text(errno)));
   if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     if (err == EWOULDBLOCK)
@@ -122,8 +122,8 @@ Status FileSegmentStore::lock_directory() {
     int err = errno;
     if (fd >= 0) ::close(fd);
     ::unlink(probe.c_str());
-    return make_error(fmt::format("{}: data directory {} is not writable: {}", options_.description,
-                                  options_.directory, errno_text(err)));
+    return make_error(fmt::format("{}: data directory {} is not writable: {}", options_.description, options_.directory,
+                                  errno_text(err)));
   }
   ::close(fd);
   ::unlink(probe.c_str());
@@ -134,7 +134,7 @@ Result<FileSegmentStore::Mapped> FileSegmentStore::map_file(const std::string& p
   Mapped m;
   m.fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (m.fd < 0) return make_error(fmt::format("cannot open {}: {}", path, errno_text(errno)));
-  struct stat st{};
+  struct stat st {};
   if (fstat(m.fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != options_.segment_bytes) {
     ::close(m.fd);
     return make_error(fmt::format("{} is {} bytes, not the channel's segmentSize {}", path,
@@ -177,13 +177,14 @@ void FileSegmentStore::note_failure(std::string message) {
 Result<FileSegmentStore::Mapped> FileSegmentStore::create_segment_file(uint64_t index) {
   const uint64_t S = options_.segment_bytes;
   if (options_.minimum_free_bytes > 0) {
-    struct statvfs vfs{};
+    struct statvfs vfs {};
     if (statvfs(options_.directory.c_str(), &vfs) == 0) {
       uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
       if (free_bytes < S + options_.minimum_free_bytes)
-        return make_error(fmt::format("{} has {} bytes free; a new {}-byte segment would go below "
-                                      "minimumRequiredSpace ({} bytes)",
-                                      options_.directory, free_bytes, S, options_.minimum_free_bytes));
+        return make_error(
+            fmt::format("{} has {} bytes free; a new {}-byte segment would go below "
+                        "minimumRequiredSpace ({} bytes)",
+                        options_.directory, free_bytes, S, options_.minimum_free_bytes));
     }
   }
   std::string path = path_of(index);

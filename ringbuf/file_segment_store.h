@@ -30,10 +30,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/result.h"
 #include "ringbuf/checkpoint.h"
 #include "ringbuf/log.h"
 #include "ringbuf/segment_store.h"
-#include "base/result.h"
 
 namespace sluice::ringbuf {
 
@@ -65,8 +65,8 @@ struct RecoveryReport {
 struct FileStoreStats {
   uint64_t segment_files = 0;
   uint64_t spare_files = 0;
-  uint64_t errors = 0;      // failed segment creations (disk full, I/O errors)
-  bool failing = false;     // the last attempt failed
+  uint64_t errors = 0;   // failed segment creations (disk full, I/O errors)
+  bool failing = false;  // the last attempt failed
 };
 
 struct RecoveryScan;  // file_segment_recovery.cc
@@ -150,7 +150,7 @@ class FileSegmentStore final : public SegmentStore {
   std::map<uint64_t, Mapped> segments_;  // open segments by index
   std::vector<Mapped> spares_;           // released segments kept mapped for reuse
   uint64_t next_spare_name_ = 0;
-  int64_t retry_after_ms_ = 0;           // after a failed creation, wait before trying again
+  int64_t retry_after_ms_ = 0;  // after a failed creation, wait before trying again
   std::string last_error_;
 
   std::atomic<uint64_t> segment_files_{0};

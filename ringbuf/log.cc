@@ -128,9 +128,9 @@ LogMark Log::mark() const {
 void Log::rollback(const LogMark& m) {
   SLUICE_ASSERT(reserved_bytes_ == 0, "rollback() with a reservation outstanding");
   SLUICE_ASSERT(m.write_position <= write_position_ && m.next_sequence <= next_sequence_, "rollback forward");
-  SLUICE_ASSERT(published_position_.load(std::memory_order_relaxed) <= m.write_position &&
-                    durable_position_ <= m.write_position,
-                "rollback over published or durable records");
+  SLUICE_ASSERT(
+      published_position_.load(std::memory_order_relaxed) <= m.write_position && durable_position_ <= m.write_position,
+      "rollback over published or durable records");
   // Segments opened after the mark hold only what is undone: give them back.
   for (uint64_t k = m.segment_end / segment_bytes_; k < segment_end_ / segment_bytes_; ++k) {
     auto& slot = slots_[k % slot_count_];
@@ -150,11 +150,12 @@ void Log::rollback(const LogMark& m) {
 bool Log::room_for(uint64_t record_bytes, uint64_t events, uint64_t largest_record_bytes) {
   const uint64_t usable = segment_bytes_ - header_bytes_ - kRecordHeaderBytes;
   const uint64_t rolls = record_bytes / usable + 1;
-  const uint64_t worst = record_bytes + events * kRecordAlign + rolls * (largest_record_bytes + kRecordHeaderBytes +
-                                                                         header_bytes_);
+  const uint64_t worst =
+      record_bytes + events * kRecordAlign + rolls * (largest_record_bytes + kRecordHeaderBytes + header_bytes_);
   auto fits = [&] {
     bool bytes_ok = write_position_ + worst - reader_min_position_ <= options_.capacity_bytes;
-    bool events_ok = options_.capacity_events == 0 || next_sequence_ + events - reader_min_sequence_ <= options_.capacity_events;
+    bool events_ok =
+        options_.capacity_events == 0 || next_sequence_ + events - reader_min_sequence_ <= options_.capacity_events;
     bool segments_ok = segment_end_ / segment_bytes_ + rolls - oldest_live_segment_ <= slot_count_;
     return bytes_ok && events_ok && segments_ok;
   };

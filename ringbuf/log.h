@@ -71,15 +71,15 @@ struct LogMark {
 
 struct LogStats {
   uint64_t published_position;
-  uint64_t published_sequence;     // sequence the next event will get
+  uint64_t published_sequence;  // sequence the next event will get
   uint64_t min_reader_position;
   uint64_t min_reader_sequence;
   uint64_t capacity_bytes;
   uint64_t capacity_events;
   uint64_t segments_live;
-  bool failed;                     // fail_stop() was called: appends are refused for good
-  uint64_t corrupt_records;        // damaged records the readers met (and skipped), summed
-  uint64_t skipped_events;         // events the readers lost to them, summed
+  bool failed;               // fail_stop() was called: appends are refused for good
+  uint64_t corrupt_records;  // damaged records the readers met (and skipped), summed
+  uint64_t skipped_events;   // events the readers lost to them, summed
   uint64_t size_bytes() const { return published_position - min_reader_position; }
   uint64_t size_events() const { return published_sequence - min_reader_sequence; }
   // The fuller of bytes and (when bounded) events, 0..1.
@@ -135,8 +135,7 @@ class LogReader {
 
 class Log {
  public:
-  Log(LogOptions options, std::unique_ptr<SegmentStore> store, Doorbell* readers_bell,
-      const LogStart& start = {});
+  Log(LogOptions options, std::unique_ptr<SegmentStore> store, Doorbell* readers_bell, const LogStart& start = {});
   ~Log();
   Log(const Log&) = delete;
   Log& operator=(const Log&) = delete;
@@ -224,13 +223,13 @@ class Log {
   // Producer-private.
   uint64_t write_position_;
   uint64_t next_sequence_;
-  uint64_t segment_end_ = 0;          // end of the open segment (0: none open)
-  std::byte* segment_base_ = nullptr; // base of the open segment
+  uint64_t segment_end_ = 0;           // end of the open segment (0: none open)
+  std::byte* segment_base_ = nullptr;  // base of the open segment
   uint64_t oldest_live_segment_ = 0;
   uint64_t reader_min_position_ = 0;  // cached lower bounds of the readers' commits
   uint64_t reader_min_sequence_ = 0;
-  uint64_t reserved_bytes_ = 0;       // of the outstanding reserve(), 0 if none
-  uint64_t durable_position_;          // on_durable mode: what set_durable() last said
+  uint64_t reserved_bytes_ = 0;  // of the outstanding reserve(), 0 if none
+  uint64_t durable_position_;    // on_durable mode: what set_durable() last said
   uint64_t durable_sequence_;
   AppendRefusal refusal_ = AppendRefusal::none;
 

@@ -3,16 +3,26 @@
 #include <charconv>
 #include <cstring>
 
-#include "ringbuf/crc32c.h"
 #include "base/assert.h"
 #include "base/bytes.h"
+#include "ringbuf/crc32c.h"
 
 namespace sluice::ringbuf {
 namespace {
 
 constexpr std::string_view kWellKnownNames[kWellKnownKeyCount] = {
-    "",        "timestamp",      "host",          "Facility",     "Severity", "flume.syslog.status",
-    "syslog.appname", "syslog.procid", "syslog.msgid", "syslog.sd", "priority", "version",
+    "",
+    "timestamp",
+    "host",
+    "Facility",
+    "Severity",
+    "flume.syslog.status",
+    "syslog.appname",
+    "syslog.procid",
+    "syslog.msgid",
+    "syslog.sd",
+    "priority",
+    "version",
 };
 
 WellKnownKey resolve(const Header& h) {
@@ -49,7 +59,14 @@ std::string_view well_known_key_name(WellKnownKey id) {
 WellKnownKey well_known_key_id(std::string_view key) {
   // Most custom keys differ in length from every well-known one: decide on the length first.
   switch (key.size()) {
-    case 4: case 7: case 8: case 9: case 12: case 13: case 14: case 19: break;
+    case 4:
+    case 7:
+    case 8:
+    case 9:
+    case 12:
+    case 13:
+    case 14:
+    case 19: break;
     default: return WellKnownKey::none;
   }
   for (uint8_t i = 1; i < kWellKnownKeyCount; ++i)
@@ -66,8 +83,8 @@ size_t record_size(std::span<const Header> headers, size_t body_bytes) {
   return n;
 }
 
-size_t encode_record(std::span<std::byte> out, uint64_t sequence, int64_t timestamp_ms,
-                     std::span<const Header> headers, std::string_view body) {
+size_t encode_record(std::span<std::byte> out, uint64_t sequence, int64_t timestamp_ms, std::span<const Header> headers,
+                     std::string_view body) {
   std::byte* const base = out.data();
   SLUICE_ASSERT(reinterpret_cast<uintptr_t>(base) % kRecordAlign == 0, "record must be 8-byte aligned");
   SLUICE_ASSERT(headers.size() <= 0xFFFF, "too many headers for one record");
@@ -174,9 +191,7 @@ int64_t EventView::timestamp_ms() const { return static_cast<int64_t>(base::load
 RecordType EventView::type() const { return static_cast<RecordType>(static_cast<uint8_t>(record_[31])); }
 uint32_t EventView::record_bytes() const { return base::load_le<uint32_t>(record_); }
 uint16_t EventView::header_count() const { return base::load_le<uint16_t>(record_ + 28); }
-bool EventView::has_timestamp_header() const {
-  return (static_cast<uint8_t>(record_[30]) & kFlagTimestampHeader) != 0;
-}
+bool EventView::has_timestamp_header() const { return (static_cast<uint8_t>(record_[30]) & kFlagTimestampHeader) != 0; }
 
 std::string_view EventView::body() const {
   uint32_t length = record_bytes();

@@ -92,8 +92,8 @@ size_t record_size(std::span<const Header> headers, size_t body_bytes);
 // Writes one event record into `out` (at least record_size() bytes, 8-byte aligned) and returns
 // the bytes written before padding. A `timestamp` header whose value is exactly the decimal form
 // of `timestamp_ms` is folded into the record's timestamp field.
-size_t encode_record(std::span<std::byte> out, uint64_t sequence, int64_t timestamp_ms,
-                     std::span<const Header> headers, std::string_view body);
+size_t encode_record(std::span<std::byte> out, uint64_t sequence, int64_t timestamp_ms, std::span<const Header> headers,
+                     std::string_view body);
 
 // Writes a segment_end marker (kRecordHeaderBytes) at `out`.
 void encode_segment_end(std::span<std::byte> out, uint64_t sequence);
@@ -101,10 +101,10 @@ void encode_segment_end(std::span<std::byte> out, uint64_t sequence);
 // What a reader finds at an offset.
 enum class RecordCheck {
   ok,
-  empty,          // length 0: never written (zero-filled)
-  bad_length,     // length too small, or past the bytes available
-  bad_crc,        // content does not match its checksum
-  bad_layout,     // checksum fine but headers/body do not add up (a bug, or a different format)
+  empty,       // length 0: never written (zero-filled)
+  bad_length,  // length too small, or past the bytes available
+  bad_crc,     // content does not match its checksum
+  bad_layout,  // checksum fine but headers/body do not add up (a bug, or a different format)
 };
 
 // Validates the record at `data` (up to `available` bytes). Pure.

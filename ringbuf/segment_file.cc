@@ -9,9 +9,7 @@
 #include "ringbuf/crc32c.h"
 
 namespace sluice::ringbuf {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 void encode_segment_header(const SegmentHeader& h, std::byte* out) {
   std::memset(out, 0, kSegmentHeaderBytes);

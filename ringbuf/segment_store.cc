@@ -24,8 +24,8 @@ Result<std::byte*> MemorySegmentStore::open_segment(uint64_t index, uint64_t fir
     base = spare_.back();
     spare_.pop_back();
   } else {
-    void* mem = mmap(nullptr, segment_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                     -1, 0);
+    void* mem =
+        mmap(nullptr, segment_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem == MAP_FAILED)
       return make_error(fmt::format("cannot map a {} byte memory segment: {}", segment_bytes_, std::strerror(errno)));
     base = static_cast<std::byte*>(mem);

@@ -71,12 +71,12 @@ int main(int argc, char** argv) {
       headers = rd_kafka_headers_new(header_count);
       for (int h = 0; h < header_count; ++h) rd_kafka_header_add(headers, "Severity", 8, "6", 1);
     }
-    rd_kafka_resp_err_t err =
-        headers ? rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
-                                    RD_KAFKA_V_VALUE(payload.data(), payload.size()), RD_KAFKA_V_HEADERS(headers),
-                                    RD_KAFKA_V_END)
-                : rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
-                                    RD_KAFKA_V_VALUE(payload.data(), payload.size()), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err = headers
+                                  ? rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+                                                      RD_KAFKA_V_VALUE(payload.data(), payload.size()),
+                                                      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END)
+                                  : rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+                                                      RD_KAFKA_V_VALUE(payload.data(), payload.size()), RD_KAFKA_V_END);
     if (err) rd_kafka_headers_destroy(headers);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(producer, 1);

@@ -79,9 +79,7 @@ int main(int argc, char** argv) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const double mb_per_s = static_cast<double>(sent) / seconds / 1e6;
-  if (json)
-    std::printf("{\"bytes\": %zu, \"seconds\": %.6f, \"mb_per_s\": %.3f}\n", sent, seconds, mb_per_s);
-  else
-    std::printf("%zu bytes in %.3f s: %.1f MB/s\n", sent, seconds, mb_per_s);
+  if (json) std::printf("{\"bytes\": %zu, \"seconds\": %.6f, \"mb_per_s\": %.3f}\n", sent, seconds, mb_per_s);
+  else std::printf("%zu bytes in %.3f s: %.1f MB/s\n", sent, seconds, mb_per_s);
   return 0;
 }

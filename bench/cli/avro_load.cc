@@ -11,13 +11,13 @@
 
 #include <fmt/format.h>
 
+#include "base/assert.h"
+#include "base/time.h"
 #include "bench/cli/avro_options.h"
 #include "bench/cli/server_side.h"
 #include "bench/cli/size_distribution.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
-#include "base/assert.h"
-#include "base/time.h"
 
 namespace sluice::bench {
 namespace {
@@ -137,8 +137,7 @@ class AvroConnection final : public RequestConnection {
             return abandon();
           }
           return failed(fmt::format("an error: {}", error_text));
-        case ClientSession::Response::Kind::status:
-          break;
+        case ClientSession::Response::Kind::status: break;
       }
       if (answer.status == FlumeStatus::ok) {
         ++stats_.requests_acked;
@@ -199,9 +198,10 @@ class AvroConnection final : public RequestConnection {
         return Wait::failed;
       }
       if (drain_over()) {
-        warnings_.push_back(fmt::format("connection {}: the last call was cut short: the server did not read it "
-                                        "within {} s of the stop",
-                                        options_.index, kDrainNsMax / 1'000'000'000));
+        warnings_.push_back(
+            fmt::format("connection {}: the last call was cut short: the server did not read it "
+                        "within {} s of the stop",
+                        options_.index, kDrainNsMax / 1'000'000'000));
         return Wait::stopped;
       }
       pollfd p{fd_.get(), POLLOUT, 0};

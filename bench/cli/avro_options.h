@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "bench/cli/options.h"
 #include "base/result.h"
+#include "bench/cli/options.h"
 
 namespace sluice::bench {
 

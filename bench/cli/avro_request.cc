@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "base/assert.h"
+#include "base/bytes.h"
 #include "bench/cli/patchable_deflate.h"
 #include "protocols/avro/avro_binary.h"
 #include "protocols/avro/flume_protocol.h"
 #include "protocols/avro/netty_frame.h"
-#include "base/assert.h"
-#include "base/bytes.h"
 
 namespace sluice::bench {
 namespace {

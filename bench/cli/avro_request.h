@@ -27,10 +27,10 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/cli/batch_events.h"
-#include "ringbuf/record.h"
-#include "protocols/avro/ipc_client_session.h"
 #include "base/result.h"
+#include "bench/cli/batch_events.h"
+#include "protocols/avro/ipc_client_session.h"
+#include "ringbuf/record.h"
 
 namespace sluice::bench {
 
@@ -43,7 +43,7 @@ struct AvroBatchOptions {
   // As in HttpBatchOptions: per-event body sizes from a table, from its entry size_index on.
   std::span<const size_t> body_sizes = {};
   size_t size_index = 0;
-  uint32_t events = 100;    // at least 1
+  uint32_t events = 100;  // at least 1
   uint64_t first_seq = 0;
   int64_t timestamp_ms = kTimestampMsMin;  // the events' timestamp until stamp()
   bool deflate = false;

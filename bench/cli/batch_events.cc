@@ -21,8 +21,9 @@ Status check_body_sizes(std::span<const size_t> sizes, size_t fixed) {
   const std::span<const size_t> all = sizes.empty() ? std::span<const size_t>(&fixed, 1) : sizes;
   for (size_t size : all)
     if (size < event_body_bytes_min())
-      return make_error(fmt::format("an event body of {} bytes cannot hold its connection and sequence number ({} bytes)",
-                                    size, event_body_bytes_min()));
+      return make_error(
+          fmt::format("an event body of {} bytes cannot hold its connection and sequence number ({} bytes)", size,
+                      event_body_bytes_min()));
   return {};
 }
 

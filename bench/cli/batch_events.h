@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/cli/sequence_digits.h"
 #include "base/result.h"
+#include "bench/cli/sequence_digits.h"
 
 namespace sluice::bench {
 

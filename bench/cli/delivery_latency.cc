@@ -76,7 +76,8 @@ Result<CumulativeBuckets> histogram_growth(const CumulativeBuckets& after, const
   if (after.upper_bounds != before.upper_bounds) return make_error("the histogram's buckets changed during the run");
   CumulativeBuckets out = after;
   for (size_t i = 0; i < out.counts.size(); ++i) {
-    if (after.counts[i] < before.counts[i]) return make_error("the histogram went backwards (was the server restarted?)");
+    if (after.counts[i] < before.counts[i])
+      return make_error("the histogram went backwards (was the server restarted?)");
     out.counts[i] -= before.counts[i];
   }
   out.sum -= before.sum;
@@ -107,7 +108,8 @@ std::optional<DeliveryLatency> delivery_latency(const CumulativeBuckets& growth)
   out.p99_ms = ms(0.99);
   out.p999_ms = ms(0.999);
   out.mean_ms = growth.count > 0 ? growth.sum / growth.count * 1000 : 0;
-  out.largest_bound_ms = growth.upper_bounds.size() >= 2 ? growth.upper_bounds[growth.upper_bounds.size() - 2] * 1000 : 0;
+  out.largest_bound_ms =
+      growth.upper_bounds.size() >= 2 ? growth.upper_bounds[growth.upper_bounds.size() - 2] * 1000 : 0;
   out.resolution_ms = growth.upper_bounds.size() >= 2 ? growth.upper_bounds.front() * 1000 : 0;
   return out;
 }

@@ -11,12 +11,12 @@
 
 #include <fmt/format.h>
 
+#include "base/assert.h"
+#include "base/time.h"
 #include "bench/cli/http_options.h"
 #include "bench/cli/http_response.h"
 #include "bench/cli/server_side.h"
 #include "bench/cli/size_distribution.h"
-#include "base/assert.h"
-#include "base/time.h"
 
 namespace sluice::bench {
 namespace {
@@ -90,9 +90,10 @@ class HttpConnection final : public RequestConnection {
       if (stopping_) {
         if (in_flight_.empty()) break;
         if (now >= drain_deadline_ns_) {
-          warnings_.push_back(fmt::format("connection {}: {} request(s) sent before the stop were not answered "
-                                          "within {} s",
-                                          options_.index, in_flight_.size(), kDrainNsMax / 1'000'000'000));
+          warnings_.push_back(
+              fmt::format("connection {}: {} request(s) sent before the stop were not answered "
+                          "within {} s",
+                          options_.index, in_flight_.size(), kDrainNsMax / 1'000'000'000));
           break;
         }
         next_timer_ns_ = std::min(next_timer_ns_, drain_deadline_ns_);
@@ -207,7 +208,8 @@ class HttpConnection final : public RequestConnection {
       Slot& slot = slots_[i];
       const std::string_view bytes = slot.request.bytes();
       const int64_t before_ns = base::monotonic_ns();
-      ssize_t n = ::send(fd_.get(), bytes.data() + send_offset_, bytes.size() - send_offset_, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n =
+          ::send(fd_.get(), bytes.data() + send_offset_, bytes.size() - send_offset_, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0) {
         int error = errno;
         if (error == EINTR) continue;
@@ -351,8 +353,8 @@ class HttpConnection final : public RequestConnection {
       if (stats_.first_failure.empty())
         stats_.first_failure =
             fmt::format("connection {}: HTTP {} {} for events {}-{}: {}", options_.index, response.status,
-                        printable(response.reason, 80), slot.request.first_seq(),
-                        slot.request.first_seq() + events - 1, printable(response.body, kFailureBodyBytesMax));
+                        printable(response.reason, 80), slot.request.first_seq(), slot.request.first_seq() + events - 1,
+                        printable(response.body, kFailureBodyBytesMax));
       slot.state = State::free;
     }
     return response.close;

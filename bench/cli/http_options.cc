@@ -31,10 +31,11 @@ void declare(HttpSpecs& s) {
                        else return make_error(fmt::format("'{}' is not json, ndjson or text", v));
                        return {};
                      }});
-  s.specs.push_back({"--gzip", "", "send bodies gzip-compressed (Content-Encoding: gzip)", [&s](std::string_view) -> Status {
-                       s.gzip = true;
-                       return {};
-                     }});
+  s.specs.push_back(
+      {"--gzip", "", "send bodies gzip-compressed (Content-Encoding: gzip)", [&s](std::string_view) -> Status {
+         s.gzip = true;
+         return {};
+       }});
   s.specs.push_back({"--pipeline", "D", "requests in flight per connection (1-64; default 1: wait for each answer)",
                      [&s](std::string_view v) -> Status {
                        auto n = parse_quantity(v);

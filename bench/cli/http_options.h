@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
 #include "bench/cli/http_request.h"
 #include "bench/cli/options.h"
-#include "base/result.h"
 
 namespace sluice::bench {
 

@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "bench/cli/patchable_deflate.h"
 #include "base/assert.h"
 #include "base/bytes.h"
+#include "bench/cli/patchable_deflate.h"
 
 namespace sluice::bench {
 namespace {
@@ -28,8 +28,8 @@ uint32_t crc32_of(std::string_view bytes) {
 }
 
 // {"headers":{"seq":"0000000042","conn":"003","timestamp":"1795237800123"},"body":"conn=003 seq=0000000042 xxx"}
-void append_json_event(std::string& out, const HttpBatchOptions& o, uint64_t seq, size_t body_bytes,
-                       SeqFields& fields, TimestampFields& stamps) {
+void append_json_event(std::string& out, const HttpBatchOptions& o, uint64_t seq, size_t body_bytes, SeqFields& fields,
+                       TimestampFields& stamps) {
   out += R"({"headers":{")";
   out += kSeqHeader;
   out += R"(":")";
@@ -103,8 +103,7 @@ std::string build_http_body(const HttpBatchOptions& o, SeqFields& fields, Timest
 Result<HttpBatchRequest> HttpBatchRequest::build(const HttpBatchOptions& o) {
   if (o.events == 0) return make_error("a batch needs at least one event");
   if (Status sizes = check_body_sizes(o.body_sizes, o.body_bytes); !sizes) return make_error(sizes.message());
-  if (o.first_seq + o.events > kSeqEnd)
-    return make_error(fmt::format("sequence numbers above {} digits", kSeqDigits));
+  if (o.first_seq + o.events > kSeqEnd) return make_error(fmt::format("sequence numbers above {} digits", kSeqDigits));
 
   HttpBatchRequest r;
   r.events_ = o.events;
@@ -152,10 +151,10 @@ Result<HttpBatchRequest> HttpBatchRequest::build(const HttpBatchOptions& o) {
     body_stamps = std::move(plain_stamps);
   }
 
-  r.wire_ = fmt::format("POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sluice-bench\r\nContent-Type: {}\r\n{}"
-                        "Content-Length: {}\r\n\r\n",
-                        o.path, o.host, http_content_type(o.format), o.gzip ? "Content-Encoding: gzip\r\n" : "",
-                        body.size());
+  r.wire_ = fmt::format(
+      "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sluice-bench\r\nContent-Type: {}\r\n{}"
+      "Content-Length: {}\r\n\r\n",
+      o.path, o.host, http_content_type(o.format), o.gzip ? "Content-Encoding: gzip\r\n" : "", body.size());
   r.body_offset_ = r.wire_.size();
   r.crc_offset_ += r.body_offset_;
   r.wire_ += body;

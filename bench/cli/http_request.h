@@ -29,8 +29,8 @@
 #include <string>
 #include <string_view>
 
-#include "bench/cli/batch_events.h"
 #include "base/result.h"
+#include "bench/cli/batch_events.h"
 
 namespace sluice::bench {
 
@@ -50,8 +50,8 @@ struct HttpBatchOptions {
   // least event_body_bytes_min()), and body_bytes is not used. Must outlive build() only.
   std::span<const size_t> body_sizes = {};
   size_t size_index = 0;
-  uint32_t events = 100;    // at least 1
-  uint64_t first_seq = 0;   // events first_seq .. first_seq + events - 1
+  uint32_t events = 100;                   // at least 1
+  uint64_t first_seq = 0;                  // events first_seq .. first_seq + events - 1
   int64_t timestamp_ms = kTimestampMsMin;  // the events' timestamp until stamp()
 };
 

@@ -203,9 +203,10 @@ HttpResponseReader::Status HttpResponseReader::next() {
       return Status::response;
     }
     if (!content_length_)
-      return fail(fmt::format("HTTP {} response without Content-Length or chunked encoding: cannot keep the "
-                              "connection",
-                              status));
+      return fail(
+          fmt::format("HTTP {} response without Content-Length or chunked encoding: cannot keep the "
+                      "connection",
+                      status));
     if (*content_length_ > limits_.body_bytes_max)
       return fail(fmt::format("response body of {} bytes, above {}", *content_length_, limits_.body_bytes_max));
     if (end_ - body_at < *content_length_) return Status::need_more;

@@ -86,8 +86,8 @@ Result<std::vector<int64_t>> read_watermarks(rd_kafka_t* rk, const std::string& 
 
 }  // namespace
 
-Result<KafkaReadResult> read_kafka_topic(const KafkaInputOptions& o,
-                                         const std::function<void(int32_t partition, std::string_view value)>& on_record) {
+Result<KafkaReadResult> read_kafka_topic(
+    const KafkaInputOptions& o, const std::function<void(int32_t partition, std::string_view value)>& on_record) {
   const int64_t deadline_ns = base::monotonic_ns() + o.timeout_ms * 1'000'000;
   auto consumer = make_consumer(o);
   if (!consumer) return consumer.error();
@@ -128,7 +128,8 @@ Result<KafkaReadResult> read_kafka_topic(const KafkaInputOptions& o,
     }
     // Records written after the watermarks were read are read too until the partition is done.
     if (known && !done[p] &&
-        (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF || (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->offset + 1 >= high[p]))) {
+        (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF ||
+         (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->offset + 1 >= high[p]))) {
       done[p] = true;
       --open;
     }
@@ -136,8 +137,8 @@ Result<KafkaReadResult> read_kafka_topic(const KafkaInputOptions& o,
   }
   if (open > 0)
     return make_error(fmt::format("topic {}: {} of {} partitions not read to their end within {} s{}{}", o.topic, open,
-                                  high.size(), o.timeout_ms / 1000.0, last_error.empty() ? "" : "; last error: ",
-                                  last_error));
+                                  high.size(), o.timeout_ms / 1000.0,
+                                  last_error.empty() ? "" : "; last error: ", last_error));
   return result;
 }
 

@@ -31,7 +31,7 @@ struct KafkaReadResult {
 // Calls `on_record` with each record's partition and value (empty for a null value), in
 // offset order within a partition. An error when the topic is unknown, the cluster does not
 // answer, or not every partition was read to its end within the timeout.
-Result<KafkaReadResult> read_kafka_topic(const KafkaInputOptions& options,
-                                         const std::function<void(int32_t partition, std::string_view value)>& on_record);
+Result<KafkaReadResult> read_kafka_topic(
+    const KafkaInputOptions& options, const std::function<void(int32_t partition, std::string_view value)>& on_record);
 
 }  // namespace sluice::bench

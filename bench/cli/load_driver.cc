@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "bench/cli/report.h"
 #include "base/time.h"
+#include "bench/cli/report.h"
 
 namespace sluice::bench {
 namespace {
@@ -21,7 +21,7 @@ static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a
 
 void on_interrupt(int) { g_interrupts.fetch_add(1, std::memory_order_relaxed); }
 
-constexpr int64_t kTickNs = 50'000'000;       // how often the main thread looks at the limits
+constexpr int64_t kTickNs = 50'000'000;  // how often the main thread looks at the limits
 constexpr int64_t kProgressNs = 1'000'000'000;
 
 struct Totals {
@@ -53,9 +53,9 @@ class ProgressLine {
   // Totals so far and the rates over the last interval.
   void show(double elapsed_s, uint64_t events, double events_per_s, double bytes_per_s) {
     if (!enabled_) return;
-    std::string line = fmt::format("{:7.1f} s  {} {:>15} events  {:>12} events/s  {:8.1f} MB/s", elapsed_s, verb_,
-                                   group_thousands(events), group_thousands(static_cast<uint64_t>(events_per_s)),
-                                   bytes_per_s / 1e6);
+    std::string line =
+        fmt::format("{:7.1f} s  {} {:>15} events  {:>12} events/s  {:8.1f} MB/s", elapsed_s, verb_,
+                    group_thousands(events), group_thousands(static_cast<uint64_t>(events_per_s)), bytes_per_s / 1e6);
     // On a terminal the line is rewritten in place; in a log file each second gets its own.
     line = tty_ ? fmt::format("\r{}\x1b[K", line) : line + '\n';
     ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());

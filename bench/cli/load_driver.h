@@ -20,7 +20,7 @@ namespace sluice::bench {
 struct alignas(64) ConnectionProgress {
   // Complete events handed to the kernel (syslog), or acknowledged by the server (http, avro).
   std::atomic<uint64_t> events{0};
-  std::atomic<uint64_t> bytes{0};   // bytes handed to the kernel, framing included
+  std::atomic<uint64_t> bytes{0};       // bytes handed to the kernel, framing included
   std::atomic<int64_t> finished_ns{0};  // monotonic time run() returned; 0 while running
 };
 

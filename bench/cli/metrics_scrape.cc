@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 
 #include "base/ascii.h"
-#include "bench/cli/net.h"
 #include "base/time.h"
+#include "bench/cli/net.h"
 
 namespace sluice::bench {
 namespace {
@@ -125,8 +125,7 @@ Status for_each_prometheus_sample(std::string_view text, std::string_view name, 
     std::string_view labels;
     if (rest.front() == '{') {
       size_t end = skip_labels(rest);
-      if (end == std::string_view::npos)
-        return make_error(fmt::format("line {}: unterminated label set", line_number));
+      if (end == std::string_view::npos) return make_error(fmt::format("line {}: unterminated label set", line_number));
       labels = rest.substr(0, end);
       rest = rest.substr(end);
     }

@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "bench/cli/options.h"
 #include "base/result.h"
+#include "bench/cli/options.h"
 
 namespace sluice::bench {
 
@@ -61,7 +61,7 @@ struct SettleResult {
   int64_t last_increase_ns = 0;  // when the last increase was seen (poll granularity)
   bool reached_target = false;
   bool interrupted = false;
-  std::string last_error;        // the last failed scrape, if any
+  std::string last_error;  // the last failed scrape, if any
 };
 
 struct SettleHooks {

@@ -97,8 +97,8 @@ Result<Connected> connect_first(std::span<const SocketAddress> addresses, int so
     if (error == 0) return Connected{std::move(fd), i};
     last_error = error;
   }
-  std::string reason = last_error == ETIMEDOUT ? fmt::format("timed out after {} ms", timeout_ms)
-                                               : errno_text(last_error);
+  std::string reason =
+      last_error == ETIMEDOUT ? fmt::format("timed out after {} ms", timeout_ms) : errno_text(last_error);
   return make_error(fmt::format("cannot connect to {}: {}", shown, reason));
 }
 

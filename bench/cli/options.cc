@@ -99,7 +99,8 @@ Result<uint64_t> parse_quantity(std::string_view text) {
   std::string_view number = text;
   if (!text.empty()) {
     switch (text.back()) {
-      case 'k': case 'K': multiplier = 1'000; break;
+      case 'k':
+      case 'K': multiplier = 1'000; break;
       case 'M': multiplier = 1'000'000; break;
       case 'G': multiplier = 1'000'000'000; break;
       default: break;
@@ -111,8 +112,8 @@ Result<uint64_t> parse_quantity(std::string_view text) {
   double mantissa = 0;
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), mantissa);
   double value = mantissa * static_cast<double>(multiplier);
-  if (number.empty() || ec != std::errc() || end != number.data() + number.size() || !(mantissa >= 0) ||
-      value > 9e15 || value != std::floor(value))
+  if (number.empty() || ec != std::errc() || end != number.data() + number.size() || !(mantissa >= 0) || value > 9e15 ||
+      value != std::floor(value))
     return make_error(fmt::format("'{}' is not a whole number (suffixes k, M, G allowed)", text));
   return static_cast<uint64_t>(value);
 }
@@ -163,8 +164,8 @@ Result<bool> parse_options(std::span<const std::string_view> args, std::span<con
 std::string format_option_help(std::span<const OptionSpec> specs) {
   std::string out;
   for (const auto& spec : specs) {
-    std::string left = spec.value_name.empty() ? std::string(spec.name)
-                                               : fmt::format("{} {}", spec.name, spec.value_name);
+    std::string left =
+        spec.value_name.empty() ? std::string(spec.name) : fmt::format("{} {}", spec.name, spec.value_name);
     if (left.size() <= 24) out += fmt::format("  {:<25}{}\n", left, spec.help);
     else out += fmt::format("  {}\n  {:<25}{}\n", left, "", spec.help);
   }
@@ -192,15 +193,15 @@ void LoadOptionsBuilder::add_specs(std::vector<OptionSpec>& specs) {
                      options_.rate_per_s = n.value();
                      return {};
                    }});
-  specs.push_back({"--duration", "S", "stop after this many seconds (default 10)",
-                   [this](std::string_view v) -> Status {
-                     auto s = parse_seconds(v);
-                     if (!s) return s.error();
-                     if (s.value() > kDurationSecondsMax)
-                       return make_error(fmt::format("{} is above the maximum of {} s", v, kDurationSecondsMax));
-                     options_.duration_s = s.value();
-                     return {};
-                   }});
+  specs.push_back(
+      {"--duration", "S", "stop after this many seconds (default 10)", [this](std::string_view v) -> Status {
+         auto s = parse_seconds(v);
+         if (!s) return s.error();
+         if (s.value() > kDurationSecondsMax)
+           return make_error(fmt::format("{} is above the maximum of {} s", v, kDurationSecondsMax));
+         options_.duration_s = s.value();
+         return {};
+       }});
   specs.push_back({"--count", "N", "stop after N events in total, if that comes before the duration",
                    [this](std::string_view v) -> Status {
                      auto n = parse_quantity(v);
@@ -232,8 +233,7 @@ void LoadOptionsBuilder::add_specs(std::vector<OptionSpec>& specs) {
 }
 
 void add_request_specs(std::vector<OptionSpec>& specs, RequestOptions& out) {
-  specs.push_back({"--batch", "K", "events per request (1-100k; default 100)",
-                   [&out](std::string_view v) -> Status {
+  specs.push_back({"--batch", "K", "events per request (1-100k; default 100)", [&out](std::string_view v) -> Status {
                      auto n = parse_quantity(v);
                      if (!n) return n.error();
                      if (n.value() < 1 || n.value() > kBatchEventsMax)
@@ -279,10 +279,10 @@ Status check_request_sizes(const RequestOptions& o) {
   auto bounds = size_bounds(o.body_bytes_given, o.size_dist, o.body_bytes);
   if (!bounds) return bounds.error();
   if (bounds->smallest < event_body_bytes_min())
-    return make_error(fmt::format("{} {} is too small: every event body needs at least {} bytes for its "
-                                  "connection and sequence number",
-                                  bounds->option, o.size_dist ? o.size_dist->text() : std::to_string(o.body_bytes),
-                                  event_body_bytes_min()));
+    return make_error(fmt::format(
+        "{} {} is too small: every event body needs at least {} bytes for its "
+        "connection and sequence number",
+        bounds->option, o.size_dist ? o.size_dist->text() : std::to_string(o.body_bytes), event_body_bytes_min()));
   return {};
 }
 

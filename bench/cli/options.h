@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/cli/size_distribution.h"
 #include "base/result.h"
+#include "bench/cli/size_distribution.h"
 
 namespace sluice::bench {
 
@@ -70,7 +70,7 @@ struct LoadOptions {
   uint32_t connections = 4;
   uint64_t rate_per_s = 0;  // total across connections; 0: as fast as possible
   double duration_s = 10;
-  uint64_t count = 0;       // total events across connections; 0: bounded by the duration only
+  uint64_t count = 0;              // total events across connections; 0: bounded by the duration only
   std::optional<HttpUrl> metrics;  // nullopt with --no-metrics
   bool json = false;
   bool quiet = false;

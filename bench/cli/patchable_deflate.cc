@@ -38,8 +38,8 @@ size_t append_stored_block(std::string_view bytes, std::string& out) {
   do {
     const size_t n = std::min(bytes.size(), kStoredBlockBytesMax);
     // BFINAL 0, BTYPE 00 in the low three bits, then padding to the byte; LEN and NLEN little-endian.
-    const char header[5] = {0, static_cast<char>(n & 0xff), static_cast<char>(n >> 8),
-                            static_cast<char>(~n & 0xff), static_cast<char>((~n >> 8) & 0xff)};
+    const char header[5] = {0, static_cast<char>(n & 0xff), static_cast<char>(n >> 8), static_cast<char>(~n & 0xff),
+                            static_cast<char>((~n >> 8) & 0xff)};
     out.append(header, sizeof header);
     if (first_data == std::string::npos) first_data = out.size();
     out.append(bytes.substr(0, n));
@@ -53,8 +53,8 @@ void append_final_stored_block(std::string& out) {
   out.append(block, sizeof block);
 }
 
-Status deflate_patchable(std::string_view plain, std::span<const ByteRange> fields, const PatchableDeflateOptions& options,
-                         std::string& out, std::vector<size_t>& wire_offsets) {
+Status deflate_patchable(std::string_view plain, std::span<const ByteRange> fields,
+                         const PatchableDeflateOptions& options, std::string& out, std::vector<size_t>& wire_offsets) {
   z_stream z{};
   // Raw deflate (negative window bits): the caller adds the zlib or gzip wrapper.
   if (deflateInit2(&z, options.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)

@@ -41,8 +41,8 @@ struct PatchableDeflateOptions {
 // Appends the deflate data of `plain` to `out` and, for every field, the offset in `out`
 // where its bytes lie (wire_offsets[i] for fields[i]). `fields` must be sorted, disjoint and
 // inside `plain`. An error only when zlib cannot start (out of memory).
-Status deflate_patchable(std::string_view plain, std::span<const ByteRange> fields, const PatchableDeflateOptions& options,
-                         std::string& out, std::vector<size_t>& wire_offsets);
+Status deflate_patchable(std::string_view plain, std::span<const ByteRange> fields,
+                         const PatchableDeflateOptions& options, std::string& out, std::vector<size_t>& wire_offsets);
 
 // Appends a non-final stored block holding `bytes` (split at 65,535 bytes) and returns the
 // offset of its first data byte. The stream must be byte-aligned here.

@@ -62,8 +62,7 @@ class TokenBucket {
   // busy core) is made up for instead of lost, while a long stall (the server stopped
   // reading) is not followed by an unbounded catch-up burst.
   static uint64_t burst_for(uint64_t rate_milli_per_s) {
-    return std::clamp<uint64_t>(std::max(rate_milli_per_s / 50'000, 2 * wake_events(rate_milli_per_s)), 1,
-                                kBurstMax);
+    return std::clamp<uint64_t>(std::max(rate_milli_per_s / 50'000, 2 * wake_events(rate_milli_per_s)), 1, kBurstMax);
   }
 
  private:

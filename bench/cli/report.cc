@@ -80,8 +80,8 @@ std::string uint_text(double v) { return group_thousands(static_cast<uint64_t>(f
 std::string server_lines(const RunSummary& s, uint64_t reference, std::string_view reference_name) {
   std::string out;
   if (s.server_events_accepted) {
-    double share = reference ? 100.0 * static_cast<double>(*s.server_events_accepted) / static_cast<double>(reference)
-                             : 0;
+    double share =
+        reference ? 100.0 * static_cast<double>(*s.server_events_accepted) / static_cast<double>(reference) : 0;
     out += fmt::format("server  {:>15} events accepted ({:.2f}% of {})", group_thousands(*s.server_events_accepted),
                        share, reference_name);
     if (s.server_events_per_s && s.server_window_s)
@@ -121,9 +121,9 @@ std::string request_text(const RunSummary& s) {
   std::string format = r.format.empty() ? "" : fmt::format(", {}", r.format);
   std::string compression = r.compression == "none" ? "" : fmt::format(", {}", r.compression);
   std::string pipeline = r.pipeline > 1 ? fmt::format(", {} in flight", r.pipeline) : "";
-  out += fmt::format("{} to {}: {} connection{}, {} of {} {} events{}{}{}, {}\n", s.subcommand, s.target,
-                     s.connections, s.connections == 1 ? "" : "s", r.unit, r.batch, size_text(s), format, compression,
-                     pipeline, rate_text(s));
+  out += fmt::format("{} to {}: {} connection{}, {} of {} {} events{}{}{}, {}\n", s.subcommand, s.target, s.connections,
+                     s.connections == 1 ? "" : "s", r.unit, r.batch, size_text(s), format, compression, pipeline,
+                     rate_text(s));
   out += fmt::format("sent    {:>15} events  {:>12.1f} MB      in {:.2f} s (stopped by {}), {} {}\n",
                      group_thousands(s.events_sent), static_cast<double>(s.bytes_sent) / 1e6, s.elapsed_s,
                      s.stop_reason, group_thousands(r.requests_sent), unit_for(r.requests_sent, r.unit));
@@ -153,8 +153,8 @@ std::string format_summary_text(const RunSummary& s) {
     out = request_text(s);
   } else {
     std::string framing = s.framing.empty() ? "" : fmt::format(", {} framing", s.framing);
-    out += fmt::format("{} over {} to {}: {} connection{}, {} messages{}, {}\n", s.subcommand, s.transport,
-                       s.target, s.connections, s.connections == 1 ? "" : "s", size_text(s), framing, rate_text(s));
+    out += fmt::format("{} over {} to {}: {} connection{}, {} messages{}, {}\n", s.subcommand, s.transport, s.target,
+                       s.connections, s.connections == 1 ? "" : "s", size_text(s), framing, rate_text(s));
     out += fmt::format("sent    {:>15} events  {:>12.1f} MB      in {:.2f} s (stopped by {})\n",
                        group_thousands(s.events_sent), static_cast<double>(s.bytes_sent) / 1e6, s.elapsed_s,
                        s.stop_reason);
@@ -180,9 +180,9 @@ std::string request_json(const RunSummary& s) {
       "\"requests_failed\":{},\"events_failed\":{},\"requests_abandoned\":{},\"events_abandoned\":{},"
       "\"reconnects\":{},\"latency_samples\":{},\"latency_p50_ms\":{},\"latency_p99_ms\":{},"
       "\"latency_p999_ms\":{},\"latency_max_ms\":{},\"latency_mean_ms\":{},",
-      r.batch, r.pipeline, json_string_or_null(r.format), json_quote(r.compression), r.requests_sent,
-      r.requests_acked, r.events_acked, finite(s.acked_events_per_s()), finite(s.requests_per_s()), r.retries,
-      r.requests_failed, r.events_failed, r.requests_abandoned, r.events_abandoned, r.reconnects, r.latency_samples,
+      r.batch, r.pipeline, json_string_or_null(r.format), json_quote(r.compression), r.requests_sent, r.requests_acked,
+      r.events_acked, finite(s.acked_events_per_s()), finite(s.requests_per_s()), r.retries, r.requests_failed,
+      r.events_failed, r.requests_abandoned, r.events_abandoned, r.reconnects, r.latency_samples,
       latency(r.latency_p50_ms), latency(r.latency_p99_ms), latency(r.latency_p999_ms), latency(r.latency_max_ms),
       latency(r.latency_mean_ms));
 }

@@ -25,8 +25,8 @@ struct RequestSummary {
   uint64_t requests_sent = 0;     // distinct requests written whole (retries not counted again)
   uint64_t requests_acked = 0;    // answered 2xx / OK
   uint64_t events_acked = 0;
-  uint64_t retries = 0;           // sent again: after 503 / FAILED, or unanswered when the server closed
-  uint64_t requests_failed = 0;   // answered with an error (not retried)
+  uint64_t retries = 0;          // sent again: after 503 / FAILED, or unanswered when the server closed
+  uint64_t requests_failed = 0;  // answered with an error (not retried)
   uint64_t events_failed = 0;
   uint64_t requests_abandoned = 0;  // sent, never acknowledged nor refused: waiting to retry at the
   uint64_t events_abandoned = 0;    // stop, unanswered within the drain time, or on a failed connection
@@ -53,14 +53,14 @@ struct RunSummary {
   double duration_target_s = 0;
   uint64_t count_target = 0;  // 0: none
   uint64_t events_sent = 0;
-  uint64_t bytes_sent = 0;    // framing included
+  uint64_t bytes_sent = 0;  // framing included
   double elapsed_s = 0;
-  std::string stop_reason;    // "duration", "count", "interrupted", "error"
+  std::string stop_reason;  // "duration", "count", "interrupted", "error"
   // Set when the server's metrics were read before and after the run.
   std::optional<uint64_t> server_events_accepted;
   std::optional<double> server_events_per_s;  // from the first send to the last increase seen
   std::optional<double> server_window_s;      // that span
-  std::string server_note;  // why the server numbers are missing or may be off
+  std::string server_note;                    // why the server numbers are missing or may be off
   // From the sinks' event-age histogram, once the channels were empty: latency to delivery.
   std::optional<DeliveryLatency> delivery;
   // What the ages are measured from: "send" (sluice-bench stamped every event with its send

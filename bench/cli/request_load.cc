@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "bench/cli/server_side.h"
 #include "base/assert.h"
 #include "base/time.h"
+#include "bench/cli/server_side.h"
 
 namespace sluice::bench {
 namespace {
@@ -48,8 +48,8 @@ uint32_t BatchPlan::last_size() const {
 RequestPacer::RequestPacer(uint64_t rate_milli, uint32_t batch, int64_t now_ns) {
   if (rate_milli == 0) return;
   // Room for a whole batch, or the bucket could never hold one.
-  const uint64_t burst = std::clamp<uint64_t>(std::max<uint64_t>(TokenBucket::burst_for(rate_milli), batch), 1,
-                                              TokenBucket::kBurstMax);
+  const uint64_t burst =
+      std::clamp<uint64_t>(std::max<uint64_t>(TokenBucket::burst_for(rate_milli), batch), 1, TokenBucket::kBurstMax);
   bucket_.emplace(rate_milli, burst, now_ns);
 }
 
@@ -132,8 +132,7 @@ int run_request_load(RequestLoadPlan plan) {
 
   std::vector<std::unique_ptr<LoadConnection>> driven;
   for (auto& c : connections) driven.push_back(std::move(c));
-  DriveResult run =
-      drive_load(driven, {.duration_s = load.duration_s, .quiet = load.quiet, .progress_verb = "acked"});
+  DriveResult run = drive_load(driven, {.duration_s = load.duration_s, .quiet = load.quiet, .progress_verb = "acked"});
 
   RunSummary& summary = plan.summary;
   RequestSummary& r = *summary.requests;

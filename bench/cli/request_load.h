@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "bench/cli/latency_histogram.h"
 #include "bench/cli/load_driver.h"
 #include "bench/cli/net.h"
@@ -28,7 +29,6 @@
 #include "bench/cli/rate_limiter.h"
 #include "bench/cli/report.h"
 #include "bench/cli/sequence_digits.h"
-#include "base/result.h"
 
 namespace sluice::bench {
 
@@ -42,7 +42,7 @@ inline constexpr int64_t kDrainNsMax = 2'000'000'000;
 struct RequestStats {
   uint64_t requests_sent = 0;  // first attempts written whole
   uint64_t events_sent = 0;
-  uint64_t bytes_sent = 0;     // every byte written, retries included
+  uint64_t bytes_sent = 0;  // every byte written, retries included
   uint64_t requests_acked = 0;
   uint64_t events_acked = 0;
   uint64_t retries = 0;
@@ -126,10 +126,10 @@ struct RequestLoadPlan {
   uint16_t port = 0;
   std::string shown;  // the target in messages
   uint32_t batch = 1;
-  size_t request_bytes = 0;   // the largest request (to check memory up front)
+  size_t request_bytes = 0;            // the largest request (to check memory up front)
   size_t requests_per_connection = 1;  // pre-built requests each connection keeps
-  RunSummary summary;  // subcommand, transport, target, framing, size and summary.requests'
-                       // batch, pipeline, format, compression and unit are filled in
+  RunSummary summary;                  // subcommand, transport, target, framing, size and summary.requests'
+                                       // batch, pipeline, format, compression and unit are filled in
   struct Connection {
     uint32_t index;
     UniqueFd fd;

@@ -11,8 +11,8 @@
 
 namespace sluice::bench {
 
-inline constexpr size_t kConnDigits = 3;   // conn=000..999 (connections are capped well below)
-inline constexpr size_t kSeqDigits = 10;   // seq=0000000000..9999999999 per connection
+inline constexpr size_t kConnDigits = 3;  // conn=000..999 (connections are capped well below)
+inline constexpr size_t kSeqDigits = 10;  // seq=0000000000..9999999999 per connection
 
 // 10^digits (digits <= 19).
 constexpr uint64_t pow10_u64(size_t digits) {

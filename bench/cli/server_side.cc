@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "bench/cli/metrics_scrape.h"
 #include "base/time.h"
+#include "bench/cli/metrics_scrape.h"
 
 namespace sluice::bench {
 namespace {
@@ -51,8 +51,8 @@ void measure_delivery(const LoadOptions& load, const ServerBaseline& baseline, R
     return;
   }
   if (baseline.event_ages.empty() && text->find(kEventAgeMetric) == std::string::npos) {
-    summary.delivery_note = fmt::format("not measured: the server has no {} (not sluice, or an older sluice)",
-                                        kEventAgeMetric);
+    summary.delivery_note =
+        fmt::format("not measured: the server has no {} (not sluice, or an older sluice)", kEventAgeMetric);
     return;
   }
   // Delivered means: the channels hold nothing for the sinks, and the sinks counted at least as
@@ -106,19 +106,20 @@ void measure_delivery(const LoadOptions& load, const ServerBaseline& baseline, R
     return;
   }
   if (!drained.reached_target)
-    summary.delivery_note = fmt::format("{} events were not delivered yet when measured{}: the latency covers "
-                                        "the events delivered by then",
-                                        group_thousands(static_cast<uint64_t>(drained.value)),
-                                        drained.interrupted ? " (Ctrl-C)" : "");
+    summary.delivery_note = fmt::format(
+        "{} events were not delivered yet when measured{}: the latency covers "
+        "the events delivered by then",
+        group_thousands(static_cast<uint64_t>(drained.value)), drained.interrupted ? " (Ctrl-C)" : "");
   else if (summary.server_events_accepted && summary.delivery->events > *summary.server_events_accepted)
-    summary.delivery_note = "the sinks delivered more events than this run's: a channel feeds several sinks, or "
-                            "other clients were sending too";
+    summary.delivery_note =
+        "the sinks delivered more events than this run's: a channel feeds several sinks, or "
+        "other clients were sending too";
 }
 
 }  // namespace
 
-void measure_server(const LoadOptions& load, const ServerBaseline& baseline, const DriveResult& run,
-                    uint64_t expected, std::string_view expected_name, RunSummary& summary) {
+void measure_server(const LoadOptions& load, const ServerBaseline& baseline, const DriveResult& run, uint64_t expected,
+                    std::string_view expected_name, RunSummary& summary) {
   if (!load.metrics || !baseline.accepted) {
     summary.server_note = baseline.note;
     return;
@@ -154,16 +155,15 @@ void measure_server(const LoadOptions& load, const ServerBaseline& baseline, con
     summary.server_events_per_s = static_cast<double>(accepted) / window_s;
   }
   if (accepted > expected)
-    summary.server_note = fmt::format("the server accepted more than this run {}: other clients were sending too",
-                                      expected_name);
-  else if (settled.interrupted)
-    summary.server_note = "stopped waiting for the server on Ctrl-C; it may accept more";
+    summary.server_note =
+        fmt::format("the server accepted more than this run {}: other clients were sending too", expected_name);
+  else if (settled.interrupted) summary.server_note = "stopped waiting for the server on Ctrl-C; it may accept more";
   else if (!settled.reached_target && !settled.last_error.empty())
     summary.server_note = fmt::format("the last metrics read failed: {}", settled.last_error);
   else if (!settled.reached_target)
-    summary.server_note = fmt::format("{} events {} were not accepted (counter unchanged for {} s)",
-                                      group_thousands(expected - accepted), expected_name,
-                                      options.unchanged_ns_max / 1'000'000'000);
+    summary.server_note =
+        fmt::format("{} events {} were not accepted (counter unchanged for {} s)", group_thousands(expected - accepted),
+                    expected_name, options.unchanged_ns_max / 1'000'000'000);
   if (accepted > 0) measure_delivery(load, baseline, summary);
 }
 

@@ -19,7 +19,7 @@ namespace sluice::bench {
 
 struct ServerBaseline {
   std::optional<double> accepted;
-  std::string note;  // why there is no baseline
+  std::string note;              // why there is no baseline
   CumulativeBuckets event_ages;  // empty: the server has no such histogram (yet)
   std::string event_ages_error;  // the histogram could not be read
 };
@@ -36,8 +36,8 @@ ServerBaseline read_server_baseline(const LoadOptions& load);
 // `expected_name` is how notes call those events ("sent", "acknowledged"). Then waits for the
 // channels to empty (or stop emptying) and fills summary.delivery from the event-age histogram;
 // summary.delivery_from must say what the events' timestamps are.
-void measure_server(const LoadOptions& load, const ServerBaseline& baseline, const DriveResult& run,
-                    uint64_t expected, std::string_view expected_name, RunSummary& summary);
+void measure_server(const LoadOptions& load, const ServerBaseline& baseline, const DriveResult& run, uint64_t expected,
+                    std::string_view expected_name, RunSummary& summary);
 
 // "duration", "interrupt", "count" or "error" (the connections ended before their quota).
 std::string stop_reason_name(StopReason reason, bool quota_done);

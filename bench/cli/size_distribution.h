@@ -28,7 +28,7 @@ inline constexpr uint64_t kSizeSeed = 0x51c3'5eed;
 struct SizeDistribution {
   enum class Kind : uint8_t { uniform, list };
   Kind kind = Kind::uniform;
-  size_t min = 0;              // uniform: the bounds, inclusive; list: its smallest and largest
+  size_t min = 0;  // uniform: the bounds, inclusive; list: its smallest and largest
   size_t max = 0;
   std::vector<size_t> values;  // list only
 

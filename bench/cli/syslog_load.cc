@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "base/time.h"
 #include "bench/cli/load_driver.h"
 #include "bench/cli/net.h"
 #include "bench/cli/rate_limiter.h"
@@ -24,7 +25,6 @@
 #include "bench/cli/size_distribution.h"
 #include "bench/cli/syslog_message.h"
 #include "bench/cli/syslog_options.h"
-#include "base/time.h"
 
 namespace sluice::bench {
 namespace {
@@ -176,9 +176,10 @@ class TcpSyslogConnection final : public SyslogConnection {
         if (finish_deadline_ns == 0) {
           finish_deadline_ns = now + kFinishMessageNsMax;
         } else if (now >= finish_deadline_ns) {
-          warning_ = fmt::format("connection {}: the last message was cut short: the server did not read it "
-                                 "within {} s of the stop",
-                                 index_, kFinishMessageNsMax / 1'000'000'000);
+          warning_ = fmt::format(
+              "connection {}: the last message was cut short: the server did not read it "
+              "within {} s of the stop",
+              index_, kFinishMessageNsMax / 1'000'000'000);
           break;
         }
       }
@@ -207,9 +208,10 @@ class UdpSyslogConnection final : public SyslogConnection {
   std::vector<std::string> warnings() const override {
     std::vector<std::string> out = SyslogConnection::warnings();
     if (refused_)
-      out.push_back(fmt::format("connection {}: datagrams were refused {} times (ICMP port unreachable): is the "
-                                "server listening on UDP?",
-                                index_, group_thousands(refused_)));
+      out.push_back(
+          fmt::format("connection {}: datagrams were refused {} times (ICMP port unreachable): is the "
+                      "server listening on UDP?",
+                      index_, group_thousands(refused_)));
     return out;
   }
 
@@ -298,8 +300,8 @@ int run_syslog(std::span<const std::string_view> args) {
 
   // The messages' timestamp until they are stamped with their send time.
   const std::string timestamp = format_rfc5424_timestamp(base::realtime_ms());
-  const size_t buffer_bytes = std::clamp(kBufferBytesTotalMax / o.load.connections, kBufferBytesPerConnectionMin,
-                                         kBufferBytesPerConnectionMax);
+  const size_t buffer_bytes =
+      std::clamp(kBufferBytesTotalMax / o.load.connections, kBufferBytesPerConnectionMin, kBufferBytesPerConnectionMax);
   // The same sizes for every connection and every run: drawn once, before any buffer is built.
   const std::vector<size_t> sizes =
       o.size_dist ? draw_sizes(*o.size_dist, kSizeTableLength) : std::vector<size_t>{o.message_bytes};
@@ -318,11 +320,11 @@ int run_syslog(std::span<const std::string_view> args) {
       return 1;
     }
     if (o.transport == Transport::tcp)
-      connections.push_back(std::make_unique<TcpSyslogConnection>(i, std::move(fds[i]), std::move(buffer.value()),
-                                                                  quota, rate_milli));
+      connections.push_back(
+          std::make_unique<TcpSyslogConnection>(i, std::move(fds[i]), std::move(buffer.value()), quota, rate_milli));
     else
-      connections.push_back(std::make_unique<UdpSyslogConnection>(i, std::move(fds[i]), std::move(buffer.value()),
-                                                                  quota, rate_milli));
+      connections.push_back(
+          std::make_unique<UdpSyslogConnection>(i, std::move(fds[i]), std::move(buffer.value()), quota, rate_milli));
   }
 
   DriveResult run = drive_load(connections, {.duration_s = o.load.duration_s, .quiet = o.load.quiet});

@@ -75,7 +75,8 @@ Result<MessageBuffer> MessageBuffer::build(const MessageBufferOptions& options) 
     return make_error(fmt::format("sequence number {} does not fit {} digits", options.first_seq, kSeqDigits));
 
   const size_t suffix_bytes = options.framing == SyslogFraming::lf ? 1 : 0;
-  const uint64_t slots_max = std::min(std::max<uint64_t>(1, options.slots_max), pow10_u64(kSeqDigits) - options.first_seq);
+  const uint64_t slots_max =
+      std::min(std::max<uint64_t>(1, options.slots_max), pow10_u64(kSeqDigits) - options.first_seq);
   MessageBuffer buffer;
   buffer.first_seq_ = options.first_seq;
   buffer.slot_offsets_.push_back(0);
@@ -85,7 +86,8 @@ Result<MessageBuffer> MessageBuffer::build(const MessageBufferOptions& options) 
     if (i > 0 && buffer.bytes_.size() + prefix.size() + message_bytes + suffix_bytes > options.buffer_bytes) break;
     buffer.bytes_.insert(buffer.bytes_.end(), prefix.begin(), prefix.end());
     buffer.seq_offsets_.push_back(buffer.bytes_.size() + kSeqOffsetInMessage);
-    const std::string message = build_syslog_message(options.timestamp, options.conn, options.first_seq + i, message_bytes);
+    const std::string message =
+        build_syslog_message(options.timestamp, options.conn, options.first_seq + i, message_bytes);
     buffer.bytes_.insert(buffer.bytes_.end(), message.begin(), message.end());
     if (suffix_bytes) buffer.bytes_.push_back('\n');
     buffer.slot_offsets_.push_back(buffer.bytes_.size());

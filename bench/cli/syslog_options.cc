@@ -33,15 +33,15 @@ void declare(SyslogSpecs& s) {
                      [&s](std::string_view v) { return set_target(s, Transport::tcp, v); }});
   s.specs.push_back({"--udp", "HOST:PORT", "send over UDP, one message per datagram",
                      [&s](std::string_view v) { return set_target(s, Transport::udp, v); }});
-  s.specs.push_back({"--size", "BYTES", "bytes per message, framing excluded (default 200)",
-                     [&s](std::string_view v) -> Status {
-                       auto n = parse_quantity(v);
-                       if (!n) return n.error();
-                       if (n.value() > kTcpMessageBytesMax)
-                         return make_error(fmt::format("{} is above the maximum of {}", v, kTcpMessageBytesMax));
-                       s.message_bytes = static_cast<size_t>(n.value());
-                       return {};
-                     }});
+  s.specs.push_back(
+      {"--size", "BYTES", "bytes per message, framing excluded (default 200)", [&s](std::string_view v) -> Status {
+         auto n = parse_quantity(v);
+         if (!n) return n.error();
+         if (n.value() > kTcpMessageBytesMax)
+           return make_error(fmt::format("{} is above the maximum of {}", v, kTcpMessageBytesMax));
+         s.message_bytes = static_cast<size_t>(n.value());
+         return {};
+       }});
   s.specs.push_back({"--size-dist", "uniform:MIN-MAX|list:N,N,...",
                      "message sizes drawn from a distribution instead of one --size (see below)",
                      [&s](std::string_view v) -> Status {
@@ -108,9 +108,10 @@ Result<SyslogCommand> parse_syslog_options(std::span<const std::string_view> arg
     o.framing = s.framing.value_or(SyslogFraming::octet_counting);
   }
   if (smallest < syslog_message_bytes_min())
-    return make_error(fmt::format("{} {} is too small: every message needs at least {} bytes for its header, "
-                                  "connection and sequence number",
-                                  size_option, smallest, syslog_message_bytes_min()));
+    return make_error(
+        fmt::format("{} {} is too small: every message needs at least {} bytes for its header, "
+                    "connection and sequence number",
+                    size_option, smallest, syslog_message_bytes_min()));
   return command;
 }
 

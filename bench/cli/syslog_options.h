@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
 #include "bench/cli/options.h"
 #include "bench/cli/size_distribution.h"
 #include "bench/cli/syslog_message.h"
-#include "base/result.h"
 
 namespace sluice::bench {
 
@@ -28,7 +28,7 @@ struct SyslogOptions {
   Transport transport = Transport::tcp;
   Endpoint target;
   size_t message_bytes = 200;
-  std::optional<SizeDistribution> size_dist;  // --size-dist; message_bytes is not used then
+  std::optional<SizeDistribution> size_dist;              // --size-dist; message_bytes is not used then
   SyslogFraming framing = SyslogFraming::octet_counting;  // SyslogFraming::none for UDP
 };
 

@@ -113,8 +113,7 @@ class GzipDecoder final : public Decoder {
         continue;
       }
       if (rc == Z_BUF_ERROR) break;  // no progress possible without more input
-      if (rc != Z_OK)
-        return make_error(fmt::format("corrupt gzip data: {}", stream_.msg ? stream_.msg : zError(rc)));
+      if (rc != Z_OK) return make_error(fmt::format("corrupt gzip data: {}", stream_.msg ? stream_.msg : zError(rc)));
     }
     started_ = true;
     return {};
@@ -204,7 +203,8 @@ Result<std::vector<std::string>> list_text_inputs(std::span<const std::string> p
   for (const std::string& path : paths) {
     std::error_code ec;
     const fs::file_status status = fs::status(path, ec);
-    if (ec || !fs::exists(status)) return make_error(fmt::format("cannot read {}: {}", path, ec ? ec.message() : "no such file or directory"));
+    if (ec || !fs::exists(status))
+      return make_error(fmt::format("cannot read {}: {}", path, ec ? ec.message() : "no such file or directory"));
     if (fs::is_directory(status)) {
       if (Status listed = list_directory(path, include_in_use, out); !listed) return make_error(listed.message());
     } else {

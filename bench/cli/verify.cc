@@ -53,10 +53,11 @@ std::string text_row(std::string_view label, const ConnectionTally& t, bool expe
 }
 
 std::string json_tally_fields(const ConnectionTally& t, bool expectation) {
-  return fmt::format("\"expected\":{},\"received\":{},\"unique\":{},\"lost\":{},\"duplicates\":{},\"out_of_order\":{},"
-                     "\"unexpected\":{}",
-                     expectation ? std::to_string(t.expected.value_or(0)) : "null", t.received, t.unique, t.lost,
-                     t.duplicates, t.out_of_order, t.unexpected);
+  return fmt::format(
+      "\"expected\":{},\"received\":{},\"unique\":{},\"lost\":{},\"duplicates\":{},\"out_of_order\":{},"
+      "\"unexpected\":{}",
+      expectation ? std::to_string(t.expected.value_or(0)) : "null", t.received, t.unique, t.lost, t.duplicates,
+      t.out_of_order, t.unexpected);
 }
 
 }  // namespace
@@ -95,9 +96,10 @@ Result<VerifyReport> verify_inputs(const VerifyOptions& o) {
       ++report.files;
       if (read->encoding != TextEncoding::plain) ++report.files_compressed;
       if (read->truncated)
-        report.warnings.push_back(fmt::format("{}: the {} data ends in the middle of a stream (a file still being "
-                                              "written?); the events before the cut were read",
-                                              path, text_encoding_name(read->encoding)));
+        report.warnings.push_back(
+            fmt::format("{}: the {} data ends in the middle of a stream (a file still being "
+                        "written?); the events before the cut were read",
+                        path, text_encoding_name(read->encoding)));
     }
     if (paths->empty()) report.warnings.push_back("no files to read under the paths given");
   }
@@ -130,8 +132,7 @@ std::string format_verify_text(const VerifyReport& r) {
   for (const ConnectionTally& t : r.connections)
     if (t.lost) out += fmt::format("conn {:03} missing: {}\n", t.conn, format_ranges(t));
   for (const std::string& w : r.warnings) out += fmt::format("warning: {}\n", w);
-  if (!r.expectation)
-    out += "(no expectation given: events lost after a connection's highest number cannot be seen)\n";
+  if (!r.expectation) out += "(no expectation given: events lost after a connection's highest number cannot be seen)\n";
   out += total.lost ? fmt::format("result: {} event{} LOST\n", group_thousands(total.lost), total.lost == 1 ? "" : "s")
                     : std::string("result: nothing lost\n");
   return out;
@@ -147,13 +148,15 @@ std::string format_verify_json(const VerifyReport& r) {
       ranges += fmt::format("[{},{}]", range.first, range.last);
     }
     ranges += ']';
-    connections += fmt::format("{{\"conn\":{},{},\"lost_ranges\":{}}}", t.conn, json_tally_fields(t, r.expectation), ranges);
+    connections +=
+        fmt::format("{{\"conn\":{},{},\"lost_ranges\":{}}}", t.conn, json_tally_fields(t, r.expectation), ranges);
   }
   connections += ']';
-  return fmt::format("{{\"files\":{},\"files_compressed\":{},\"partitions\":{},\"events_read\":{},\"without_marker\":{},"
-                     "\"total\":{{{}}},\"connections\":{},\"warnings\":{}}}\n",
-                     r.files, r.files_compressed, r.partitions, r.events_read, r.without_marker,
-                     json_tally_fields(r.total(), r.expectation), connections, json_string_array(r.warnings));
+  return fmt::format(
+      "{{\"files\":{},\"files_compressed\":{},\"partitions\":{},\"events_read\":{},\"without_marker\":{},"
+      "\"total\":{{{}}},\"connections\":{},\"warnings\":{}}}\n",
+      r.files, r.files_compressed, r.partitions, r.events_read, r.without_marker,
+      json_tally_fields(r.total(), r.expectation), connections, json_string_array(r.warnings));
 }
 
 int run_verify(std::span<const std::string_view> args) {

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "bench/cli/sequence_ledger.h"
 #include "bench/cli/verify_options.h"
-#include "base/result.h"
 
 namespace sluice::bench {
 
@@ -20,9 +20,9 @@ struct VerifyReport {
   uint64_t files = 0;
   uint64_t files_compressed = 0;
   uint32_t partitions = 0;
-  uint64_t events_read = 0;      // lines and records
-  uint64_t without_marker = 0;   // of those, the ones with no conn=/seq= marker
-  bool expectation = false;      // lost counts against what was sent, not only the gaps
+  uint64_t events_read = 0;     // lines and records
+  uint64_t without_marker = 0;  // of those, the ones with no conn=/seq= marker
+  bool expectation = false;     // lost counts against what was sent, not only the gaps
   std::vector<ConnectionTally> connections;
   std::vector<std::string> warnings;
 

@@ -53,11 +53,12 @@ void declare(VerifySpecs& s) {
                        s.bootstrap = std::string(v);
                        return {};
                      }});
-  s.specs.push_back({"--topic", "T", "the Kafka topic, read whole from the beginning", [&s](std::string_view v) -> Status {
-                       if (v.empty()) return make_error("needs a topic name");
-                       s.topic = std::string(v);
-                       return {};
-                     }});
+  s.specs.push_back(
+      {"--topic", "T", "the Kafka topic, read whole from the beginning", [&s](std::string_view v) -> Status {
+         if (v.empty()) return make_error("needs a topic name");
+         s.topic = std::string(v);
+         return {};
+       }});
   s.specs.push_back({"--kafka-timeout", "S", "give up on the topic after this many seconds (default 30)",
                      [&s](std::string_view v) -> Status {
                        auto seconds = parse_seconds(v);
@@ -83,13 +84,13 @@ void declare(VerifySpecs& s) {
                        s.expect_count = n.value();
                        return {};
                      }});
-  s.specs.push_back({"--expect", "N,N,...", "events sent per connection, connection 0 first",
-                     [&s](std::string_view v) -> Status {
-                       auto list = parse_count_list(v);
-                       if (!list) return list.error();
-                       s.expect_list = std::move(list.value());
-                       return {};
-                     }});
+  s.specs.push_back(
+      {"--expect", "N,N,...", "events sent per connection, connection 0 first", [&s](std::string_view v) -> Status {
+         auto list = parse_count_list(v);
+         if (!list) return list.error();
+         s.expect_list = std::move(list.value());
+         return {};
+       }});
   s.specs.push_back({"--json", "", "print the report as one JSON object on stdout", [&s](std::string_view) -> Status {
                        s.options.json = true;
                        return {};
@@ -101,7 +102,8 @@ Status finish(VerifySpecs& s) {
   if (!o.files.empty() && !s.files_given) return make_error("give the paths to read after --files");
   if (s.bootstrap.has_value() != s.topic.has_value()) return make_error("--kafka and --topic go together");
   if (s.bootstrap) o.kafka = KafkaInputOptions{*s.bootstrap, *s.topic, s.kafka_timeout_ms};
-  if (o.files.empty() && !o.kafka) return make_error("give what to read: --files PATH... or --kafka BOOTSTRAP --topic T");
+  if (o.files.empty() && !o.kafka)
+    return make_error("give what to read: --files PATH... or --kafka BOOTSTRAP --topic T");
   if (s.expect_list && (s.expect_connections || s.expect_count))
     return make_error("give either --expect or --expect-connections with --expect-count");
   if (s.expect_connections.has_value() != s.expect_count.has_value())
@@ -115,7 +117,9 @@ Status finish(VerifySpecs& s) {
   }
   if (o.expected)
     for (uint64_t count : *o.expected)
-      if (count > kSeqEnd) return make_error(fmt::format("{} events per connection is above the {}-digit sequence numbers", count, kSeqDigits));
+      if (count > kSeqEnd)
+        return make_error(
+            fmt::format("{} events per connection is above the {}-digit sequence numbers", count, kSeqDigits));
   return {};
 }
 

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/cli/kafka_event_reader.h"
 #include "base/result.h"
+#include "bench/cli/kafka_event_reader.h"
 
 namespace sluice::bench {
 

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "protocols/avro/ipc_server_session.h"
+#include "base/assert.h"
 #include "protocols/avro/ipc_client_session.h"
+#include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
-#include "base/assert.h"
 
 namespace sluice::avro {
 namespace {
@@ -41,8 +41,10 @@ struct Batch {
       seqs.push_back(std::to_string(1000000 + n));
     }
     for (size_t i = 0; i < kBatchEvents; ++i) {
-      headers.push_back({{"timestamp", "1795239201702"}, {"host", "web-frontend-01.example.com"},
-                         {"seq", seqs[i]}, {"topic", "access-logs"}});
+      headers.push_back({{"timestamp", "1795239201702"},
+                         {"host", "web-frontend-01.example.com"},
+                         {"seq", seqs[i]},
+                         {"topic", "access-logs"}});
     }
     for (size_t i = 0; i < kBatchEvents; ++i) events.push_back({headers[i], bodies[i]});
   }

@@ -30,8 +30,8 @@ constexpr uint64_t kDrainEvery = 4096;
 
 std::string bench_directory(const char* name) {
   const char* base = std::getenv("SLUICE_BENCH_DIR");
-  fs::path dir = fs::path(base ? base : "/var/tmp") / (std::string("sluice-channel-bench-") + name + "-" +
-                                                      std::to_string(getpid()));
+  fs::path dir = fs::path(base ? base : "/var/tmp") /
+                 (std::string("sluice-channel-bench-") + name + "-" + std::to_string(getpid()));
   fs::remove_all(dir);
   return dir.string();
 }
@@ -100,9 +100,8 @@ void report(benchmark::State& state, const Fixture& f) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * kBodyBytes);
   const double record_bytes = static_cast<double>(align_record(record_size(f.headers, kBodyBytes)));
-  state.counters["stored_per_second"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * record_bytes, benchmark::Counter::kIsRate,
-                         benchmark::Counter::kIs1024);
+  state.counters["stored_per_second"] = benchmark::Counter(static_cast<double>(state.iterations()) * record_bytes,
+                                                           benchmark::Counter::kIsRate, benchmark::Counter::kIs1024);
 }
 
 void BM_AppendMemory(benchmark::State& state) {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "ringbuf/record.h"
 #include "base/assert.h"
+#include "ringbuf/record.h"
 #include "sinks/hdfs/bucket_path.h"
 #include "sinks/hdfs/file_writers.h"
 

@@ -12,14 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "ringbuf/append.h"
-#include "ringbuf/log.h"
-#include "ringbuf/segment_store.h"
 #include "base/assert.h"
 #include "base/time.h"
 #include "protocols/syslog/syslog_event.h"
 #include "protocols/syslog/syslog_parser.h"
 #include "protocols/syslog/tcp_framer.h"
+#include "ringbuf/append.h"
+#include "ringbuf/log.h"
+#include "ringbuf/segment_store.h"
 
 namespace sluice::syslog {
 namespace {

@@ -21,20 +21,20 @@ namespace sluice::avro {
 // Why a decode failed. The reason strings (errc_reason) are short and static.
 enum class errc : uint8_t {
   ok = 0,
-  truncated,           // the input ended inside a value
-  varint_too_long,     // more than 10 bytes, or bits past 64
-  int_out_of_range,    // an Avro int outside int32
-  bad_boolean,         // a boolean byte other than 0 or 1
-  negative_length,     // a string/bytes length below 0
-  length_over_limit,   // a string/bytes length above Limits::length_bytes_max
-  items_over_limit,    // an array/map with more items than Limits::items_max
-  total_over_limit,    // more items in the whole input than Limits::total_items_max
-  bad_block_size,      // a negative block count's byte size is negative, too big or wrong
-  bad_union_index,     // a union branch index outside the union
-  bad_enum,            // an enum symbol index outside the enum
-  bad_value,           // a well-formed value that the schema in use does not allow
-  trailing_bytes,      // bytes left after the last value of a message
-  key_over_limit,      // a header key longer than the record format stores (kHeaderKeyBytesMax)
+  truncated,          // the input ended inside a value
+  varint_too_long,    // more than 10 bytes, or bits past 64
+  int_out_of_range,   // an Avro int outside int32
+  bad_boolean,        // a boolean byte other than 0 or 1
+  negative_length,    // a string/bytes length below 0
+  length_over_limit,  // a string/bytes length above Limits::length_bytes_max
+  items_over_limit,   // an array/map with more items than Limits::items_max
+  total_over_limit,   // more items in the whole input than Limits::total_items_max
+  bad_block_size,     // a negative block count's byte size is negative, too big or wrong
+  bad_union_index,    // a union branch index outside the union
+  bad_enum,           // an enum symbol index outside the enum
+  bad_value,          // a well-formed value that the schema in use does not allow
+  trailing_bytes,     // bytes left after the last value of a message
+  key_over_limit,     // a header key longer than the record format stores (kHeaderKeyBytesMax)
 };
 
 std::string_view errc_reason(errc code);
@@ -55,7 +55,8 @@ struct Limits {
 // check once. Views it returns point into the input.
 class Reader {
  public:
-  Reader(std::string_view input, const Limits& limits) : p_(input.data()), end_(input.data() + input.size()), limits_(limits) {}
+  Reader(std::string_view input, const Limits& limits)
+      : p_(input.data()), end_(input.data() + input.size()), limits_(limits) {}
   // The views a reader returns point into its input: a temporary string would dangle.
   Reader(std::string&&, const Limits&) = delete;
 
@@ -80,8 +81,8 @@ class Reader {
   // `item_bytes_min` bytes (1 for any item but null; a map entry needs 1 more for its key).
   // end_block() checks that a block which declared its size used exactly that many bytes.
   struct Block {
-    size_t count = 0;        // items in the current block; 0: the array or map has ended
-    size_t items_total = 0;  // items in this array or map so far
+    size_t count = 0;           // items in the current block; 0: the array or map has ended
+    size_t items_total = 0;     // items in this array or map so far
     const char* end = nullptr;  // where a block with a declared size must end
   };
   bool read_block(size_t item_bytes_min, Block& block);

@@ -28,7 +28,9 @@ void ByteBudget::give_back(size_t n) {
 }
 
 PartialBuffer::PartialBuffer(PartialBuffer&& other) noexcept
-    : budget_(other.budget_), data_(std::exchange(other.data_, nullptr)), capacity_(std::exchange(other.capacity_, 0)) {}
+    : budget_(other.budget_),
+      data_(std::exchange(other.data_, nullptr)),
+      capacity_(std::exchange(other.capacity_, 0)) {}
 
 PartialBuffer& PartialBuffer::operator=(PartialBuffer&& other) noexcept {
   if (this != &other) {

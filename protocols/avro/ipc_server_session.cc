@@ -80,10 +80,8 @@ bool ServerSession::handshake(Reader& in) {
   // Java's Responder: BOTH when the client guessed our hash and we know its protocol, CLIENT
   // when we know its protocol but it guessed wrong, NONE when we do not know its protocol.
   HandshakeResponse response;
-  if (!known)
-    response.match = HandshakeMatch::none;
-  else
-    response.match = request.server_hash == kFlumeProtocolMd5 ? HandshakeMatch::both : HandshakeMatch::client;
+  if (!known) response.match = HandshakeMatch::none;
+  else response.match = request.server_hash == kFlumeProtocolMd5 ? HandshakeMatch::both : HandshakeMatch::client;
   if (response.match != HandshakeMatch::both) {
     response.server_protocol = kFlumeProtocolJson;
     response.server_hash = kFlumeProtocolMd5;
@@ -149,9 +147,8 @@ const ServerSession::Call& ServerSession::on_request(std::string_view payload) {
   event_header_counts_.clear();
 
   Reader in(payload, limits_);
-  const bool repeated_handshake =
-      established_ && payload.size() > client_hash_.size() &&
-      std::memcmp(payload.data(), client_hash_.data(), client_hash_.size()) == 0;
+  const bool repeated_handshake = established_ && payload.size() > client_hash_.size() &&
+                                  std::memcmp(payload.data(), client_hash_.data(), client_hash_.size()) == 0;
   if (!established_ || repeated_handshake) {
     call_.handshake = true;
     if (!handshake(in)) return call_;
@@ -161,10 +158,10 @@ const ServerSession::Call& ServerSession::on_request(std::string_view payload) {
   if (!read_meta(in, meta) || !in.read_string(name)) {
     const bool limit = is_limit(in.error());
     call_.over_limit = limit;
-    return reply_error(errc_reason(in.error()),
-                       std::string(kJavaRuntimeExceptionPrefix) + "malformed call request: " +
-                           std::string(errc_reason(in.error())),
-                       !limit);
+    return reply_error(
+        errc_reason(in.error()),
+        std::string(kJavaRuntimeExceptionPrefix) + "malformed call request: " + std::string(errc_reason(in.error())),
+        !limit);
   }
   if (name.empty()) {
     // A handshake ping: Java answers with the handshake response alone (nothing at all on an
@@ -180,12 +177,14 @@ const ServerSession::Call& ServerSession::on_request(std::string_view payload) {
     message = FlumeMessage::append_batch;
   } else {
     return reply_error("unknown message",
-                       std::string(kJavaRuntimeExceptionPrefix) + "No such remote message: " + std::string(name), false);
+                       std::string(kJavaRuntimeExceptionPrefix) + "No such remote message: " + std::string(name),
+                       false);
   }
   call_.message = message;
   if (!remote_.declares(message)) {
     return reply_error("message not in the client's protocol",
-                       std::string(kJavaRuntimeExceptionPrefix) + "No such remote message: " + std::string(name), false);
+                       std::string(kJavaRuntimeExceptionPrefix) + "No such remote message: " + std::string(name),
+                       false);
   }
   if (!remote_.supports(message)) {
     return reply_error("client's message layout differs from Flume's",

@@ -105,7 +105,8 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
         const auto count = static_cast<int32_t>(base::load_be32(header_ + 4));
         if (count < 0) return fail(used(), "negative buffer count");
         if (count == 0) return fail(used(), "frame without buffers");
-        if (static_cast<uint32_t>(count) > limits_.buffers_max) return fail(used(), "too many buffers in a frame", true);
+        if (static_cast<uint32_t>(count) > limits_.buffers_max)
+          return fail(used(), "too many buffers in a frame", true);
         buffer_count_ = static_cast<uint32_t>(count);
         buffers_done_ = 0;
         gather_bytes_ = 0;
@@ -122,7 +123,8 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
         header_bytes_ = 0;
         const auto length = static_cast<int32_t>(base::load_be32(header_));
         if (length < 0) return fail(used(), "negative buffer length");
-        if (static_cast<uint32_t>(length) > limits_.buffer_bytes_max) return fail(used(), "buffer larger than the limit", true);
+        if (static_cast<uint32_t>(length) > limits_.buffer_bytes_max)
+          return fail(used(), "buffer larger than the limit", true);
         if (gather_bytes_ + static_cast<size_t>(length) > limits_.frame_bytes_max)
           return fail(used(), "frame larger than the limit", true);
         buffer_bytes_ = static_cast<uint32_t>(length);
@@ -131,7 +133,8 @@ FrameDecoder::Result FrameDecoder::decode(std::string_view chunk) {
         [[fallthrough]];
       }
       case State::buffer_body: {
-        const size_t take = std::min(static_cast<size_t>(buffer_bytes_ - buffer_bytes_read_), static_cast<size_t>(end - p));
+        const size_t take =
+            std::min(static_cast<size_t>(buffer_bytes_ - buffer_bytes_read_), static_cast<size_t>(end - p));
         std::string_view refused;
         if (!gather(p, take, refused)) return fail(used(), refused, true);
         p += take;

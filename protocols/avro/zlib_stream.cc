@@ -72,8 +72,8 @@ Deflater::Deflater(DeflateOptions options) : z_(std::make_unique<z_stream_s>()) 
   SLUICE_ASSERT(options.level >= 0 && options.level <= 9, "deflate level must be 0-9");
   SLUICE_ASSERT(options.window_bits >= 9 && options.window_bits <= 15, "deflate window_bits must be 9-15");
   SLUICE_ASSERT(options.mem_level >= 1 && options.mem_level <= 9, "deflate mem_level must be 1-9");
-  const int rc = deflateInit2(z_.get(), options.level, Z_DEFLATED, options.window_bits, options.mem_level,
-                              Z_DEFAULT_STRATEGY);
+  const int rc =
+      deflateInit2(z_.get(), options.level, Z_DEFLATED, options.window_bits, options.mem_level, Z_DEFAULT_STRATEGY);
   SLUICE_ASSERT(rc == Z_OK, "deflateInit2 failed (out of memory)");
 }
 

@@ -74,8 +74,7 @@ HttpError EventBuilder::check_duplicate_keys(size_t begin, size_t end) {
   for (size_t i = begin; i < end; ++i) key_scratch_.push_back(headers_[i].key);
   std::sort(key_scratch_.begin(), key_scratch_.end());
   const auto dup = std::adjacent_find(key_scratch_.begin(), key_scratch_.end());
-  if (dup != key_scratch_.end())
-    return error_here(kStatusBadRequest, "duplicate header \"{}\"", message_excerpt(*dup));
+  if (dup != key_scratch_.end()) return error_here(kStatusBadRequest, "duplicate header \"{}\"", message_excerpt(*dup));
   return {};
 }
 

@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "ringbuf/record.h"
 #include "base/assert.h"
 #include "protocols/http/event_decoders.h"
 #include "protocols/http/http_error.h"
+#include "ringbuf/record.h"
 
 namespace sluice::http::detail {
 

@@ -70,8 +70,10 @@ HttpError select_body_format(std::string_view content_type, BodyFormat default_f
     format = BodyFormat::ndjson;
   }
   const std::string_view charset = media_parameter(params, "charset");
-  if (!charset.empty() && !base::equals_ignoring_case(charset, "utf-8") && !base::equals_ignoring_case(charset, "utf8") && !base::equals_ignoring_case(charset, "us-ascii")) {
-    const bool latin1 = base::equals_ignoring_case(charset, "iso-8859-1") || base::equals_ignoring_case(charset, "latin1");
+  if (!charset.empty() && !base::equals_ignoring_case(charset, "utf-8") &&
+      !base::equals_ignoring_case(charset, "utf8") && !base::equals_ignoring_case(charset, "us-ascii")) {
+    const bool latin1 =
+        base::equals_ignoring_case(charset, "iso-8859-1") || base::equals_ignoring_case(charset, "latin1");
     if (!(latin1 && format == BodyFormat::text))
       return {kStatusUnsupportedMediaType, format == BodyFormat::text
                                                ? "unsupported charset (use utf-8, us-ascii or iso-8859-1)"

@@ -14,9 +14,9 @@
 //   object, a header value that is an object, array or null, a "body" that is not a string
 //   (Gson would turn a number into text; no Flume client sends one), a repeated header key in
 //   one event (Gson refuses those too), and a number whose exponent overflows (a Boost.JSON
-//   limit). Values of ignored fields are checked as strictly as the rest. An empty body is refused (Gson yields null and
-//   Flume answers 500); [] is zero events. Gson's lenient extensions (comments, single quotes,
-//   unquoted names) are not accepted.
+//   limit). Values of ignored fields are checked as strictly as the rest. An empty body is refused (Gson yields null
+//   and Flume answers 500); [] is zero events. Gson's lenient extensions (comments, single quotes, unquoted names) are
+//   not accepted.
 // - ndjson (application/x-ndjson, application/ndjson, application/jsonl,
 //   application/x-jsonlines): one event object per line, same shape; blank lines (spaces,
 //   tabs, a CR) are skipped; messages name the line (from 1).
@@ -42,8 +42,8 @@
 #include <span>
 #include <string_view>
 
-#include "ringbuf/record.h"
 #include "protocols/http/http_error.h"
+#include "ringbuf/record.h"
 
 namespace sluice::http {
 

@@ -13,12 +13,12 @@ namespace {
 
 // Where the handler is in the Flume shape.
 enum class Place : uint8_t {
-  top,       // before the document's value
-  array,     // in the top-level array: the next value is an event
-  event,     // in an event object: the next thing is a key, or the value of `field_`
-  headers,   // in "headers": a key, or a header value
-  skip,      // inside the value of an unknown field (depth in skip_depth_)
-  done,      // after the document's value
+  top,      // before the document's value
+  array,    // in the top-level array: the next value is an event
+  event,    // in an event object: the next thing is a key, or the value of `field_`
+  headers,  // in "headers": a key, or a header value
+  skip,     // inside the value of an unknown field (depth in skip_depth_)
+  done,     // after the document's value
 };
 
 enum class Field : uint8_t { none, headers, body, other };
@@ -74,8 +74,7 @@ struct Handler {
           return fail(out->error(kStatusBadRequest, "line {}: an event must be an object, not {}",
                                  out->line_for_messages(), json_kind_article(kind)),
                       ec);
-        return fail(out->error(kStatusBadRequest,
-                               "the body must be a JSON array of events or one event object, not {}",
+        return fail(out->error(kStatusBadRequest, "the body must be a JSON array of events or one event object, not {}",
                                json_kind_article(kind)),
                     ec);
       case Place::array:
@@ -83,15 +82,15 @@ struct Handler {
                     ec);
       case Place::event:
         if (field == Field::headers)
-          return fail(out->error_here(kStatusBadRequest, "\"headers\" must be an object, not {}",
-                                      json_kind_article(kind)),
-                      ec);
+          return fail(
+              out->error_here(kStatusBadRequest, "\"headers\" must be an object, not {}", json_kind_article(kind)), ec);
         return fail(out->error_here(kStatusBadRequest, "\"body\" must be a string, not {}", json_kind_article(kind)),
                     ec);
       case Place::headers:
-        return fail(out->error_here(kStatusBadRequest, "header \"{}\": value must be a string, number or boolean, not {}",
-                                    message_excerpt(header_key), json_kind_article(kind)),
-                    ec);
+        return fail(
+            out->error_here(kStatusBadRequest, "header \"{}\": value must be a string, number or boolean, not {}",
+                            message_excerpt(header_key), json_kind_article(kind)),
+            ec);
       default: SLUICE_UNREACHABLE("wrong_kind in skip/done");
     }
   }
@@ -158,9 +157,7 @@ struct Handler {
   bool on_object_begin(bj::error_code& ec) {
     switch (place) {
       case Place::skip: ++skip_depth; return true;
-      case Place::top:
-        single = true;
-        [[fallthrough]];
+      case Place::top: single = true; [[fallthrough]];
       case Place::array:
         if (HttpError e = out->begin_event()) return fail(e, ec);
         place = Place::event;
@@ -278,7 +275,8 @@ struct BoostJsonEvents::Impl {
 
   static HttpError syntax(EventBuilder& out, size_t at, std::string_view what) {
     if (out.line_for_messages() > 0)
-      return out.error(kStatusBadRequest, "line {}: invalid JSON at column {}: {}", out.line_for_messages(), at + 1, what);
+      return out.error(kStatusBadRequest, "line {}: invalid JSON at column {}: {}", out.line_for_messages(), at + 1,
+                       what);
     return out.error(kStatusBadRequest, "invalid JSON at byte {}: {}", at, what);
   }
 };

@@ -37,7 +37,8 @@ simdjson::error_code raw_token(od::document& doc, std::string_view& out) { retur
 constexpr size_t kDepthMax = 64;
 
 std::string_view trim_json_space(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 

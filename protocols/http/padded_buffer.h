@@ -60,7 +60,9 @@ class PaddedBuffer {
   }
 
   // The contents; the padding after them is readable (also when nothing was ever stored).
-  std::string_view view() const { return data_ ? std::string_view(data_.get(), size_) : std::string_view(kEmptyPaddedBytes, 0); }
+  std::string_view view() const {
+    return data_ ? std::string_view(data_.get(), size_) : std::string_view(kEmptyPaddedBytes, 0);
+  }
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }
   size_t padding() const { return padding_; }

@@ -228,9 +228,7 @@ RequestReader::Event RequestReader::finish() {
   return fail({kStatusBadRequest, "connection closed in the middle of a request"});
 }
 
-bool RequestReader::idle() const {
-  return state_ == State::reading_head && !request_started_ && buffered_bytes() == 0;
-}
+bool RequestReader::idle() const { return state_ == State::reading_head && !request_started_ && buffered_bytes() == 0; }
 
 void RequestReader::release_memory() {
   if (state_ == State::reading_head && !request_started_) body_.release();
@@ -315,8 +313,7 @@ RequestReader::Event RequestReader::fail(HttpError error) {
   return Event::error;
 }
 
-void RequestReader::on_request_line(Method method, std::string_view method_text, std::string_view target,
-                                    int version) {
+void RequestReader::on_request_line(Method method, std::string_view method_text, std::string_view target, int version) {
   // Beast accepts only HTTP/1.x versions (bad_version otherwise).
   head_.method = method;
   head_.version = static_cast<uint8_t>(version);
@@ -358,8 +355,10 @@ void RequestReader::build_head_views() {
   head_.content_type = {};
   head_.content_encoding = {};
   for (const auto& f : fields_) {
-    if (head_.content_type.data() == nullptr && base::equals_ignoring_case(f.name, "content-type")) head_.content_type = f.value;
-    else if (head_.content_encoding.data() == nullptr && base::equals_ignoring_case(f.name, "content-encoding")) head_.content_encoding = f.value;
+    if (head_.content_type.data() == nullptr && base::equals_ignoring_case(f.name, "content-type"))
+      head_.content_type = f.value;
+    else if (head_.content_encoding.data() == nullptr && base::equals_ignoring_case(f.name, "content-encoding"))
+      head_.content_encoding = f.value;
   }
 }
 
@@ -368,7 +367,8 @@ void RequestReader::on_header_complete(std::optional<uint64_t> content_length, b
   head_complete_ = true;
   build_head_views();
   for (const auto& f : fields_)
-    if (base::equals_ignoring_case(f.name, "expect") && base::equals_ignoring_case(f.value, "100-continue")) head_.expect_continue = head_.version >= 11;
+    if (base::equals_ignoring_case(f.name, "expect") && base::equals_ignoring_case(f.value, "100-continue"))
+      head_.expect_continue = head_.version >= 11;
   head_.chunked = chunked;
   head_.content_length = chunked ? std::nullopt : content_length;
   head_.keep_alive = keep_alive;

@@ -55,10 +55,10 @@ std::string_view method_name(Method method);
 // reader and stay valid until the resume() after the request (or until the reader dies).
 struct RequestHead {
   Method method = Method::other;
-  std::string_view method_text;  // as received ("POST")
-  std::string_view target;       // as received ("/path?query")
-  std::string_view path;         // target up to '?'
-  uint8_t version = 11;          // 10 or 11
+  std::string_view method_text;            // as received ("POST")
+  std::string_view target;                 // as received ("/path?query")
+  std::string_view path;                   // target up to '?'
+  uint8_t version = 11;                    // 10 or 11
   std::optional<uint64_t> content_length;  // absent for chunked bodies and bodiless requests
   bool chunked = false;
   // "Expect: 100-continue" from an HTTP/1.1 client: it waits for "100 Continue" (or a final

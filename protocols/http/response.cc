@@ -48,7 +48,8 @@ void write_response(const Response& response, std::string& out) {
   fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", response.body.size());
   if (response.connection == ConnectionHeader::close) append_field(out, "Connection", "close");
   if (response.connection == ConnectionHeader::keep_alive) append_field(out, "Connection", "keep-alive");
-  if (response.retry_after_s > 0) fmt::format_to(std::back_inserter(out), "Retry-After: {}\r\n", response.retry_after_s);
+  if (response.retry_after_s > 0)
+    fmt::format_to(std::back_inserter(out), "Retry-After: {}\r\n", response.retry_after_s);
   for (const ResponseField& f : response.extra_fields) {
     SLUICE_ASSERT(!has_line_break(f.name) && !has_line_break(f.value), "response field with a line break");
     append_field(out, f.name, f.value);

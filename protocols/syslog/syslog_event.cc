@@ -19,10 +19,8 @@ constexpr auto kDecimals = [] {
     if (i >= 100)
       table[i] = {static_cast<char>('0' + i / 100), static_cast<char>('0' + i / 10 % 10),
                   static_cast<char>('0' + i % 10)};
-    else if (i >= 10)
-      table[i] = {static_cast<char>('0' + i / 10), static_cast<char>('0' + i % 10), 0};
-    else
-      table[i] = {static_cast<char>('0' + i), 0, 0};
+    else if (i >= 10) table[i] = {static_cast<char>('0' + i / 10), static_cast<char>('0' + i % 10), 0};
+    else table[i] = {static_cast<char>('0' + i), 0, 0};
   }
   return table;
 }();
@@ -172,10 +170,8 @@ ringbuf::PreparedEvent SyslogEventBuilder::build(const SyslogMessage& msg, bool 
         std::string_view(timestamp_text_, static_cast<size_t>(end - timestamp_text_)));
   }
   if (!msg.host.empty()) add("host", WellKnownKey::host, msg.host);
-  if (msg.format == SyslogFormat::invalid)
-    add("flume.syslog.status", WellKnownKey::syslog_status, "Invalid");
-  else if (incomplete)
-    add("flume.syslog.status", WellKnownKey::syslog_status, "Incomplete");
+  if (msg.format == SyslogFormat::invalid) add("flume.syslog.status", WellKnownKey::syslog_status, "Invalid");
+  else if (incomplete) add("flume.syslog.status", WellKnownKey::syslog_status, "Incomplete");
   if (options_.syslog_headers) {
     if (!msg.app_name.empty()) add("syslog.appname", WellKnownKey::syslog_appname, msg.app_name);
     if (!msg.proc_id.empty()) add("syslog.procid", WellKnownKey::syslog_procid, msg.proc_id);

@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "ringbuf/append.h"
-#include "ringbuf/record.h"
 #include "base/result.h"
 #include "protocols/syslog/syslog_parser.h"
+#include "ringbuf/append.h"
+#include "ringbuf/record.h"
 
 namespace sluice::syslog {
 

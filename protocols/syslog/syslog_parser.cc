@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <ctime>
 
-#include "base/time.h"
 #include "base/civil_time.h"
+#include "base/time.h"
 
 namespace sluice::syslog {
 namespace {

@@ -11,13 +11,13 @@
 #include <cstring>
 #include <optional>
 
-#include <boost/beast/http.hpp>
 #include <fmt/format.h>
+#include <boost/beast/http.hpp>
 
-#include "server/admin/flume_metrics.h"
 #include "base/logger.h"
 #include "base/net.h"
 #include "base/time.h"
+#include "server/admin/flume_metrics.h"
 
 namespace sluice::admin {
 namespace http = boost::beast::http;

@@ -49,10 +49,10 @@ struct AdminOptions {
 // What the endpoint did, for its own /metrics lines and for tests. Written by the admin thread.
 struct AdminStats {
   base::Counter accepted;
-  base::Counter refused;               // clients_max reached
-  base::Counter read_timeouts;         // request not complete in read_timeout_ms
-  base::Counter write_timeouts;        // answer not taken in write_timeout_ms
-  base::Counter accept_fd_exhausted;   // accept() failed with EMFILE/ENFILE: accepting paused
+  base::Counter refused;              // clients_max reached
+  base::Counter read_timeouts;        // request not complete in read_timeout_ms
+  base::Counter write_timeouts;       // answer not taken in write_timeout_ms
+  base::Counter accept_fd_exhausted;  // accept() failed with EMFILE/ENFILE: accepting paused
   base::Gauge active;
 };
 
@@ -78,8 +78,7 @@ class AdminServer {
   bool on_readable(Client& c, int64_t now_ms);
   bool on_writable(Client& c);
   bool on_deadline(Client& c);
-  void respond(Client& c, int status, std::string_view content_type, std::string body, bool head_only,
-               int64_t now_ms);
+  void respond(Client& c, int status, std::string_view content_type, std::string body, bool head_only, int64_t now_ms);
   void collect_own(base::MetricsWriter& out) const;
 
   const AdminOptions options_;

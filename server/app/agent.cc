@@ -1,9 +1,9 @@
 #include "server/app/agent.h"
 
+#include <netinet/in.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -133,12 +133,13 @@ void Agent::budget_connection_fds() {
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
   open_files_limit_ = limit.rlim_cur;
   const uint64_t open_now = base::count_open_fds();
-  const uint64_t reserve = options_.fd_reserve >= 0 ? static_cast<uint64_t>(options_.fd_reserve)
-                                                    : base::fd_reserve(limit.rlim_cur);
+  const uint64_t reserve =
+      options_.fd_reserve >= 0 ? static_cast<uint64_t>(options_.fd_reserve) : base::fd_reserve(limit.rlim_cur);
   connection_fds_.set_capacity(base::connection_fd_capacity(limit.rlim_cur, open_now, reserve));
-  base::log_info("open files: limit {}, {} open; accepted connections may hold {}, {} kept for channels, sinks "
-                 "and the admin endpoint",
-                 limit.rlim_cur, open_now, connection_fds_.capacity(), reserve);
+  base::log_info(
+      "open files: limit {}, {} open; accepted connections may hold {}, {} kept for channels, sinks "
+      "and the admin endpoint",
+      limit.rlim_cur, open_now, connection_fds_.capacity(), reserve);
 }
 
 Status Agent::start() {
@@ -164,7 +165,8 @@ Status Agent::start() {
       logs.push_back(&ch->log(i));
       if (ch->durable()) durability.push_back(std::make_unique<LogDurability>(*ch, i));
     }
-    shards_.push_back(std::make_unique<Shard>(so, parts_.take_shard_sources(i), std::move(logs), std::move(durability)));
+    shards_.push_back(
+        std::make_unique<Shard>(so, parts_.take_shard_sources(i), std::move(logs), std::move(durability)));
     Status s = shards_.back()->start();
     if (!s) return s;
   }

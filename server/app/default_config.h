@@ -1,6 +1,6 @@
 // The configuration sluice runs when started without -f: syslog on UDP and TCP port 5514 into a
-// durable file channel under ./var/channel, written as JSON lines under ./var/out. `sluice --print-default-config` prints
-// it as a starting point for a file of one's own.
+// durable file channel under ./var/channel, written as JSON lines under ./var/out. `sluice --print-default-config`
+// prints it as a starting point for a file of one's own.
 #pragma once
 
 #include <string_view>

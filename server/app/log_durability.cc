@@ -115,12 +115,12 @@ void LogDurability::fail_stop(int err, const std::string& file) {
   log_.fail_stop();
   // No retry: after a failed fdatasync the kernel may have marked the dirty pages clean (or
   // dropped them), so a second fdatasync can succeed with the data lost. Once, loudly.
-  base::log_error("channel {} shard {}: fdatasync of {} failed: {} (errno {}); the channel is stopped on this "
-                  "shard: the {} events written since the last good sync are never reported durable or "
-                  "delivered, and new events are refused. Fix the disk and restart sluice: recovery then "
-                  "delivers what the segment files really hold",
-                  channel_.name(), shard_, file, std::strerror(err), err,
-                  log_.next_sequence() - log_.safe_sequence());
+  base::log_error(
+      "channel {} shard {}: fdatasync of {} failed: {} (errno {}); the channel is stopped on this "
+      "shard: the {} events written since the last good sync are never reported durable or "
+      "delivered, and new events are refused. Fix the disk and restart sluice: recovery then "
+      "delivers what the segment files really hold",
+      channel_.name(), shard_, file, std::strerror(err), err, log_.next_sequence() - log_.safe_sequence());
 }
 
 void LogDurability::tick(int64_t now_ms) {

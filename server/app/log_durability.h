@@ -23,10 +23,10 @@
 #include <cstdint>
 #include <string>
 
+#include "ringbuf/channel.h"
 #include "ringbuf/checkpoint.h"
 #include "ringbuf/file_segment_store.h"
 #include "ringbuf/log.h"
-#include "ringbuf/channel.h"
 #include "server/reactor/reactor.h"
 
 namespace sluice::app {

@@ -17,11 +17,11 @@
 #include <mimalloc.h>
 #endif
 
+#include "base/fd_budget.h"
+#include "base/logger.h"
 #include "server/app/agent.h"
 #include "server/app/components/component_type.h"
 #include "server/app/default_config.h"
-#include "base/fd_budget.h"
-#include "base/logger.h"
 #include "server/config/agent_config.h"
 #include "server/config/reference.h"
 #include "server/reactor/io_uring_check.h"

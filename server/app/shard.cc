@@ -75,8 +75,8 @@ Status Shard::set_up() {
   if (!stream.ok()) return make_error(fmt::format("shard {}: {}", options_.id, stream.error().message));
   stream_buffers_ = std::move(stream).value();
   if (options_.datagram_buffer_bytes > 0) {
-    auto datagram = reactor::BufferRing::create(reactor_->ring(), kDatagramBufferGroup,
-                                                options_.datagram_buffer_count, options_.datagram_buffer_bytes);
+    auto datagram = reactor::BufferRing::create(reactor_->ring(), kDatagramBufferGroup, options_.datagram_buffer_count,
+                                                options_.datagram_buffer_bytes);
     if (!datagram.ok()) return make_error(fmt::format("shard {}: {}", options_.id, datagram.error().message));
     datagram_buffers_ = std::move(datagram).value();
   }

@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "base/result.h"
 #include "ringbuf/log.h"
 #include "server/app/log_durability.h"
-#include "base/result.h"
 #include "server/sources/shard_context.h"
 
 namespace sluice::app {

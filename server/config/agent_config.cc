@@ -106,8 +106,7 @@ const ComponentConfig* AgentConfig::find(ComponentKind kind, std::string_view na
 
 namespace {
 
-constexpr std::array<ComponentKind, 3> kKinds = {ComponentKind::source, ComponentKind::channel,
-                                                 ComponentKind::sink};
+constexpr std::array<ComponentKind, 3> kKinds = {ComponentKind::source, ComponentKind::channel, ComponentKind::sink};
 
 struct RawKey {
   std::string option;  // the part after "a1.sources.r1."
@@ -272,8 +271,9 @@ void Loader::take(const Property& p, std::string_view rest) {
         errors_.add(p.line, fmt::format("{}: expected {}<name>.<option>", p.key, prefix(kind)));
         return;
       }
-      state(kind).component(tail.substr(0, dot)).keys.push_back(
-          RawKey{std::string(tail.substr(dot + 1)), p.value, p.line});
+      state(kind)
+          .component(tail.substr(0, dot))
+          .keys.push_back(RawKey{std::string(tail.substr(dot + 1)), p.value, p.line});
       return;
     }
   }
@@ -337,9 +337,9 @@ void Loader::check_declarations(ComponentKind kind) {
     std::optional<std::string> hint = closest(c.name, unconfigured);
     std::string hint_text = hint ? fmt::format(" (did you mean '{}'?)", *hint) : std::string();
     const RawKey& first = c.keys.front();
-    errors_.add(first.line, fmt::format("{}{}.{}: {} '{}' is configured but not listed in {}{}, so nothing runs it{}",
-                                        prefix(kind), c.name, first.option, kind_name(kind), c.name, list, where,
-                                        hint_text));
+    errors_.add(first.line,
+                fmt::format("{}{}.{}: {} '{}' is configured but not listed in {}{}, so nothing runs it{}", prefix(kind),
+                            c.name, first.option, kind_name(kind), c.name, list, where, hint_text));
   }
 }
 
@@ -347,9 +347,8 @@ std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComp
   std::string key_prefix = fmt::format("{}{}.", prefix(kind), name);
   const RawKey* type_key = raw != nullptr ? raw->find("type") : nullptr;
   if (type_key == nullptr) {
-    errors_.add(state(kind).declared.line,
-                fmt::format("{}: {} '{}' is listed but never configured ({}type is missing)", list_key(kind),
-                            kind_name(kind), name, key_prefix));
+    errors_.add(state(kind).declared.line, fmt::format("{}: {} '{}' is listed but never configured ({}type is missing)",
+                                                       list_key(kind), kind_name(kind), name, key_prefix));
     return std::nullopt;
   }
   const ComponentSpec* spec = catalog_.find(kind, type_key->value);
@@ -528,8 +527,7 @@ Result<AgentConfig> load_agent_config(std::string_view text, std::string_view ag
   return Loader(agent, file_name_for_messages, catalog).load(properties.value());
 }
 
-Result<AgentConfig> load_agent_config_file(const std::string& path, std::string_view agent,
-                                           const Catalog& catalog) {
+Result<AgentConfig> load_agent_config_file(const std::string& path, std::string_view agent, const Catalog& catalog) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) return make_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   std::string text;

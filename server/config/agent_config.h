@@ -33,8 +33,8 @@ struct ResolvedOption {
 class ComponentConfig {
  public:
   // `options` holds every common and type-specific option of `spec` (see find_option()).
-  ComponentConfig(std::string name, const ComponentSpec& spec, std::string key_prefix,
-                  std::string file_name, int line, std::vector<ResolvedOption> options);
+  ComponentConfig(std::string name, const ComponentSpec& spec, std::string key_prefix, std::string file_name, int line,
+                  std::vector<ResolvedOption> options);
 
   const std::string& name() const { return name_; }
   ComponentKind kind() const { return spec_->kind; }
@@ -103,7 +103,6 @@ Result<AgentConfig> load_agent_config(std::string_view text, std::string_view ag
                                       std::string_view file_name_for_messages, const Catalog& catalog);
 
 // Reads `path` (at most config_file_bytes_max) and loads it; errors name `path`.
-Result<AgentConfig> load_agent_config_file(const std::string& path, std::string_view agent,
-                                           const Catalog& catalog);
+Result<AgentConfig> load_agent_config_file(const std::string& path, std::string_view agent, const Catalog& catalog);
 
 }  // namespace sluice::config

@@ -30,14 +30,10 @@ std::vector<OptionSpec> build_common_options(ComponentKind kind) {
            .values = {"replicating"},
            .values_not_supported = {"multiplexing", "load_balancing"}},
       };
-    case ComponentKind::channel:
-      return {};
+    case ComponentKind::channel: return {};
     case ComponentKind::sink:
       return {
-          {.name = "channel",
-           .description = "Channel the sink reads.",
-           .required = true,
-           .check = check_one_name},
+          {.name = "channel", .description = "Channel the sink reads.", .required = true, .check = check_one_name},
       };
   }
   SLUICE_UNREACHABLE("bad ComponentKind");
@@ -116,13 +112,12 @@ bool is_flume_type_not_supported(ComponentKind kind, std::string_view type_name)
   // Flume's built-in short names (SourceType, ChannelType, SinkType) and the Kafka classes,
   // less what sluice has. A type that gains a table above is found before this is asked.
   static constexpr std::string_view kSources[] = {
-      "seq", "netcat", "exec", "multiport_syslogtcp", "spooldir", "thrift", "jms",
-      "taildir", "netcatudp", "org.apache.flume.source.kafka.KafkaSource"};
+      "seq",    "netcat", "exec",    "multiport_syslogtcp", "spooldir",
+      "thrift", "jms",    "taildir", "netcatudp",           "org.apache.flume.source.kafka.KafkaSource"};
   static constexpr std::string_view kChannels[] = {"jdbc", "spillablememory",
                                                    "org.apache.flume.channel.kafka.KafkaChannel"};
-  static constexpr std::string_view kSinks[] = {
-      "irc", "thrift", "elasticsearch", "hbase", "asynchbase", "hbase2",
-      "morphline_solr", "hive", "http"};
+  static constexpr std::string_view kSinks[] = {"irc",    "thrift",         "elasticsearch", "hbase", "asynchbase",
+                                                "hbase2", "morphline_solr", "hive",          "http"};
   auto contains = [&](auto& names) {
     return std::any_of(std::begin(names), std::end(names),
                        [&](std::string_view n) { return equals_ignoring_case(n, type_name); });

@@ -6,17 +6,14 @@
 
 namespace sluice::config {
 
-void ErrorList::add(int line, std::string message) {
-  errors_.push_back(Entry{line, std::move(message)});
-}
+void ErrorList::add(int line, std::string message) { errors_.push_back(Entry{line, std::move(message)}); }
 
 std::string ErrorList::render(std::string_view file_name) const {
   // Sorted by line so that the output reads like the file; errors with no line come first.
   std::vector<const Entry*> sorted;
   sorted.reserve(errors_.size());
   for (const Entry& e : errors_) sorted.push_back(&e);
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const Entry* a, const Entry* b) { return a->line < b->line; });
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Entry* a, const Entry* b) { return a->line < b->line; });
 
   std::string out;
   std::string prefix = file_name.empty() ? std::string() : fmt::format("{}: ", file_name);

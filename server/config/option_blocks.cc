@@ -61,8 +61,9 @@ OptionSpec send_timeout_option() {
   return {.name = "sendTimeout",
           .type = OptionType::duration,
           .default_value = "30s",
-          .description = "sluice: close a connection whose answers made no progress for this long "
-                         "(the client does not read them; counted as a send timeout); 0 never does.",
+          .description =
+              "sluice: close a connection whose answers made no progress for this long "
+              "(the client does not read them; counted as a send timeout); 0 never does.",
           .min = 0,
           .unit = DurationUnit::seconds};
 }
@@ -80,8 +81,9 @@ OptionSpec event_size_option(std::string_view default_value, int64_t max) {
   return {.name = "eventSize",
           .type = OptionType::bytes,
           .default_value = default_value,
-          .description = "Longest message accepted; a longer one is truncated to this size and marked "
-                         "Incomplete in the flume.syslog.status header. Flume's default is 2500.",
+          .description =
+              "Longest message accepted; a longer one is truncated to this size and marked "
+              "Incomplete in the flume.syslog.status header. Flume's default is 2500.",
           .min = 64,
           .max = max};
 }
@@ -89,24 +91,27 @@ OptionSpec event_size_option(std::string_view default_value, int64_t max) {
 OptionSpec keep_fields_option() {
   return {.name = "keepFields",
           .default_value = "none",
-          .description = "Parts of the syslog header kept at the start of the body: none, all, or a "
-                         "space-separated list of priority, version, timestamp, hostname. Flume's "
-                         "deprecated true and false mean all and none.",
+          .description =
+              "Parts of the syslog header kept at the start of the body: none, all, or a "
+              "space-separated list of priority, version, timestamp, hostname. Flume's "
+              "deprecated true and false mean all and none.",
           .check = check_keep_fields};
 }
 
 OptionSpec client_ip_header_option() {
   return {.name = "clientIPHeader",
-          .description = "Header to store the client's IP address in; none when empty. Do not use a "
-                         "syslog header name such as host: it would be overwritten."};
+          .description =
+              "Header to store the client's IP address in; none when empty. Do not use a "
+              "syslog header name such as host: it would be overwritten."};
 }
 
 OptionSpec syslog_headers_option() {
   return {.name = "syslogHeaders",
           .type = OptionType::boolean,
           .default_value = "true",
-          .description = "sluice: store the RFC 5424 app-name, procid, msgid and structured data as the "
-                         "headers syslog.appname, syslog.procid, syslog.msgid and syslog.sd."};
+          .description =
+              "sluice: store the RFC 5424 app-name, procid, msgid and structured data as the "
+              "headers syslog.appname, syslog.procid, syslog.msgid and syslog.sd."};
 }
 
 // The file_roll and HDFS JSON serializers' rule for bodies that are not UTF-8 (sinks/common/utf8.h).
@@ -114,9 +119,10 @@ OptionSpec invalid_utf8_option(std::string_view name) {
   return {.name = name,
           .type = OptionType::enumeration,
           .default_value = "replace",
-          .description = "sluice, JSON only: a body that is not valid UTF-8 is written with U+FFFD "
-                         "(replace) or, to keep its bytes, as \"bodyBase64\" with the base64 of the "
-                         "raw body in place of \"body\" (base64). Headers are always replaced.",
+          .description =
+              "sluice, JSON only: a body that is not valid UTF-8 is written with U+FFFD "
+              "(replace) or, to keep its bytes, as \"bodyBase64\" with the base64 of the "
+              "raw body in place of \"body\" (base64). Headers are always replaced.",
           .values = {"replace", "base64"}};
 }
 

@@ -89,8 +89,7 @@ std::optional<uint32_t> code_unit_at(std::string_view s, size_t i) {
 
 // Replaces escapes and drops unescaped trailing blanks. `what` names the text in errors
 // ("key 'x'", "the value of 'x'"). Returns false after adding an error.
-bool unescape(std::string_view raw, std::string& out, int line, std::string_view what,
-              ErrorList& errors) {
+bool unescape(std::string_view raw, std::string& out, int line, std::string_view what, ErrorList& errors) {
   out.clear();
   size_t significant_end = 0;  // escaped blanks are kept, trailing plain ones are not
   for (size_t i = 0; i < raw.size();) {
@@ -107,11 +106,31 @@ bool unescape(std::string_view raw, std::string& out, int line, std::string_view
     }
     char e = raw[i + 1];
     switch (e) {
-      case '\\': case '=': case ':': case '#': case '!': case ' ': out += e; i += 2; break;
-      case 't': out += '\t'; i += 2; break;
-      case 'n': out += '\n'; i += 2; break;
-      case 'r': out += '\r'; i += 2; break;
-      case 'f': out += '\f'; i += 2; break;
+      case '\\':
+      case '=':
+      case ':':
+      case '#':
+      case '!':
+      case ' ':
+        out += e;
+        i += 2;
+        break;
+      case 't':
+        out += '\t';
+        i += 2;
+        break;
+      case 'n':
+        out += '\n';
+        i += 2;
+        break;
+      case 'r':
+        out += '\r';
+        i += 2;
+        break;
+      case 'f':
+        out += '\f';
+        i += 2;
+        break;
       case 'u': {
         std::optional<uint32_t> unit = code_unit_at(raw, i);
         if (!unit) {

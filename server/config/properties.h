@@ -32,7 +32,6 @@ struct Property {
 
 // Entries in file order. On failure the error lists every problem found, one per line:
 // "line 12: ..." or, with a `source_name`, "flume.conf: line 12: ...".
-Result<std::vector<Property>> parse_properties(std::string_view text,
-                                               std::string_view source_name = {});
+Result<std::vector<Property>> parse_properties(std::string_view text, std::string_view source_name = {});
 
 }  // namespace sluice::config

@@ -131,9 +131,7 @@ std::string type_cell(const OptionSpec& o) {
       out += fmt::format(", bare number in {}", duration_unit_name(o.unit));
       if (!range.empty()) out += fmt::format(", {}", range);
       break;
-    case OptionType::enumeration:
-      out += ": " + code_list(o.values);
-      break;
+    case OptionType::enumeration: out += ": " + code_list(o.values); break;
     default: break;
   }
   return out;
@@ -170,9 +168,9 @@ std::string config_reference_markdown(const Catalog& catalog) {
   std::string out(kIntro);
   for (ComponentKind kind : {ComponentKind::source, ComponentKind::channel, ComponentKind::sink}) {
     out += fmt::format("\n## {}\n\nEvery {} takes these keys:\n\n", kind_title(kind), kind_name(kind));
-    append_table(out, common_options(kind),
-                 fmt::format("| `type` | string | **required** | The {} type: one of the names below. |\n",
-                             kind_name(kind)));
+    append_table(
+        out, common_options(kind),
+        fmt::format("| `type` | string | **required** | The {} type: one of the names below. |\n", kind_name(kind)));
     for (const ComponentSpec* listed : catalog.specs()) {
       const ComponentSpec& spec = *listed;
       if (spec.kind != kind) continue;

@@ -249,11 +249,10 @@ std::string describe_expected(const OptionSpec& option) {
   switch (option.type) {
     case OptionType::string: return "a string";
     case OptionType::integer: return fmt::format("an integer{}", range);
-    case OptionType::bytes:
-      return fmt::format("a size in bytes{} (such as 65536, 64k or 16m)", range);
+    case OptionType::bytes: return fmt::format("a size in bytes{} (such as 65536, 64k or 16m)", range);
     case OptionType::duration:
-      return fmt::format("a duration{} (such as 30, 30s, 500ms or 5m; a bare number is in {})",
-                         range, duration_unit_name(option.unit));
+      return fmt::format("a duration{} (such as 30, 30s, 500ms or 5m; a bare number is in {})", range,
+                         duration_unit_name(option.unit));
     case OptionType::boolean: return "true or false";
     case OptionType::enumeration: return fmt::format("one of {}", join(option.values, ", "));
     case OptionType::list: return "a list of names separated by blanks";
@@ -268,9 +267,7 @@ Result<OptionValue> parse_option_value(const OptionSpec& option, std::string_vie
 
   OptionValue value;
   switch (option.type) {
-    case OptionType::string:
-      value = std::string(text);
-      break;
+    case OptionType::string: value = std::string(text); break;
     case OptionType::integer:
     case OptionType::bytes:
     case OptionType::duration: {

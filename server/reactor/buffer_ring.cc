@@ -28,11 +28,11 @@ Result<std::unique_ptr<BufferRing>> BufferRing::create(io_uring* ring, uint16_t 
 
   self->buffers_bytes_ = static_cast<size_t>(count) * buffer_bytes;
   // NORESERVE: a buffer only costs memory once a receive has touched it.
-  void* buffers = mmap(nullptr, self->buffers_bytes_, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* buffers =
+      mmap(nullptr, self->buffers_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (buffers == MAP_FAILED) {
-    return make_error(fmt::format("cannot map {} receive buffers of {} bytes: {}", count, buffer_bytes,
-                                  std::strerror(errno)));
+    return make_error(
+        fmt::format("cannot map {} receive buffers of {} bytes: {}", count, buffer_bytes, std::strerror(errno)));
   }
   self->buffers_ = static_cast<std::byte*>(buffers);
 

@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <span>
 
+#include "base/assert.h"
 #include "ringbuf/log.h"
 #include "ringbuf/record.h"
-#include "base/assert.h"
 
 namespace sluice::sources {
 

@@ -31,10 +31,11 @@ class AvroConnection final : public StreamConnection {
   AvroConnection(AvroSource& source, int fd)
       : StreamConnection(source, fd),
         source_(source),
-        decoder_({.buffers_max = 4096,
-                  .buffer_bytes_max = static_cast<uint32_t>(std::min<size_t>(source.options_.frame_bytes_max, 1u << 31)),
-                  .frame_bytes_max = source.options_.frame_bytes_max},
-                 &source.partial_budget),
+        decoder_(
+            {.buffers_max = 4096,
+             .buffer_bytes_max = static_cast<uint32_t>(std::min<size_t>(source.options_.frame_bytes_max, 1u << 31)),
+             .frame_bytes_max = source.options_.frame_bytes_max},
+            &source.partial_budget),
         session_(source.registry_, {.events_max = source.options_.events_per_call_max}),
         answers_(source.logs_) {
     if (source.options_.deflate) scratch_ = std::make_unique_for_overwrite<char[]>(kInflateChunkBytes);
@@ -318,8 +319,7 @@ AvroSource::AvroSource(const AvroSourceOptions& options, int listen_fd, std::vec
                     .send_timeout_ms = options.send_timeout_ms},
                    listen_fd, probe),
       options_(options),
-      logs_(std::move(logs)) {
-}
+      logs_(std::move(logs)) {}
 
 StreamConnection* AvroSource::make_connection(int fd) { return new AvroConnection(*this, fd); }
 

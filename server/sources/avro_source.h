@@ -23,12 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "ringbuf/append.h"
-#include "ringbuf/log.h"
-#include "protocols/avro/byte_budget.h"
-#include "protocols/avro/flume_protocol.h"
 #include "base/ip_filter.h"
 #include "base/result.h"
+#include "protocols/avro/byte_budget.h"
+#include "protocols/avro/flume_protocol.h"
+#include "ringbuf/append.h"
+#include "ringbuf/log.h"
 #include "server/sources/stream_server.h"
 
 namespace sluice::sources {
@@ -60,8 +60,9 @@ namespace detail {
 // connections left after a stop that timed out, and they give their bytes back).
 struct AvroPartialBudget {
   AvroPartialBudget(size_t bytes_max, SourceProbe& probe)
-      : partial_budget(bytes_max, [](void* p, int64_t delta) { static_cast<SourceProbe*>(p)->partial_bytes_changed(delta); },
-                       &probe) {}
+      : partial_budget(
+            bytes_max, [](void* p, int64_t delta) { static_cast<SourceProbe*>(p)->partial_bytes_changed(delta); },
+            &probe) {}
   avro::ByteBudget partial_budget;
 };
 }  // namespace detail

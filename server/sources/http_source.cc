@@ -43,7 +43,8 @@ class HttpConnection final : public StreamConnection {
   HttpConnection(HttpSource& source, int fd)
       : StreamConnection(source, fd),
         source_(source),
-        reader_({.header_bytes_max = source.options_.header_bytes_max, .body_bytes_max = source.options_.body_bytes_max}),
+        reader_(
+            {.header_bytes_max = source.options_.header_bytes_max, .body_bytes_max = source.options_.body_bytes_max}),
         answers_(source.logs_) {
     request_started_ms_ = now_ms();
   }
@@ -159,8 +160,7 @@ class HttpConnection final : public StreamConnection {
     using Event = http::RequestReader::Event;
     for (;;) {
       switch (event) {
-        case Event::need_more:
-          return Progress::running;
+        case Event::need_more: return Progress::running;
         case Event::error:
           queue_error(reader_.error().status, reader_.error().message, true);
           stop_reading();
@@ -198,7 +198,7 @@ class HttpConnection final : public StreamConnection {
   Route route(const http::RequestHead& head) const {
     if (head.path == "/health")
       return head.method == http::Method::get || head.method == http::Method::head ? Route::health
-                                                                                     : Route::wrong_method;
+                                                                                   : Route::wrong_method;
     if (head.path == "/" || head.path == source_.options_.path)
       return head.method == http::Method::post ? Route::events : Route::wrong_method;
     return Route::not_found;
@@ -211,8 +211,7 @@ class HttpConnection final : public StreamConnection {
     rejection_ = {};
     rejection_allow_ = {};
     switch (route(head)) {
-      case Route::health:
-        break;
+      case Route::health: break;
       case Route::not_found:
         rejection_ = {404, "no such path; events are POSTed to / or to the configured path"};
         break;
@@ -225,8 +224,7 @@ class HttpConnection final : public StreamConnection {
         http::ContentEncoding encoding;
         if (http::HttpError e = http::select_body_format(head.content_type, source_.options_.default_format, format))
           rejection_ = e;
-        else if (http::HttpError e2 = http::parse_content_encoding(head.content_encoding, encoding))
-          rejection_ = e2;
+        else if (http::HttpError e2 = http::parse_content_encoding(head.content_encoding, encoding)) rejection_ = e2;
         break;
       }
     }
@@ -402,9 +400,10 @@ class HttpConnection final : public StreamConnection {
   void refuse_for_budget() {
     server().probe().limit_exceeded();
     if (server().rate_limited_log().allow(now_ms()))
-      base::log_warn("source {}: refused a request: the shard's budget for request bodies being received "
-                     "(maxPendingBodyBytes, {} bytes) is spent",
-                     source_.options_.name, source_.options_.pending_body_bytes_max);
+      base::log_warn(
+          "source {}: refused a request: the shard's budget for request bodies being received "
+          "(maxPendingBodyBytes, {} bytes) is spent",
+          source_.options_.name, source_.options_.pending_body_bytes_max);
     queue_error(503, "the server holds too many request bodies being received; retry later", true);
     answers_.back().retry_after_s = source_.options_.retry_after_s;
     stop_reading();
@@ -453,8 +452,7 @@ HttpSource::HttpSource(const HttpSourceOptions& options, int listen_fd, std::vec
       body_decoder_({.decoded_bytes_max = options.body_bytes_max}),
       event_decoder_({.events_max = options.events_per_request_max,
                       .headers_per_event_max = 1000,
-                      .body_bytes_max = options.body_bytes_max}) {
-}
+                      .body_bytes_max = options.body_bytes_max}) {}
 
 StreamConnection* HttpSource::make_connection(int fd) { return new HttpConnection(*this, fd); }
 

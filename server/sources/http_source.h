@@ -23,12 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "ringbuf/append.h"
-#include "ringbuf/log.h"
 #include "base/counter.h"
 #include "protocols/http/body_decoding.h"
 #include "protocols/http/event_decoders.h"
 #include "protocols/http/request_reader.h"
+#include "ringbuf/append.h"
+#include "ringbuf/log.h"
 #include "server/sources/stream_server.h"
 
 namespace sluice::sources {

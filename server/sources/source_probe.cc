@@ -25,8 +25,9 @@ void SourceProbe::collect(base::MetricsWriter& out) const {
               framing_errors_.value());
   out.counter("sluice_source_connections_accepted_total", "Connections accepted.", labels,
               connections_accepted_.value());
-  out.counter("sluice_source_connections_refused_total", "Connections closed at once: maxConnections reached, or refused by ipFilterRules.",
-              labels, connections_refused_.value());
+  out.counter("sluice_source_connections_refused_total",
+              "Connections closed at once: maxConnections reached, or refused by ipFilterRules.", labels,
+              connections_refused_.value());
   out.gauge("sluice_source_connections_active", "Connections open now.", labels,
             static_cast<double>(connections_active_.value()));
   out.counter("sluice_source_receive_errors_total", "Socket receive errors (resets and the like).", labels,

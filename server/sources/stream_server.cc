@@ -357,18 +357,20 @@ void StreamServer::back_off_accept(int error) {
   }
   accept_retry_at_ms_ = context_->now_ms + kAcceptBackoffMs;
   if (noisy_log_.allow(context_->now_ms))
-    base::log_warn("source {}: accept failed: {}; pausing accept for {} ms (raise the open files limit: "
-                   "LimitNOFILE= in a systemd unit, ulimit -n in a shell)",
-                   options_.name, std::strerror(error), kAcceptBackoffMs);
+    base::log_warn(
+        "source {}: accept failed: {}; pausing accept for {} ms (raise the open files limit: "
+        "LimitNOFILE= in a systemd unit, ulimit -n in a shell)",
+        options_.name, std::strerror(error), kAcceptBackoffMs);
 }
 
 void StreamServer::refuse_over_fd_budget(int fd) {
   ::close(fd);
   probe_->accept_fd_exhausted();
   if (noisy_log_.allow(context_->now_ms))
-    base::log_warn("source {}: refused a connection: accepted connections hold {} descriptors, the most the open "
-                   "files limit allows while keeping a reserve for channels and sinks",
-                   options_.name, context_->connection_fds->in_use());
+    base::log_warn(
+        "source {}: refused a connection: accepted connections hold {} descriptors, the most the open "
+        "files limit allows while keeping a reserve for channels and sinks",
+        options_.name, context_->connection_fds->in_use());
 }
 
 void StreamConnection::await_durability() {
@@ -442,10 +444,10 @@ bool StreamServer::close_if_timed_out(StreamConnection* c) {
   if (options_.send_timeout_ms > 0 && c->send_in_flight_ && now - c->send_progress_ms_ > options_.send_timeout_ms) {
     probe_->connection_timed_out(SourceProbe::Timeout::send);
     if (noisy_log_.allow(now))
-      base::log_warn("source {}: closing a connection to {}: it read none of its answers ({} bytes unsent) within "
-                     "sendTimeout",
-                     options_.name, c->peer_ip().empty() ? std::string_view("a client") : c->peer_ip(),
-                     c->unsent_bytes());
+      base::log_warn(
+          "source {}: closing a connection to {}: it read none of its answers ({} bytes unsent) within "
+          "sendTimeout",
+          options_.name, c->peer_ip().empty() ? std::string_view("a client") : c->peer_ip(), c->unsent_bytes());
     c->close("send timeout");
     return true;
   }

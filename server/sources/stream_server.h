@@ -133,11 +133,11 @@ class StreamConnection : public reactor::IoHandler {
   bool close_after_send_ = false;
   bool lingering_ = false;  // response sent, write side shut: discarding input until EOF
   bool closing_ = false;
-  bool reaped_ = false;     // handed to the server for deletion
+  bool reaped_ = false;  // handed to the server for deletion
 };
 
 struct StreamServerOptions {
-  std::string name;       // the source's name, for messages
+  std::string name;  // the source's name, for messages
   uint32_t connections_max = 10000;
   bool resolve_peer_ip = false;  // getpeername() on accept (for client IP headers)
   // A connection whose answers made no progress for this long (the peer does not read them) is
@@ -193,9 +193,9 @@ class StreamServer : public ShardSource, public reactor::IoHandler {
   ShardContext* context_ = nullptr;
   base::RateLimitedLog noisy_log_;
   std::vector<StreamConnection*> connections_;
-  std::vector<StreamConnection*> paused_;   // waiting to resume
-  std::vector<StreamConnection*> starved_;  // receive ended for lack of buffers
-  std::vector<StreamConnection*> reap_;     // closed, no request in flight: to delete
+  std::vector<StreamConnection*> paused_;               // waiting to resume
+  std::vector<StreamConnection*> starved_;              // receive ended for lack of buffers
+  std::vector<StreamConnection*> reap_;                 // closed, no request in flight: to delete
   std::vector<StreamConnection*> awaiting_durability_;  // answers wait for the channels
   int64_t next_timeout_check_ms_ = 0;
   int64_t accept_retry_at_ms_ = 0;

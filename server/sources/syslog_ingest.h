@@ -7,23 +7,23 @@
 #include <string_view>
 #include <vector>
 
-#include "ringbuf/log.h"
 #include "base/logger.h"
 #include "protocols/syslog/syslog_event.h"
 #include "protocols/syslog/syslog_parser.h"
+#include "ringbuf/log.h"
 #include "server/sources/source_probe.h"
 
 namespace sluice::sources {
 
 struct SyslogSourceOptions {
-  std::string name;                 // the source's name in the config ("r1")
-  std::string type;                 // syslogtcp | syslogudp
+  std::string name;  // the source's name in the config ("r1")
+  std::string type;  // syslogtcp | syslogudp
   std::string host;
   uint16_t port = 0;
-  size_t event_bytes_max = 65536;   // eventSize: longer messages are truncated, marked Incomplete
+  size_t event_bytes_max = 65536;  // eventSize: longer messages are truncated, marked Incomplete
   syslog::EventOptions event;
-  uint32_t connections_max = 10000; // per shard (TCP)
-  int64_t idle_timeout_ms = 600'000; // TCP: a connection that sends nothing this long is closed; 0: never
+  uint32_t connections_max = 10000;   // per shard (TCP)
+  int64_t idle_timeout_ms = 600'000;  // TCP: a connection that sends nothing this long is closed; 0: never
 };
 
 class SyslogIngest {

@@ -11,11 +11,10 @@ class SyslogConnection final : public StreamConnection {
   bool store(std::string_view frame, bool truncated) { return source_.ingest_.ingest(frame, truncated, peer_ip()); }
 
   Progress consume(std::string_view chunk, size_t& consumed) override {
-    auto result = framer_.feed(chunk, [this](std::string_view frame, bool truncated) { return store(frame, truncated); });
+    auto result =
+        framer_.feed(chunk, [this](std::string_view frame, bool truncated) { return store(frame, truncated); });
     switch (result.status) {
-      case syslog::TcpFramer::Status::ok:
-        consumed = chunk.size();
-        return Progress::running;
+      case syslog::TcpFramer::Status::ok: consumed = chunk.size(); return Progress::running;
       case syslog::TcpFramer::Status::paused:
         consumed = result.consumed;
         wait_for_space();

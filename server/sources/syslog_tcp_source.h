@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "protocols/syslog/tcp_framer.h"
 #include "server/sources/stream_server.h"
 #include "server/sources/syslog_ingest.h"
-#include "protocols/syslog/tcp_framer.h"
 
 namespace sluice::sources {
 

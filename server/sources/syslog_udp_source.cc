@@ -100,9 +100,10 @@ void SyslogUdpSource::note_kernel_drops(io_uring_recvmsg_out* out) {
     if (increase == 0) continue;
     probe_->kernel_dropped(increase);
     if (ingest_.rate_limited_log().allow(context_->now_ms))
-      base::log_warn("source {}: the kernel dropped {} datagrams: the socket's receive buffer was full "
-                     "(sluice_source_kernel_drops_total counts them)",
-                     options_.name, increase);
+      base::log_warn(
+          "source {}: the kernel dropped {} datagrams: the socket's receive buffer was full "
+          "(sluice_source_kernel_drops_total counts them)",
+          options_.name, increase);
   }
 }
 

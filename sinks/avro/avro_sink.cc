@@ -76,7 +76,8 @@ Status AvroSink::connect() {
   inflated_.clear();
   if (options_.deflate) {
     // Like Flume's client: one zlib stream per direction for the connection's life.
-    deflater_ = std::make_unique<sluice::avro::Deflater>(sluice::avro::DeflateOptions{.level = options_.compression_level});
+    deflater_ =
+        std::make_unique<sluice::avro::Deflater>(sluice::avro::DeflateOptions{.level = options_.compression_level});
     inflater_ = std::make_unique<sluice::avro::Inflater>();
   }
   return {};
@@ -101,11 +102,12 @@ Status AvroSink::send_all(std::string_view bytes, int64_t deadline_ms) {
       bytes.remove_prefix(static_cast<size_t>(n));
       continue;
     }
-    if (n < 0 && errno != EAGAIN && errno != EINTR) return make_error(fmt::format("send failed: {}", std::strerror(errno)));
+    if (n < 0 && errno != EAGAIN && errno != EINTR)
+      return make_error(fmt::format("send failed: {}", std::strerror(errno)));
     if (int ready = wait_for(fd_, POLLOUT, deadline_ms); ready <= 0)
-      return make_error(ready == 0 ? fmt::format("no progress sending within {} ms (request-timeout)",
-                                                 options_.request_timeout_ms)
-                                   : std::string("interrupted (shutting down)"));
+      return make_error(
+          ready == 0 ? fmt::format("no progress sending within {} ms (request-timeout)", options_.request_timeout_ms)
+                     : std::string("interrupted (shutting down)"));
   }
   return {};
 }
@@ -127,8 +129,9 @@ Status AvroSink::read_frame(int64_t deadline_ms, std::string_view& payload) {
     source.erase(0, received_at_);
     received_at_ = 0;
     if (int ready = wait_for(fd_, POLLIN, deadline_ms); ready <= 0)
-      return make_error(ready == 0 ? fmt::format("no answer within {} ms (request-timeout)", options_.request_timeout_ms)
-                                   : std::string("interrupted (shutting down)"));
+      return make_error(ready == 0
+                            ? fmt::format("no answer within {} ms (request-timeout)", options_.request_timeout_ms)
+                            : std::string("interrupted (shutting down)"));
     char chunk[kReadChunkBytes];
     ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n == 0) return make_error("the next tier closed the connection");
@@ -147,7 +150,8 @@ Status AvroSink::read_frame(int64_t deadline_ms, std::string_view& payload) {
       auto r = inflater_->inflate(in, std::span<char>(inflated_.data() + at, kReadChunkBytes));
       inflated_.resize(at + r.produced);
       in.remove_prefix(r.consumed);
-      if (r.status == sluice::avro::Inflater::Status::error) return make_error(fmt::format("bad deflate stream: {}", r.error));
+      if (r.status == sluice::avro::Inflater::Status::error)
+        return make_error(fmt::format("bad deflate stream: {}", r.error));
       if (r.status == sluice::avro::Inflater::Status::finished || (r.consumed == 0 && r.produced == 0)) break;
     }
   }
@@ -186,8 +190,7 @@ Delivery AvroSink::deliver(std::span<const ringbuf::EventView> events) {
     }
     auto response = session_.decode_response(payload);
     switch (response.kind) {
-      case sluice::avro::ClientSession::Response::Kind::resend:
-        continue;
+      case sluice::avro::ClientSession::Response::Kind::resend: continue;
       case sluice::avro::ClientSession::Response::Kind::status:
         if (response.status == sluice::avro::FlumeStatus::ok) {
           batches_ok_.add();
@@ -195,7 +198,8 @@ Delivery AvroSink::deliver(std::span<const ringbuf::EventView> events) {
           return Delivery::ok();
         }
         batches_failed_.add();
-        return Delivery::retry(fmt::format("the next tier answered {}", sluice::avro::flume_status_name(response.status)));
+        return Delivery::retry(
+            fmt::format("the next tier answered {}", sluice::avro::flume_status_name(response.status)));
       case sluice::avro::ClientSession::Response::Kind::error:
         batches_failed_.add();
         if (response.malformed) disconnect();
@@ -211,8 +215,7 @@ void AvroSink::collect(base::MetricsWriter& out, const base::Labels& labels) con
   out.counter("sluice_sink_avro_batches_ok_total", "Batches the next tier answered OK.", labels, batches_ok_.value());
   out.counter("sluice_sink_avro_batches_failed_total", "Batches that failed (FAILED, errors, timeouts); retried.",
               labels, batches_failed_.value());
-  out.counter("sluice_sink_avro_events_sent_total", "Events the next tier acknowledged.", labels,
-              events_sent_.value());
+  out.counter("sluice_sink_avro_events_sent_total", "Events the next tier acknowledged.", labels, events_sent_.value());
   out.counter("sluice_sink_avro_connections_created_total", "Connections made to the next tier.", labels,
               connections_created_.value());
   out.counter("sluice_sink_avro_connection_failures_total", "Failed connection attempts.", labels,

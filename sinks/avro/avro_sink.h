@@ -14,10 +14,10 @@
 #include <memory>
 #include <string>
 
+#include "base/counter.h"
 #include "protocols/avro/ipc_client_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
-#include "base/counter.h"
 #include "sinks/common/sink.h"
 
 namespace sluice::sinks::avro {

@@ -35,11 +35,26 @@ size_t append_json_string_body(std::string& out, std::string_view text) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
+      case '"':
+        out += "\\\"";
+        ++i;
+        continue;
+      case '\\':
+        out += "\\\\";
+        ++i;
+        continue;
+      case '\n':
+        out += "\\n";
+        ++i;
+        continue;
+      case '\r':
+        out += "\\r";
+        ++i;
+        continue;
+      case '\t':
+        out += "\\t";
+        ++i;
+        continue;
       default: break;
     }
     if (c < 0x20) {
@@ -83,9 +98,7 @@ void append_base64(std::string& out, std::string_view bytes) {
 bool append_line(std::string& out, const ringbuf::EventView& event, LineFormat format, InvalidUtf8 invalid_utf8) {
   bool invalid = false;
   switch (format) {
-    case LineFormat::text:
-      out += event.body();
-      break;
+    case LineFormat::text: out += event.body(); break;
     case LineFormat::header_and_text: {
       out += '{';
       bool first = true;

@@ -6,9 +6,9 @@
 #include <span>
 #include <string>
 
-#include "ringbuf/record.h"
 #include "base/metrics.h"
 #include "base/result.h"
+#include "ringbuf/record.h"
 
 namespace sluice::sinks {
 

@@ -15,16 +15,16 @@ constexpr int64_t kRetryLogIntervalMs = 10'000;
 
 // Buckets of sluice_sink_event_age_seconds, in microseconds: from 1 ms (an event timestamp's
 // resolution) in steps of about 1.5x up to 10 minutes (a sink that was down).
-constexpr int64_t kEventAgeBoundsUs[] = {
-    1'000,       2'000,       3'000,       5'000,       7'500,       10'000,      15'000,      20'000,
-    30'000,      50'000,      75'000,      100'000,     150'000,     200'000,     300'000,     500'000,
-    750'000,     1'000'000,   1'500'000,   2'000'000,   3'000'000,   5'000'000,   7'500'000,   10'000'000,
-    15'000'000,  30'000'000,  60'000'000,  120'000'000, 300'000'000, 600'000'000};
+constexpr int64_t kEventAgeBoundsUs[] = {1'000,      2'000,      3'000,      5'000,       7'500,       10'000,
+                                         15'000,     20'000,     30'000,     50'000,      75'000,      100'000,
+                                         150'000,    200'000,    300'000,    500'000,     750'000,     1'000'000,
+                                         1'500'000,  2'000'000,  3'000'000,  5'000'000,   7'500'000,   10'000'000,
+                                         15'000'000, 30'000'000, 60'000'000, 120'000'000, 300'000'000, 600'000'000};
 
 }  // namespace
 
-SinkRunner::SinkRunner(SinkRunnerOptions options, std::unique_ptr<Sink> sink,
-                       std::vector<ringbuf::LogReader*> readers, ringbuf::Doorbell* doorbell)
+SinkRunner::SinkRunner(SinkRunnerOptions options, std::unique_ptr<Sink> sink, std::vector<ringbuf::LogReader*> readers,
+                       ringbuf::Doorbell* doorbell)
     : options_(std::move(options)),
       sink_(std::move(sink)),
       readers_(std::move(readers)),
@@ -219,11 +219,9 @@ void SinkRunner::collect(base::MetricsWriter& out) const {
   base::Labels labels = {{"component", options_.name}, {"type", options_.type}};
   out.counter("sluice_sink_drained_events_total", "Events delivered by the sink and committed.", labels,
               drained_events_.value());
-  out.counter("sluice_sink_drained_bytes_total", "Body bytes of the events delivered.", labels,
-              drained_bytes_.value());
+  out.counter("sluice_sink_drained_bytes_total", "Body bytes of the events delivered.", labels, drained_bytes_.value());
   out.counter("sluice_sink_batches_total", "Batches delivered.", labels, batches_.value());
-  out.counter("sluice_sink_errors_total", "Failed delivery attempts (each retried).", labels,
-              delivery_errors_.value());
+  out.counter("sluice_sink_errors_total", "Failed delivery attempts (each retried).", labels, delivery_errors_.value());
   out.histogram("sluice_sink_event_age_seconds",
                 "Age of events when delivered: delivery time minus the event's timestamp (the syslog message's "
                 "own time, a timestamp header, or the time of receipt).",

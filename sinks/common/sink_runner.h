@@ -20,18 +20,18 @@
 #include <thread>
 #include <vector>
 
-#include "ringbuf/doorbell.h"
-#include "ringbuf/log.h"
 #include "base/counter.h"
 #include "base/histogram.h"
 #include "base/metrics.h"
+#include "ringbuf/doorbell.h"
+#include "ringbuf/log.h"
 #include "sinks/common/sink.h"
 
 namespace sluice::sinks {
 
 struct SinkRunnerOptions {
-  std::string name;   // the sink's name in the config
-  std::string type;   // file_roll, null, ...
+  std::string name;  // the sink's name in the config
+  std::string type;  // file_roll, null, ...
   size_t batch_events_max = 1000;
   size_t batch_bytes_max = 4 << 20;
   int64_t retry_backoff_ms_min = 100;
@@ -54,7 +54,10 @@ class SinkRunner final : private DoneCallback {
   Status open() { return sink_->open(); }
   void start();
   // Ask the runner to finish once every log is closed and drained (graceful shutdown).
-  void request_drain() { drain_requested_.store(true, std::memory_order_release); doorbell_->ring(); }
+  void request_drain() {
+    drain_requested_.store(true, std::memory_order_release);
+    doorbell_->ring();
+  }
   // Give up now, delivered or not (shutdown timeout).
   void request_abort() {
     abort_requested_.store(true, std::memory_order_release);

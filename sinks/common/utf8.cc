@@ -69,10 +69,8 @@ void append_utf8_replacing_invalid(std::string& out, std::string_view text) {
     i += ascii;
     if (i == text.size()) break;
     Utf8Step step = utf8_step(p + i, text.size() - i);
-    if (step.valid)
-      out.append(text.data() + i, step.length);
-    else
-      out += kReplacementCharacter;
+    if (step.valid) out.append(text.data() + i, step.length);
+    else out += kReplacementCharacter;
     i += step.length;
   }
 }

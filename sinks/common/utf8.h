@@ -13,8 +13,8 @@
 //   reader tells apart from a real "ÿ" (C3 BF), passed through unchanged.
 //
 // The JSON writer (append_json_string_body() in event_format.h) applies this rule one utf8_step()
-// at a time. Pure functions, any thread; nothing allocates but append_utf8_replacing_invalid(). is_valid_utf8() skips ASCII eight
-// bytes at a time.
+// at a time. Pure functions, any thread; nothing allocates but append_utf8_replacing_invalid(). is_valid_utf8() skips
+// ASCII eight bytes at a time.
 #pragma once
 
 #include <cstddef>

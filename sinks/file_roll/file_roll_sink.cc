@@ -124,8 +124,7 @@ void FileRollSink::collect(base::MetricsWriter& out, const base::Labels& labels)
   out.counter("sluice_sink_files_opened_total", "Output files opened (one per roll with events).", labels,
               files_opened_.value());
   out.counter("sluice_sink_written_bytes_total", "Bytes written to output files.", labels, bytes_written_.value());
-  out.counter("sluice_sink_write_errors_total", "Failed writes (the batch is retried).", labels,
-              write_errors_.value());
+  out.counter("sluice_sink_write_errors_total", "Failed writes (the batch is retried).", labels, write_errors_.value());
   out.counter(kInvalidUtf8EventsMetric, kInvalidUtf8EventsHelp, labels, invalid_utf8_events_.value());
 }
 

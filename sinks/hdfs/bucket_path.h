@@ -49,8 +49,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ringbuf/record.h"
 #include "base/result.h"
+#include "ringbuf/record.h"
 #include "sinks/hdfs/time_zone.h"
 
 namespace sluice::sinks::hdfs {

@@ -31,15 +31,15 @@ namespace sluice::sinks::hdfs {
 
 // Why a call failed, in kinds the sink reacts to differently and counts apart.
 enum class FsErrorKind : uint8_t {
-  connect,        // no connection (refused, unreachable, DNS)
-  timeout,        // no answer within the call timeout
-  io,             // the connection broke mid-call, or a local I/O error (EIO, ENOSPC...)
-  not_found,      // the path (or its parent) does not exist
-  already_exists, // create() of an existing path
-  denied,         // permissions, authentication
-  remote,         // any other RemoteException from the name or data node
-  protocol,       // an answer that is not what the WebHDFS API says (a proxy's page...)
-  unsupported,    // the file system does not have the operation (TRUNCATE before Hadoop 2.7)
+  connect,         // no connection (refused, unreachable, DNS)
+  timeout,         // no answer within the call timeout
+  io,              // the connection broke mid-call, or a local I/O error (EIO, ENOSPC...)
+  not_found,       // the path (or its parent) does not exist
+  already_exists,  // create() of an existing path
+  denied,          // permissions, authentication
+  remote,          // any other RemoteException from the name or data node
+  protocol,        // an answer that is not what the WebHDFS API says (a proxy's page...)
+  unsupported,     // the file system does not have the operation (TRUNCATE before Hadoop 2.7)
 };
 std::string_view fs_error_kind_name(FsErrorKind kind);
 

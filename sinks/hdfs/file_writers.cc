@@ -44,7 +44,8 @@ Result<StreamCodec> parse_stream_codec(std::string_view name) {
 Result<AvroCodec> parse_avro_codec(std::string_view name) {
   if (base::equals_ignoring_case(name, "null")) return AvroCodec::null;
   if (base::equals_ignoring_case(name, "deflate")) return AvroCodec::deflate;
-  if (base::equals_ignoring_case(name, "zstandard") || base::equals_ignoring_case(name, "zstd")) return AvroCodec::zstandard;
+  if (base::equals_ignoring_case(name, "zstandard") || base::equals_ignoring_case(name, "zstd"))
+    return AvroCodec::zstandard;
   return make_error(fmt::format("unsupported Avro codec \"{}\" (supported: null, deflate, zstandard)", name));
 }
 

@@ -9,7 +9,8 @@
 //    serializer = avro_event writes it (FlumeEventAvroEventSerializer): the record "Event" (no
 //    namespace) of headers: map<string> and body: bytes; codecs null, deflate and zstandard
 //    (serializer.compressionCodec); blocks of about serializer.syncIntervalBytes.
-//  - CompressedFileWriter (compressed_file_writer.h): Flume's hdfs.fileType = CompressedStream: one of the above (TEXT in
+//  - CompressedFileWriter (compressed_file_writer.h): Flume's hdfs.fileType = CompressedStream: one of the above (TEXT
+//  in
 //    Flume's default) compressed with hdfs.codeC = gzip or zstd.
 //
 // Calls, for one file: begin() (the file's header), append() any number of times, flush() at
@@ -53,8 +54,8 @@
 #include <string>
 #include <string_view>
 
-#include "ringbuf/record.h"
 #include "base/result.h"
+#include "ringbuf/record.h"
 #include "sinks/common/event_format.h"
 
 namespace sluice::sinks::hdfs {
@@ -118,12 +119,12 @@ struct FileWriterOptions {
 // Flume's hdfs.rollSize compares body_bytes, hdfs.rollCount events.
 struct FileStats {
   uint64_t events = 0;
-  uint64_t body_bytes = 0;          // sum of event bodies (Flume's rollSize measure)
-  uint64_t uncompressed_bytes = 0;  // the file's size without compression (Avro: blocks before the codec)
-  uint64_t file_bytes = 0;          // bytes appended to `out`: the file's size once all is sent
-  uint64_t flushed_file_bytes = 0;  // file_bytes at the last flush() / finish(): a safe cut
-  uint64_t flushes = 0;             // flush() calls that ended something (a member, frame or block)
-  uint64_t invalid_utf8_events = 0; // JSON: events written repaired or as base64 (append_line())
+  uint64_t body_bytes = 0;           // sum of event bodies (Flume's rollSize measure)
+  uint64_t uncompressed_bytes = 0;   // the file's size without compression (Avro: blocks before the codec)
+  uint64_t file_bytes = 0;           // bytes appended to `out`: the file's size once all is sent
+  uint64_t flushed_file_bytes = 0;   // file_bytes at the last flush() / finish(): a safe cut
+  uint64_t flushes = 0;              // flush() calls that ended something (a member, frame or block)
+  uint64_t invalid_utf8_events = 0;  // JSON: events written repaired or as base64 (append_line())
 };
 
 class FileWriter {

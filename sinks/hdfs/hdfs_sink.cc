@@ -111,7 +111,8 @@ void HdfsSink::name_file(File& file, uint64_t counter) {
   std::string full = file.directory + "/" + name;
   size_t slash = full.find_last_of('/');
   file.final_path = full;
-  file.in_use_path = full.substr(0, slash + 1) + options_.in_use_prefix + full.substr(slash + 1) + options_.in_use_suffix;
+  file.in_use_path =
+      full.substr(0, slash + 1) + options_.in_use_prefix + full.substr(slash + 1) + options_.in_use_suffix;
   file.counter = counter;
 }
 
@@ -194,7 +195,8 @@ void HdfsSink::poll(int64_t timeout_ms, DoneCallback& done) {
   const int64_t now = base::monotonic_ms();
   if (now < retry_at_ms_) {
     // Backing off: wait as the runner asked instead of letting it spin.
-    if (timeout_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, retry_at_ms_ - now)));
+    if (timeout_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, retry_at_ms_ - now)));
     return;
   }
   if (!recovered_) {
@@ -203,12 +205,12 @@ void HdfsSink::poll(int64_t timeout_ms, DoneCallback& done) {
       return;
     }
   }
-  const bool window_full = std::any_of(uncommitted_.begin(), uncommitted_.end(),
-                                       [&](size_t n) { return n >= options_.window_per_shard; });
-  const bool due = closing_count_ > 0 ||
-                   (uncommitted_total_ > 0 &&
-                    (timeout_ms > 0 || window_full || pending_bytes_ >= options_.group_commit_bytes ||
-                     now - first_pending_ms_ >= options_.group_commit_interval_ms));
+  const bool window_full =
+      std::any_of(uncommitted_.begin(), uncommitted_.end(), [&](size_t n) { return n >= options_.window_per_shard; });
+  const bool due =
+      closing_count_ > 0 ||
+      (uncommitted_total_ > 0 && (timeout_ms > 0 || window_full || pending_bytes_ >= options_.group_commit_bytes ||
+                                  now - first_pending_ms_ >= options_.group_commit_interval_ms));
   if (!due) return;
   if (!commit()) {
     schedule_retry();
@@ -336,9 +338,10 @@ bool HdfsSink::repair(File& file) {
     auto cut = fs_->truncate(file.in_use_path, file.durable_bytes);
     if (!cut.ok()) {
       if (cut.error().kind == FsErrorKind::unsupported) {
-        base::log_error("sink {}: {} holds {} bytes of a failed write that cannot be cut off ({}); readers will find "
-                        "a torn event in it",
-                        options_.name, file.in_use_path, on_disk - file.durable_bytes, cut.error().message);
+        base::log_error(
+            "sink {}: {} holds {} bytes of a failed write that cannot be cut off ({}); readers will find "
+            "a torn event in it",
+            options_.name, file.in_use_path, on_disk - file.durable_bytes, cut.error().message);
         file.durable_bytes = on_disk;
         file.needs_check = false;
         return true;
@@ -437,7 +440,8 @@ bool HdfsSink::save_journal() {
   if (Status s = journal_->save(journal_entries_); !s) {
     const int64_t now = base::monotonic_ms();
     if (error_log_.allow(now))
-      base::log_error("sink {}: cannot save its journal: {}{}", options_.name, s.message(), suppressed_note(error_log_));
+      base::log_error("sink {}: cannot save its journal: {}{}", options_.name, s.message(),
+                      suppressed_note(error_log_));
     errors_[static_cast<size_t>(FsErrorKind::io)].add();
     return false;
   }

@@ -105,8 +105,8 @@ class HdfsSink final : public Sink {
     bool create_attempted = false;  // a CREATE was sent (its answer may have been lost)
     bool needs_check = false;       // a send failed: cut back to durable_bytes first
     bool closing = false;
-    bool unflushed = false;         // took events since the writer's last flush()
-    int64_t opened_ms = 0;          // monotonic
+    bool unflushed = false;  // took events since the writer's last flush()
+    int64_t opened_ms = 0;   // monotonic
     int64_t last_append_ms = 0;
     Bucket* bucket = nullptr;  // the bucket it belongs to (open files only)
   };
@@ -147,7 +147,7 @@ class HdfsSink final : public Sink {
   bool recovered_ = false;
 
   std::unordered_map<std::string, std::unique_ptr<Bucket>> buckets_;
-  std::list<Bucket*> lru_;  // most recently used first (buckets with an open file)
+  std::list<Bucket*> lru_;                    // most recently used first (buckets with an open file)
   std::vector<std::unique_ptr<File>> files_;  // open and closing
   std::vector<std::unique_ptr<FileWriter>> spare_writers_;
   std::unordered_set<std::string> made_directories_;

@@ -47,13 +47,13 @@ Result<HdfsUri> parse_hdfs_uri(std::string_view text) {
     uri.host = std::string(authority);
     uri.path = slash == std::string_view::npos ? std::string("/") : std::string(rest.substr(slash));
   } else if (starts_with_ignoring_case(text, "hdfs://")) {
-    return make_error(fmt::format(
-        "'{}': hdfs:// is Hadoop's RPC protocol, which sluice does not speak; use the name node's WebHDFS "
-        "address, e.g. webhdfs://namenode:9870/path",
-        text));
+    return make_error(
+        fmt::format("'{}': hdfs:// is Hadoop's RPC protocol, which sluice does not speak; use the name node's WebHDFS "
+                    "address, e.g. webhdfs://namenode:9870/path",
+                    text));
   } else {
-    return make_error(fmt::format(
-        "'{}': give a scheme: webhdfs://namenode:9870/path for HDFS, file:///path for a local disk", text));
+    return make_error(
+        fmt::format("'{}': give a scheme: webhdfs://namenode:9870/path for HDFS, file:///path for a local disk", text));
   }
   while (uri.path.size() > 1 && uri.path.back() == '/') uri.path.pop_back();
   return uri;

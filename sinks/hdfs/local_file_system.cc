@@ -88,7 +88,7 @@ FsStatus LocalFileSystem::make_directories(const std::string& dir) {
     } else if (errno != EEXIST) {
       return error_from_errno(errno, "MKDIRS", prefix);
     } else {
-      struct stat st{};
+      struct stat st {};
       if (::stat(prefix.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
         return FsError{FsErrorKind::already_exists, fmt::format("MKDIRS {}: a file is in the way", prefix), {}, 0};
     }
@@ -120,7 +120,7 @@ FsResult<LocalFileSystem::OpenFile*> LocalFileSystem::open_file(const std::strin
   if (auto it = open_.find(path); it != open_.end()) return &it->second;
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return error_from_errno(errno, op, path);
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
@@ -199,7 +199,7 @@ FsStatus LocalFileSystem::append(const std::string& path, std::string_view data)
 }
 
 FsResult<std::optional<uint64_t>> LocalFileSystem::length(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return std::optional<uint64_t>();
     return error_from_errno(errno, "GETFILESTATUS", path);

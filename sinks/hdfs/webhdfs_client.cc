@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -16,7 +17,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <fmt/format.h>
 
 namespace sluice::sinks::hdfs {
 namespace {
@@ -129,14 +129,17 @@ HttpAnswer answer_of(http::response<http::string_body>&& message) {
 
 // A failed exchange with `node`, while `doing` ("reading the answer of") it.
 FsError transport_error(const error_code& ec, std::string_view doing, std::string_view node) {
-  if (ec == beast::error::timeout) return FsError{FsErrorKind::timeout, fmt::format("timed out {} {}", doing, node), {}, 0};
+  if (ec == beast::error::timeout)
+    return FsError{FsErrorKind::timeout, fmt::format("timed out {} {}", doing, node), {}, 0};
   if (ec == http::error::end_of_stream)
     return FsError{FsErrorKind::io, fmt::format("{} closed the connection without an answer", node), {}, 0};
   if (ec == http::error::partial_message)
     return FsError{FsErrorKind::io, fmt::format("{} closed the connection in the middle of its answer", node), {}, 0};
   if (ec == http::error::body_limit)
     return FsError{FsErrorKind::protocol,
-                   fmt::format("{} sent an answer body over {} bytes", node, WebHdfsClient::answer_body_max), {}, 0};
+                   fmt::format("{} sent an answer body over {} bytes", node, WebHdfsClient::answer_body_max),
+                   {},
+                   0};
   if (ec.category() == http::make_error_code(http::error::bad_version).category())
     return FsError{FsErrorKind::protocol, fmt::format("{} does not answer HTTP/1.1: {}", node, ec.message()), {}, 0};
   return FsError{FsErrorKind::io, fmt::format("{} {}: {}", doing, node, ec.message()), {}, 0};
@@ -153,14 +156,14 @@ bool idle_and_open(Stream& stream) {
 
 struct NamenodeExchange {
   std::optional<HttpAnswer> answer;
-  error_code ec;                 // when there is no answer
+  error_code ec;  // when there is no answer
   std::string_view doing;
-  bool answer_started = false;   // a byte of an answer arrived
+  bool answer_started = false;  // a byte of an answer arrived
   bool keep_alive = false;
 };
 
-NamenodeExchange exchange(asio::io_context& io, Stream& stream, beast::flat_buffer& buffer,
-                          const std::string& request, Deadline deadline) {
+NamenodeExchange exchange(asio::io_context& io, Stream& stream, beast::flat_buffer& buffer, const std::string& request,
+                          Deadline deadline) {
   NamenodeExchange x;
   stream.expires_at(deadline);
   auto sent = started();
@@ -281,7 +284,8 @@ FsStatus WebHdfsClient::connect(Stream& stream, const std::string& host, uint16_
       resolved->ec = e;
       resolved->results = std::move(r);
     });
-    if (!run_until(io_, [&] { return resolved->done; }, deadline)) {
+    if (!run_until(
+            io_, [&] { return resolved->done; }, deadline)) {
       resolver_.cancel();  // its handler comes later (getaddrinfo cannot be stopped) and sees only `resolved`
       return FsError{FsErrorKind::timeout, fmt::format("timed out resolving {}", node), {}, 0};
     }
@@ -299,8 +303,7 @@ FsStatus WebHdfsClient::connect(Stream& stream, const std::string& host, uint16_
   if (connected->ec == beast::error::timeout)
     return FsError{FsErrorKind::timeout, fmt::format("timed out connecting to {}", node), {}, 0};
   if (connected->ec)
-    return FsError{FsErrorKind::connect, fmt::format("cannot connect to {}: {}", node, connected->ec.message()), {},
-                   0};
+    return FsError{FsErrorKind::connect, fmt::format("cannot connect to {}: {}", node, connected->ec.message()), {}, 0};
   stream.socket().set_option(tcp::no_delay(true), ec);
   return {};
 }
@@ -406,9 +409,10 @@ FsResult<HttpAnswer> WebHdfsClient::upload(std::string_view method, const HttpUr
   if (got->ec == beast::error::timeout || (body && body->ec == beast::error::timeout)) {
     if (!body_whole)
       return FsError{FsErrorKind::timeout,
-                     fmt::format("timed out sending the data to {} ({} of {} bytes sent)", node,
-                                 body ? body->bytes : 0, data.size()),
-                     {}, 0};
+                     fmt::format("timed out sending the data to {} ({} of {} bytes sent)", node, body ? body->bytes : 0,
+                                 data.size()),
+                     {},
+                     0};
     return transport_error(beast::error::timeout, "waiting for the answer of", node);
   }
   if (got->ec) {
@@ -416,7 +420,8 @@ FsResult<HttpAnswer> WebHdfsClient::upload(std::string_view method, const HttpUr
       return FsError{FsErrorKind::io,
                      fmt::format("the connection to {} broke after {} of {} bytes were sent: {}", node, body->bytes,
                                  data.size(), body->ec.message()),
-                     {}, 0};
+                     {},
+                     0};
     return transport_error(got->ec, "reading the answer of", node);
   }
   HttpAnswer answer = answer_of(parser->release());
@@ -424,7 +429,8 @@ FsResult<HttpAnswer> WebHdfsClient::upload(std::string_view method, const HttpUr
     return FsError{FsErrorKind::io,
                    fmt::format("{} answered {} {} before it had the whole body ({} of {} bytes sent)", node,
                                answer.status, answer.reason, body ? body->bytes : 0, data.size()),
-                   {}, answer.status};
+                   {},
+                   answer.status};
   return answer;
 }
 

@@ -39,7 +39,7 @@ std::string percent_encode_value(std::string_view value);
 std::string host_port(std::string_view host, uint16_t port);
 
 struct HttpUrl {
-  std::string host;    // without brackets
+  std::string host;  // without brackets
   uint16_t port = 80;
   std::string target;  // path and query, as the URL has them ("/" when it has neither)
 };
@@ -84,15 +84,13 @@ class WebHdfsClient {
   // `data` as the body of a request to `url`, on a new connection closed after the answer. It
   // sends "Expect: 100-continue" and the body once "100 Continue" came (or continue_wait_max
   // passed), while it reads the answer: an early answer (an error) stops the upload.
-  FsResult<HttpAnswer> upload(std::string_view method, const HttpUrl& url, std::string_view data,
-                              Deadline deadline);
+  FsResult<HttpAnswer> upload(std::string_view method, const HttpUrl& url, std::string_view data, Deadline deadline);
 
  private:
   using Stream = boost::beast::tcp_stream;
 
   // Resolves `host` (by the deadline) and connects `stream` to it.
-  FsStatus connect(Stream& stream, const std::string& host, uint16_t port, Deadline deadline,
-                   std::string_view node);
+  FsStatus connect(Stream& stream, const std::string& host, uint16_t port, Deadline deadline, std::string_view node);
   void close_namenode();
 
   boost::asio::io_context io_{1};

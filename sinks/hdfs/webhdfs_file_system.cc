@@ -2,9 +2,9 @@
 
 #include <utility>
 
+#include <fmt/format.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <fmt/format.h>
 
 #include "sinks/hdfs/webhdfs_client.h"
 
@@ -120,7 +120,8 @@ FsError answer_error(const Call& call, const std::string& path, const HttpAnswer
   return FsError{kind,
                  fmt::format("{} {}: {} {}, not a WebHDFS answer ({}{}): {}", call.op, path, a.status, a.reason,
                              a.content_type.empty() ? "no Content-Type" : a.content_type, auth, excerpt(a.body)),
-                 {}, a.status};
+                 {},
+                 a.status};
 }
 
 // A success status with something WebHDFS does not answer.
@@ -128,14 +129,14 @@ FsError unexpected_answer(const Call& call, const std::string& path, const HttpA
   return FsError{FsErrorKind::protocol,
                  fmt::format("{} {}: {} {}, where WebHDFS answers {}: {}", call.op, path, a.status, a.reason, expected,
                              excerpt(a.body)),
-                 {}, a.status};
+                 {},
+                 a.status};
 }
 
 FsError in_context(FsError error, const Call& call, const std::string& path, int64_t timeout_ms) {
   if (error.kind == FsErrorKind::timeout)
     error.message = fmt::format("{} {}: {} (call timeout {} ms)", call.op, path, error.message, timeout_ms);
-  else
-    error.message = fmt::format("{} {}: {}", call.op, path, error.message);
+  else error.message = fmt::format("{} {}: {}", call.op, path, error.message);
   return error;
 }
 
@@ -147,10 +148,8 @@ WebHdfsFileSystem::WebHdfsFileSystem(WebHdfsOptions options)
     : options_(std::move(options)), client_(std::make_unique<WebHdfsClient>(options_.host, options_.port)) {
   SLUICE_ASSERT(!options_.host.empty(), "WebHdfsOptions::host is empty");
   SLUICE_ASSERT(options_.call_timeout_ms > 0, "WebHdfsOptions::call_timeout_ms must be positive");
-  if (!options_.delegation.empty())
-    identity_ = "&delegation=" + percent_encode_value(options_.delegation);
-  else if (!options_.user.empty())
-    identity_ = "&user.name=" + percent_encode_value(options_.user);
+  if (!options_.delegation.empty()) identity_ = "&delegation=" + percent_encode_value(options_.delegation);
+  else if (!options_.user.empty()) identity_ = "&user.name=" + percent_encode_value(options_.user);
 }
 
 WebHdfsFileSystem::~WebHdfsFileSystem() = default;
@@ -197,7 +196,8 @@ FsStatus WebHdfsFileSystem::upload(const Call& call, const std::string& path, st
     return FsError{FsErrorKind::protocol,
                    fmt::format("{} {}: the name node redirects to \"{}\", not an http:// URL this client follows",
                                call.op, path, excerpt(r.location)),
-                   {}, r.status};
+                   {},
+                   r.status};
   }
   auto answer = client_->upload(call.method, *url, data, deadline);
   if (!answer.ok()) return in_context(answer.error(), call, path, options_.call_timeout_ms);
@@ -242,7 +242,8 @@ FsResult<std::optional<uint64_t>> WebHdfsFileSystem::length(const std::string& p
     return unexpected_answer(kStatus, path, a, R"(200 {"FileStatus": {"length": N, "type": "FILE", ...}})");
   if (type->get_string() != "FILE") {
     return FsError{FsErrorKind::remote,
-                   fmt::format("GETFILESTATUS {}: is a {}, not a file", path, text_of(type->get_string())), {},
+                   fmt::format("GETFILESTATUS {}: is a {}, not a file", path, text_of(type->get_string())),
+                   {},
                    a.status};
   }
   if (const int64_t* n = length->if_int64(); n != nullptr && *n >= 0) return std::optional<uint64_t>(*n);

@@ -64,8 +64,7 @@ class WebHdfsFileSystem final : public FileSystem {
   using Deadline = std::chrono::steady_clock::time_point;
 
   // One request to the name node; transport errors come back with "OP PATH: " in front.
-  FsResult<HttpAnswer> namenode(const Call& call, const std::string& path, std::string_view params,
-                                Deadline deadline);
+  FsResult<HttpAnswer> namenode(const Call& call, const std::string& path, std::string_view params, Deadline deadline);
   // A name node operation that answers {"boolean": b}.
   FsResult<bool> boolean_op(const Call& call, const std::string& path, std::string_view params);
   // CREATE or APPEND: the name node's redirect, then the data to the data node it names.

@@ -12,9 +12,9 @@
 
 #include <fmt/format.h>
 
-#include "protocols/avro/avro_binary.h"
 #include "base/logger.h"
 #include "base/time.h"
+#include "protocols/avro/avro_binary.h"
 #include "sinks/common/event_format.h"
 
 namespace sluice::sinks::kafka {
@@ -36,10 +36,8 @@ bool is_permanent(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
     case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
     case RD_KAFKA_RESP_ERR_INVALID_RECORD:
-    case RD_KAFKA_RESP_ERR__INVALID_ARG:
-      return true;
-    default:
-      return false;
+    case RD_KAFKA_RESP_ERR__INVALID_ARG: return true;
+    default: return false;
   }
 }
 
@@ -71,14 +69,15 @@ Status KafkaSink::open() {
   if (options_.dead_letter == DeadLetterAction::file) {
     dead_letter_fd_ = ::open(options_.dead_letter_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (dead_letter_fd_ < 0)
-      return make_error(fmt::format("cannot open the dead-letter file {}: {}", options_.dead_letter_file,
-                                    std::strerror(errno)));
+      return make_error(
+          fmt::format("cannot open the dead-letter file {}: {}", options_.dead_letter_file, std::strerror(errno)));
   }
   // Off by default (unlike Flume): said once when on, since from then on clients choose topics.
   if (options_.allow_topic_override)
-    base::log_info("sink {}: allowTopicOverride is on: an event's '{}' header chooses its Kafka topic, so any "
-                   "client that can send events here can choose topics",
-                   options_.name, options_.topic_header);
+    base::log_info(
+        "sink {}: allowTopicOverride is on: an event's '{}' header chooses its Kafka topic, so any "
+        "client that can send events here can choose topics",
+        options_.name, options_.topic_header);
   return create_producer();
 }
 
@@ -333,9 +332,10 @@ void KafkaSink::poll(int64_t timeout_ms, DoneCallback& done) {
   if (fatal_) {
     char reason[512];
     rd_kafka_resp_err_t err = rd_kafka_fatal_error(producer_, reason, sizeof reason);
-    base::log_error("sink {}: the Kafka producer failed for good ({}: {}); starting a new one and producing again "
-                    "what was in flight",
-                    options_.name, rd_kafka_err2name(err), reason);
+    base::log_error(
+        "sink {}: the Kafka producer failed for good ({}: {}); starting a new one and producing again "
+        "what was in flight",
+        options_.name, rd_kafka_err2name(err), reason);
     destroy_producer();
     fatal_ = false;
     if (Status s = create_producer(); !s) {
@@ -370,14 +370,14 @@ void KafkaSink::poll(int64_t timeout_ms, DoneCallback& done) {
 void KafkaSink::close() { destroy_producer(); }
 
 void KafkaSink::collect(base::MetricsWriter& out, const base::Labels& labels) const {
-  out.counter("sluice_sink_kafka_sent_events_total", "Events handed to the Kafka producer (retries included).",
-              labels, sent_events_.value());
+  out.counter("sluice_sink_kafka_sent_events_total", "Events handed to the Kafka producer (retries included).", labels,
+              sent_events_.value());
   out.counter("sluice_sink_kafka_sent_bytes_total", "Body bytes handed to the Kafka producer.", labels,
               sent_bytes_.value());
   out.counter("sluice_sink_kafka_acked_events_total", "Events Kafka confirmed.", labels, acked_events_.value());
   out.counter("sluice_sink_kafka_acked_bytes_total", "Body bytes Kafka confirmed.", labels, acked_bytes_.value());
-  out.counter("sluice_sink_kafka_failed_deliveries_total", "Deliveries that failed and were produced again.",
-              labels, failed_events_.value());
+  out.counter("sluice_sink_kafka_failed_deliveries_total", "Deliveries that failed and were produced again.", labels,
+              failed_events_.value());
   out.counter("sluice_sink_kafka_retries_total", "Events produced again after a failed delivery.", labels,
               retries_.value());
   out.counter("sluice_sink_kafka_dead_lettered_events_total",
@@ -392,8 +392,8 @@ void KafkaSink::collect(base::MetricsWriter& out, const base::Labels& labels) co
             static_cast<double>(in_flight_.value()));
   out.counter("sluice_sink_kafka_delivery_seconds_total", "Sum of the times from produce to confirmation.", labels,
               static_cast<double>(latency_ns_total_.value()) / 1e9);
-  out.gauge("sluice_sink_kafka_delivery_seconds_max", "Longest time from produce to confirmation since start.",
-            labels, static_cast<double>(latency_ns_max_.value()) / 1e9);
+  out.gauge("sluice_sink_kafka_delivery_seconds_max", "Longest time from produce to confirmation since start.", labels,
+            static_cast<double>(latency_ns_max_.value()) / 1e9);
 }
 
 }  // namespace sluice::sinks::kafka

@@ -46,9 +46,9 @@ struct KafkaSinkOptions {
   // order; later ones win.
   std::vector<std::pair<std::string, std::string>> producer_config;
   std::string topic = "default-flume-topic";  // may contain %{header}
-  bool allow_topic_override = false;  // open() logs once when it is on
+  bool allow_topic_override = false;          // open() logs once when it is on
   std::string topic_header = "topic";
-  std::string partition_header;  // empty: none
+  std::string partition_header;    // empty: none
   int32_t default_partition = -1;  // -1: librdkafka's partitioner
   bool flume_event_format = false;
   size_t window_per_shard = 10000;  // events in flight per shard

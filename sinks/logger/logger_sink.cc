@@ -28,7 +28,8 @@ std::string LoggerSink::describe(const ringbuf::EventView& event, size_t body_by
 }
 
 Delivery LoggerSink::deliver(std::span<const ringbuf::EventView> events) {
-  for (const auto& event : events) base::log_info("sink {}: {}", options_.name, describe(event, options_.body_bytes_max));
+  for (const auto& event : events)
+    base::log_info("sink {}: {}", options_.name, describe(event, options_.body_bytes_max));
   return Delivery::ok();
 }
 

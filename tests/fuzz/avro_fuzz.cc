@@ -25,15 +25,15 @@
 #include <utility>
 #include <vector>
 
+#include "protocols/avro/byte_budget.h"
+#include "protocols/avro/ipc_client_session.h"
+#include "protocols/avro/ipc_server_session.h"
+#include "protocols/avro/netty_frame.h"
+#include "protocols/avro/zlib_stream.h"
 #include "ringbuf/append.h"
 #include "ringbuf/log.h"
 #include "ringbuf/record.h"
 #include "ringbuf/segment_store.h"
-#include "protocols/avro/ipc_server_session.h"
-#include "protocols/avro/ipc_client_session.h"
-#include "protocols/avro/byte_budget.h"
-#include "protocols/avro/netty_frame.h"
-#include "protocols/avro/zlib_stream.h"
 #include "server/sources/answer_queue.h"
 
 namespace {
@@ -41,7 +41,8 @@ namespace {
 using namespace sluice;
 
 constexpr int64_t kNowMs = 1700000000000;
-constexpr avro::FrameLimits kFrameLimits{.buffers_max = 64, .buffer_bytes_max = 16 * 1024, .frame_bytes_max = 64 * 1024};
+constexpr avro::FrameLimits kFrameLimits{
+    .buffers_max = 64, .buffer_bytes_max = 16 * 1024, .frame_bytes_max = 64 * 1024};
 // Room for one frame and a little: a second connection's frame would not fit.
 constexpr size_t kPartialBytesMax = 96 * 1024;
 // The protocol text of a client (Flume's is about 2 KiB) must fit client_protocol_bytes_max.
@@ -68,7 +69,10 @@ ringbuf::Log& channel() {
 class Connection {
  public:
   explicit Connection(bool deflate)
-      : deflate_(deflate), budget_(kPartialBytesMax), decoder_(kFrameLimits, &budget_), session_(registry(), kServerOptions) {}
+      : deflate_(deflate),
+        budget_(kPartialBytesMax),
+        decoder_(kFrameLimits, &budget_),
+        session_(registry(), kServerOptions) {}
 
   // False once the connection is closed (as AvroConnection closes it).
   bool receive(std::string_view chunk) {
@@ -141,8 +145,7 @@ class Connection {
     }
     check_limits(call);
     prepared_.clear();
-    for (const auto& e : call.events)
-      prepared_.push_back({sources::event_time(e.headers, kNowMs), e.headers, e.body});
+    for (const auto& e : call.events) prepared_.push_back({sources::event_time(e.headers, kNowMs), e.headers, e.body});
     ringbuf::Log* logs[] = {&channel()};
     const ringbuf::AppendRefusal refusal = ringbuf::append_batch(logs, prepared_);
     if (refusal == ringbuf::AppendRefusal::store_error) __builtin_trap();  // memory segments
@@ -236,7 +239,7 @@ void write_seeds(const std::string& dir) {
   const ringbuf::Header h1[] = {{"host", "web-1"}, {"timestamp", "1700000000123"}};
   const ringbuf::Header h2[] = {{"app", "x"}};
   const avro::FlumeEvent batch[] = {{h1, "first event"}, {h2, "second"}, {{}, ""}};
-  const std::string whole(4, '\xFF');  // every chunk is the whole rest
+  const std::string whole(4, '\xFF');              // every chunk is the whole rest
   const std::string small("\x02\x06\x00\x0C", 4);  // 3, 7, 1, 13 bytes
 
   // A Flume client: handshake + appendBatch, then (established) an append.

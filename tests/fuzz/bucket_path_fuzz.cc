@@ -24,9 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   BucketPathOptions o;
   // Loaded once: reading a zone file per input would dominate the run (2k execs/s).
-  static const TimeZone::Ptr zone = TimeZone::load("America/New_York").ok()
-                                        ? TimeZone::load("America/New_York").value()
-                                        : TimeZone::utc();
+  static const TimeZone::Ptr zone =
+      TimeZone::load("America/New_York").ok() ? TimeZone::load("America/New_York").value() : TimeZone::utc();
   o.zone = zone;
   o.host_names = HostNames{"fuzzhost", "127.0.0.1", "fuzzhost.example"};
   const uint8_t flags = data[0];

@@ -18,18 +18,18 @@
 // Input: byte 0: the size of the chunks fed to the reader (b+1 bytes; 0xFF: the whole rest in
 // one chunk). The rest: the bytes the client sends (any number of pipelined requests).
 #include <algorithm>
-#include <cstdio>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "ringbuf/record.h"
 #include "protocols/http/body_decoding.h"
 #include "protocols/http/event_decoders.h"
 #include "protocols/http/request_reader.h"
+#include "ringbuf/record.h"
 
 namespace {
 
@@ -60,10 +60,13 @@ Events events_of(const http::EventDecoder& d) {
 }
 
 // The back ends disagree: say how (for triage), then crash.
-[[noreturn]] void disagree(const char* what, std::string_view body, const http::HttpError& b, const http::HttpError& s) {
-  std::fprintf(stderr, "http_fuzz: JSON back ends disagree (%s) on a body of %zu bytes\n  boost:    %d %.*s\n  simdjson: %d %.*s\n",
-               what, body.size(), b.status, static_cast<int>(b.message.size()), b.message.data(), s.status,
-               static_cast<int>(s.message.size()), s.message.data());
+[[noreturn]] void disagree(const char* what, std::string_view body, const http::HttpError& b,
+                           const http::HttpError& s) {
+  std::fprintf(
+      stderr,
+      "http_fuzz: JSON back ends disagree (%s) on a body of %zu bytes\n  boost:    %d %.*s\n  simdjson: %d %.*s\n",
+      what, body.size(), b.status, static_cast<int>(b.message.size()), b.message.data(), s.status,
+      static_cast<int>(s.message.size()), s.message.data());
   __builtin_trap();
 }
 
@@ -81,7 +84,7 @@ void decode_request(Decoders& d, const http::RequestHead& head, std::string_view
   http::BodyFormat format;
   http::ContentEncoding encoding;
   if (http::select_body_format(head.content_type, http::BodyFormat::flume_json, format)) return;  // 415
-  if (http::parse_content_encoding(head.content_encoding, encoding)) return;                     // 415
+  if (http::parse_content_encoding(head.content_encoding, encoding)) return;                      // 415
   std::string_view body;
   if (http::HttpError e = d.body.decode(encoding, sent_body, body)) {
     if (e.message.empty() || (e.status != 400 && e.status != 413)) __builtin_trap();

@@ -71,7 +71,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string tmpl = base + "/sluice-recovery-fuzz-XXXXXX";
     if (!::mkdtemp(tmpl.data())) std::abort();
     static const fs::path made(tmpl);
-    std::atexit([] { std::error_code ignored; fs::remove_all(made, ignored); });
+    std::atexit([] {
+      std::error_code ignored;
+      fs::remove_all(made, ignored);
+    });
     return made;
   }();
   std::error_code ec;

@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "ringbuf/record.h"
 #include "protocols/syslog/syslog_parser.h"
 #include "protocols/syslog/tcp_framer.h"
+#include "ringbuf/record.h"
 
 using sluice::ringbuf::Header;
 

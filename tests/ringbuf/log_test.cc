@@ -293,7 +293,7 @@ TEST(Log, DamagedPublishedRecordIsSkippedAndCounted) {
   std::vector<EventView> views;
   log->reader(1).read(views, SIZE_MAX, SIZE_MAX);
   ASSERT_EQ(views.size(), 30u);
-  const_cast<char*>(views[7].body().data())[0] ^= 0x40;    // bad CRC
+  const_cast<char*>(views[7].body().data())[0] ^= 0x40;  // bad CRC
   const_cast<char*>(views[20].body().data())[0] ^= 0x40;
   std::vector<std::string> got = read_all(log->reader(0));
   std::vector<std::string> want;

@@ -31,8 +31,10 @@ std::map<std::string, std::string> headers_of(const EventView& v) {
 }
 
 TEST(Record, RoundTripsHeadersAndBody) {
-  std::vector<Header> headers = {
-      {"host", "web-1"}, {"Facility", "16", WellKnownKey::facility}, {"custom.key", "value with spaces"}, {"empty", ""}};
+  std::vector<Header> headers = {{"host", "web-1"},
+                                 {"Facility", "16", WellKnownKey::facility},
+                                 {"custom.key", "value with spaces"},
+                                 {"empty", ""}};
   Encoded e = encode(42, 1700000000123, headers, "hello world");
   ASSERT_EQ(check_record(e.bytes, sizeof e.bytes), RecordCheck::ok);
   EventView v(e.bytes);

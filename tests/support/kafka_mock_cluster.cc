@@ -19,8 +19,9 @@
 #include <variant>
 #include <vector>
 
-// rdkafka_mock.h must follow rdkafka.h (which kafka_mock_command.h includes).
 #include "tests/support/kafka_mock_command.h"
+
+// rdkafka_mock.h must follow rdkafka.h (which kafka_mock_command.h includes).
 #include <librdkafka/rdkafka_mock.h>
 
 #include <fmt/format.h>

@@ -77,8 +77,8 @@ std::optional<Int> parse_int(std::string_view text, Int min, Int max) {
 Result<int32_t> parse_broker_id(std::string_view text, int broker_count, bool allow_all) {
   if (allow_all && base::equals_ignoring_case(text, "all")) return all_brokers;
   if (auto id = parse_int<int32_t>(text, 1, broker_count)) return *id;
-  return make_error(fmt::format("bad broker id '{}': brokers are 1..{}{}", text, broker_count,
-                                allow_all ? " (or 'all')" : ""));
+  return make_error(
+      fmt::format("bad broker id '{}': brokers are 1..{}{}", text, broker_count, allow_all ? " (or 'all')" : ""));
 }
 
 Result<int> parse_rtt_ms(std::string_view text) {
@@ -148,9 +148,10 @@ Result<rd_kafka_resp_err_t> parse_error_code(std::string_view text) {
   rd_kafka_get_err_descs(&descs, &count);
   auto acceptable = [](rd_kafka_resp_err_t code) -> Status {
     if (code < 0 && code != RD_KAFKA_RESP_ERR__TRANSPORT)
-      return make_error(fmt::format("{} is a librdkafka-local error: a broker can only send Kafka error codes "
-                                    "(>= 0) or drop the connection (_TRANSPORT)",
-                                    rd_kafka_err2name(code)));
+      return make_error(
+          fmt::format("{} is a librdkafka-local error: a broker can only send Kafka error codes "
+                      "(>= 0) or drop the connection (_TRANSPORT)",
+                      rd_kafka_err2name(code)));
     return {};
   };
   if (auto number = parse_int<int>(text, std::numeric_limits<int>::min(), std::numeric_limits<int>::max())) {
@@ -164,7 +165,8 @@ Result<rd_kafka_resp_err_t> parse_error_code(std::string_view text) {
   }
   std::string_view name = text;
   constexpr std::string_view prefix = "RD_KAFKA_RESP_ERR_";
-  if (name.size() > prefix.size() && base::equals_ignoring_case(name.substr(0, prefix.size()), prefix)) name.remove_prefix(prefix.size());
+  if (name.size() > prefix.size() && base::equals_ignoring_case(name.substr(0, prefix.size()), prefix))
+    name.remove_prefix(prefix.size());
   for (size_t i = 0; i < count; ++i) {
     if (descs[i].name && base::equals_ignoring_case(name, descs[i].name)) {
       if (auto ok = acceptable(descs[i].code); !ok) return make_error(ok.message());
@@ -173,9 +175,10 @@ Result<rd_kafka_resp_err_t> parse_error_code(std::string_view text) {
   }
   for (const auto& alias : error_aliases)
     if (base::equals_ignoring_case(name, alias.name)) return alias.code;
-  return make_error(fmt::format("unknown error '{}': use a Kafka error name such as NOT_LEADER_FOR_PARTITION, "
-                                "REQUEST_TIMED_OUT, _TRANSPORT, or its number",
-                                text));
+  return make_error(
+      fmt::format("unknown error '{}': use a Kafka error name such as NOT_LEADER_FOR_PARTITION, "
+                  "REQUEST_TIMED_OUT, _TRANSPORT, or its number",
+                  text));
 }
 
 Result<int16_t> parse_api_key(std::string_view text) {
@@ -189,8 +192,9 @@ Result<int16_t> parse_api_key(std::string_view text) {
     if (base::equals_ignoring_case(text, "Metadata")) key = metadata_api_key;
   }
   if (key == metadata_api_key)
-    return make_error("Metadata requests ignore injected errors in librdkafka 2.0.2's mock broker: "
-                      "use topic-error to fail a topic's metadata");
+    return make_error(
+        "Metadata requests ignore injected errors in librdkafka 2.0.2's mock broker: "
+        "use topic-error to fail a topic's metadata");
   if (key) {
     for (const auto& api : injectable_api_keys)
       if (api.key == *key) return *key;
@@ -198,8 +202,8 @@ Result<int16_t> parse_api_key(std::string_view text) {
   std::string known;
   for (const auto& api : injectable_api_keys)
     known += fmt::format("{}{}({})", known.empty() ? "" : " ", api.name, api.key);
-  return make_error(fmt::format("request type '{}' does not take injected errors in the mock broker; these do: {}",
-                                text, known));
+  return make_error(
+      fmt::format("request type '{}' does not take injected errors in the mock broker; these do: {}", text, known));
 }
 
 std::string api_key_name(int16_t api_key) {

@@ -82,8 +82,8 @@ struct SetLeader {
 struct Ping {};
 struct Quit {};
 
-using Command = std::variant<BrokerDown, BrokerUp, SetRtt, TopicCreate, TopicError, PushErrors,
-                             BrokerPushErrors, ClearErrors, BrokerErrorCount, SetLeader, Ping, Quit>;
+using Command = std::variant<BrokerDown, BrokerUp, SetRtt, TopicCreate, TopicError, PushErrors, BrokerPushErrors,
+                             ClearErrors, BrokerErrorCount, SetLeader, Ping, Quit>;
 
 // One control line (without its newline; a trailing '\r' is ignored). `broker_count` is the
 // cluster's size: broker ids are checked against 1..broker_count.
@@ -107,9 +107,9 @@ Result<TopicCreate> parse_topic_spec(std::string_view spec, int broker_count);
 struct Options {
   int brokers = 3;
   std::vector<TopicCreate> topics;
-  std::string port_file;     // empty: none
-  bool read_stdin = true;    // false: serve until a signal, ignore stdin
-  std::string debug;         // librdkafka debug contexts ("mock,protocol"), empty: none
+  std::string port_file;   // empty: none
+  bool read_stdin = true;  // false: serve until a signal, ignore stdin
+  std::string debug;       // librdkafka debug contexts ("mock,protocol"), empty: none
   bool help = false;
 };
 

@@ -66,8 +66,7 @@ TEST(KafkaMockCommand, TopicCreate) {
   EXPECT_EQ(error_of("topic-create t 0 1"), "bad partition count '0': 1..1024");
   EXPECT_EQ(error_of("topic-create t 1025 1"), "bad partition count '1025': 1..1024");
   EXPECT_EQ(error_of("topic-create t 1 4"), "bad replication factor '4': 1..3 (the number of brokers)");
-  EXPECT_EQ(error_of("topic-create t 1"),
-            "topic-create takes 3 arguments: topic-create NAME PARTITIONS REPLICATION");
+  EXPECT_EQ(error_of("topic-create t 1"), "topic-create takes 3 arguments: topic-create NAME PARTITIONS REPLICATION");
 }
 
 TEST(KafkaMockCommand, TopicError) {
@@ -193,8 +192,8 @@ TEST(KafkaMockOptions, DefaultsAndEveryOption) {
   EXPECT_TRUE(o->topics.empty());
   EXPECT_TRUE(o->read_stdin);
 
-  o = parse_options({"--topic", "a:3", "--brokers", "2", "--topic=b:1:1", "--port-file", "/tmp/p", "--no-stdin",
-                     "--debug=mock"});
+  o = parse_options(
+      {"--topic", "a:3", "--brokers", "2", "--topic=b:1:1", "--port-file", "/tmp/p", "--no-stdin", "--debug=mock"});
   ASSERT_TRUE(o.ok()) << o.error().message;
   EXPECT_EQ(o->brokers, 2);
   ASSERT_EQ(o->topics.size(), 2u);

@@ -31,13 +31,13 @@ using SourceBuilder = Status (*)(const config::ComponentConfig& c, Assembly& ass
 // Completes `common` (name, capacities, readers, shards and segmentSize, set by the agent for
 // every channel) with what the type needs, checks it and opens the channel.
 using ChannelBuilder = Result<std::unique_ptr<ringbuf::Channel>> (*)(const config::ComponentConfig& c,
-                                                                      ringbuf::ChannelOptions common);
+                                                                     ringbuf::ChannelOptions common);
 
 // A sink as its builder makes it; the agent runs it in a SinkRunner.
 struct BuiltSink {
   std::unique_ptr<sinks::Sink> sink;
   size_t batch_events_max = sinks::SinkRunnerOptions{}.batch_events_max;  // the type's batch-size key
-  std::string description;      // for the start-up log and the status page
+  std::string description;                                                // for the start-up log and the status page
 };
 using SinkBuilder = Result<BuiltSink> (*)(const config::ComponentConfig& c, uint32_t shards);
 

@@ -8,8 +8,7 @@ ComponentType::ComponentType(config::ComponentSpec spec, SourceBuilder build) : 
   SLUICE_ASSERT(spec_.kind == config::ComponentKind::source && build != nullptr, "a source type needs its builder");
 }
 
-ComponentType::ComponentType(config::ComponentSpec spec, ChannelBuilder build)
-    : spec_(std::move(spec)), build_(build) {
+ComponentType::ComponentType(config::ComponentSpec spec, ChannelBuilder build) : spec_(std::move(spec)), build_(build) {
   SLUICE_ASSERT(spec_.kind == config::ComponentKind::channel && build != nullptr, "a channel type needs its builder");
 }
 

@@ -10,21 +10,21 @@ namespace {
 
 using config::ComponentKind;
 using config::ComponentSpec;
-using config::OptionType;
 using config::kMiB;
+using config::OptionType;
 
 ComponentSpec spec() {
   return ComponentSpec{
-    .kind = ComponentKind::sink,
-    .type = "logger",
-    .type_aliases = {"org.apache.flume.sink.LoggerSink"},
-    .description = "Logs every event at info level; for testing and debugging.",
-    .options = {{.name = "maxBytesToLog",
-                 .type = OptionType::integer,
-                 .default_value = "16",
-                 .description = "Most bytes of an event's body that are logged.",
-                 .min = 0,
-                 .max = 1 * kMiB}},
+      .kind = ComponentKind::sink,
+      .type = "logger",
+      .type_aliases = {"org.apache.flume.sink.LoggerSink"},
+      .description = "Logs every event at info level; for testing and debugging.",
+      .options = {{.name = "maxBytesToLog",
+                   .type = OptionType::integer,
+                   .default_value = "16",
+                   .description = "Most bytes of an event's body that are logged.",
+                   .min = 0,
+                   .max = 1 * kMiB}},
   };
 }
 

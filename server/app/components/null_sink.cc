@@ -13,16 +13,16 @@ using config::OptionType;
 
 ComponentSpec spec() {
   return ComponentSpec{
-    .kind = ComponentKind::sink,
-    .type = "null",
-    .type_aliases = {"org.apache.flume.sink.NullSink"},
-    .description = "Discards every event: for measuring sources and channels.",
-    .options = {{.name = "batchSize",
-                 .type = OptionType::integer,
-                 .default_value = "1000",
-                 .description = "Most events taken from the channel at a time. Flume's default is 100.",
-                 .min = 1,
-                 .max = 1'000'000}},
+      .kind = ComponentKind::sink,
+      .type = "null",
+      .type_aliases = {"org.apache.flume.sink.NullSink"},
+      .description = "Discards every event: for measuring sources and channels.",
+      .options = {{.name = "batchSize",
+                   .type = OptionType::integer,
+                   .default_value = "1000",
+                   .description = "Most events taken from the channel at a time. Flume's default is 100.",
+                   .min = 1,
+                   .max = 1'000'000}},
   };
 }
 

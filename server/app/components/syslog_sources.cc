@@ -18,52 +18,59 @@
 namespace sluice::app {
 namespace {
 
+using config::client_ip_header_option;
 using config::ComponentKind;
 using config::ComponentSpec;
 using config::DurationUnit;
-using config::OptionType;
-using config::kMiB;
-using config::host_option;
-using config::max_connections_option;
-using config::port_option;
 using config::event_size_option;
+using config::host_option;
 using config::keep_fields_option;
-using config::client_ip_header_option;
+using config::kMiB;
+using config::max_connections_option;
+using config::OptionType;
+using config::port_option;
 using config::syslog_headers_option;
 
 ComponentSpec tcp_spec() {
   return ComponentSpec{
-    .kind = ComponentKind::source,
-    .type = "syslogtcp",
-    .type_aliases = {"org.apache.flume.source.SyslogTcpSource"},
-    .description = "Syslog over TCP: RFC 5424 and RFC 3164 messages, one per line or framed by "
-                   "octet counting (RFC 6587).",
-    .options = {host_option(), port_option(), event_size_option("64k", 16 * kMiB), keep_fields_option(),
-                client_ip_header_option(), syslog_headers_option(), max_connections_option(),
-                {.name = "idleTimeout",
-                 .type = OptionType::duration,
-                 .default_value = "10m",
-                 .description = "sluice: close a connection that sent nothing for this long (a "
-                                "message begun is kept, as at the end of a stream; counted as an "
-                                "idle timeout); 0 never does. Flume has no such limit.",
-                 .min = 0,
-                 .unit = DurationUnit::seconds}},
-    .flume_options_not_supported = {"clientHostnameHeader", "ssl", "keystore", "keystore-password",
-                                    "keystore-type", "exclude-protocols", "include-protocols",
-                                    "exclude-cipher-suites", "include-cipher-suites"},
+      .kind = ComponentKind::source,
+      .type = "syslogtcp",
+      .type_aliases = {"org.apache.flume.source.SyslogTcpSource"},
+      .description =
+          "Syslog over TCP: RFC 5424 and RFC 3164 messages, one per line or framed by "
+          "octet counting (RFC 6587).",
+      .options = {host_option(),
+                  port_option(),
+                  event_size_option("64k", 16 * kMiB),
+                  keep_fields_option(),
+                  client_ip_header_option(),
+                  syslog_headers_option(),
+                  max_connections_option(),
+                  {.name = "idleTimeout",
+                   .type = OptionType::duration,
+                   .default_value = "10m",
+                   .description = "sluice: close a connection that sent nothing for this long (a "
+                                  "message begun is kept, as at the end of a stream; counted as an "
+                                  "idle timeout); 0 never does. Flume has no such limit.",
+                   .min = 0,
+                   .unit = DurationUnit::seconds}},
+      .flume_options_not_supported = {"clientHostnameHeader", "ssl", "keystore", "keystore-password", "keystore-type",
+                                      "exclude-protocols", "include-protocols", "exclude-cipher-suites",
+                                      "include-cipher-suites"},
   };
 }
 
 ComponentSpec udp_spec() {
   return ComponentSpec{
-    .kind = ComponentKind::source,
-    .type = "syslogudp",
-    .type_aliases = {"org.apache.flume.source.SyslogUDPSource"},
-    .description = "Syslog over UDP: one RFC 5424 or RFC 3164 message per datagram. eventSize "
-                   "defaults to the largest UDP payload, 65507 bytes.",
-    .options = {host_option(), port_option(), event_size_option("65507", 65507), keep_fields_option(),
-                client_ip_header_option(), syslog_headers_option()},
-    .flume_options_not_supported = {"clientHostnameHeader"},
+      .kind = ComponentKind::source,
+      .type = "syslogudp",
+      .type_aliases = {"org.apache.flume.source.SyslogUDPSource"},
+      .description =
+          "Syslog over UDP: one RFC 5424 or RFC 3164 message per datagram. eventSize "
+          "defaults to the largest UDP payload, 65507 bytes.",
+      .options = {host_option(), port_option(), event_size_option("65507", 65507), keep_fields_option(),
+                  client_ip_header_option(), syslog_headers_option()},
+      .flume_options_not_supported = {"clientHostnameHeader"},
   };
 }
 
@@ -91,8 +98,9 @@ Status build_syslog_source(const config::ComponentConfig& c, Assembly& assembly)
     o->connections_max = static_cast<uint32_t>(c.get_int("maxConnections"));
     o->idle_timeout_ms = c.get_duration_ms("idleTimeout");
   }
-  if (Status s = assembly.check_record_size(c, "eventSize", o->event_bytes_max,
-                                            syslog_record_bytes_max(o->event_bytes_max, o->event.client_ip_header.size()));
+  if (Status s =
+          assembly.check_record_size(c, "eventSize", o->event_bytes_max,
+                                     syslog_record_bytes_max(o->event_bytes_max, o->event.client_ip_header.size()));
       !s)
     return s;
   if (!tcp) {
@@ -111,8 +119,7 @@ Status build_syslog_source(const config::ComponentConfig& c, Assembly& assembly)
     auto logs = Assembly::logs_of(channels, shard);
     if (tcp)
       assembly.add_shard_source(shard, std::make_unique<sources::SyslogTcpSource>(options, fds[shard], logs, probe));
-    else
-      assembly.add_shard_source(shard, std::make_unique<sources::SyslogUdpSource>(options, fds[shard], logs, probe));
+    else assembly.add_shard_source(shard, std::make_unique<sources::SyslogUdpSource>(options, fds[shard], logs, probe));
   }
   return {};
 }

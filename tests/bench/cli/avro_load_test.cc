@@ -18,8 +18,8 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -27,11 +27,11 @@
 
 #include <boost/json.hpp>
 
+#include "base/time.h"
 #include "bench/cli/batch_events.h"
 #include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
-#include "base/time.h"
 
 namespace sluice::bench {
 namespace {
@@ -218,10 +218,11 @@ TEST_F(AvroLoadPythonPeer, FailedIsRetriedAsOftenAsAllowed) {
   EXPECT_EQ(field(o, "events_acked"), 0);
   EXPECT_EQ(field(o, "events_abandoned"), 10);
   ASSERT_EQ(o.json.at("errors").as_array().size(), 1u);
-  EXPECT_EQ(o.json.at("errors").as_array()[0].as_string(), "connection 0: gave up on events 0-9 after 3 answers of FAILED");
+  EXPECT_EQ(o.json.at("errors").as_array()[0].as_string(),
+            "connection 0: gave up on events 0-9 after 3 answers of FAILED");
   Printed p = sort_out(peer.finish(), 200);
-  EXPECT_EQ(p.seqs[0], (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2,
-                                              3, 4, 5, 6, 7, 8, 9}))
+  EXPECT_EQ(p.seqs[0], (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4,
+                                              5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9}))
       << "the same batch three times";
 }
 
@@ -463,9 +464,9 @@ TEST(AvroLoad, SizeDistributionVariesTheBodies) {
   for (bool deflate : {false, true}) {
     SCOPED_TRACE(deflate ? "deflate" : "plain");
     CheckingAvroServer server(deflate, 0);
-    Outcome o = run({server.target(), "--count", "2000", "--batch", "50", "--connections", "2", "--size-dist",
-                     "uniform:23-600", "--compression", deflate ? "deflate" : "none", "--no-metrics", "--json",
-                     "--quiet"});
+    Outcome o =
+        run({server.target(), "--count", "2000", "--batch", "50", "--connections", "2", "--size-dist", "uniform:23-600",
+             "--compression", deflate ? "deflate" : "none", "--no-metrics", "--json", "--quiet"});
     ASSERT_EQ(o.status, 0) << o.out << o.err;
     EXPECT_EQ(field(o, "events_acked"), 2000);
     EXPECT_EQ(o.json.at("size_dist").as_string(), "uniform:23-600");

@@ -24,10 +24,10 @@ std::string exposition(const base::Histogram& k1, const base::Histogram& k2) {
 
 TEST(ParsePrometheusHistogram, SumsEveryLabelSetPerBound) {
   base::Histogram k1(kBoundsUs), k2(kBoundsUs);
-  k1.record(500, 10);     // <= 1 ms
-  k1.record(4'000, 5);    // <= 5 ms
-  k2.record(1'500, 3);    // <= 2 ms
-  k2.record(60'000, 2);   // +Inf
+  k1.record(500, 10);    // <= 1 ms
+  k1.record(4'000, 5);   // <= 5 ms
+  k2.record(1'500, 3);   // <= 2 ms
+  k2.record(60'000, 2);  // +Inf
   auto h = parse_prometheus_histogram(exposition(k1, k2), kEventAgeMetric);
   ASSERT_TRUE(h.ok()) << h.error().message;
   ASSERT_EQ(h->upper_bounds.size(), 5u);
@@ -51,10 +51,10 @@ TEST(ParsePrometheusHistogram, AbsentIsEmptyAndMalformedIsAnError) {
   auto bad_bound = parse_prometheus_histogram("h_bucket{le=\"x\"} 3\n", "h");
   ASSERT_FALSE(bad_bound.ok());
   EXPECT_NE(bad_bound.error().message.find("le=\"x\""), std::string::npos) << bad_bound.error().message;
-  auto mismatched =
-      parse_prometheus_histogram("h_bucket{c=\"a\",le=\"1\"} 1\nh_bucket{c=\"a\",le=\"+Inf\"} 1\n"
-                                 "h_bucket{c=\"b\",le=\"+Inf\"} 1\nh_sum 1\nh_count 2\n",
-                                 "h");
+  auto mismatched = parse_prometheus_histogram(
+      "h_bucket{c=\"a\",le=\"1\"} 1\nh_bucket{c=\"a\",le=\"+Inf\"} 1\n"
+      "h_bucket{c=\"b\",le=\"+Inf\"} 1\nh_sum 1\nh_count 2\n",
+      "h");
   ASSERT_FALSE(mismatched.ok());
   EXPECT_NE(mismatched.error().message.find("different bucket bounds"), std::string::npos);
 }
@@ -83,9 +83,9 @@ TEST(HistogramQuantile, InterpolatesWithinTheBucketAsPrometheusDoes) {
   CumulativeBuckets h;
   h.upper_bounds = {0.001, 0.002, 0.005, INFINITY};
   h.counts = {50, 90, 99, 100};
-  EXPECT_DOUBLE_EQ(*histogram_quantile(h, 0.5), 0.001);     // rank 50: the top of the first bucket
-  EXPECT_DOUBLE_EQ(*histogram_quantile(h, 0.25), 0.0005);   // half way into the first, from 0
-  EXPECT_DOUBLE_EQ(*histogram_quantile(h, 0.7), 0.0015);    // half way from 50 to 90
+  EXPECT_DOUBLE_EQ(*histogram_quantile(h, 0.5), 0.001);    // rank 50: the top of the first bucket
+  EXPECT_DOUBLE_EQ(*histogram_quantile(h, 0.25), 0.0005);  // half way into the first, from 0
+  EXPECT_DOUBLE_EQ(*histogram_quantile(h, 0.7), 0.0015);   // half way from 50 to 90
   EXPECT_DOUBLE_EQ(*histogram_quantile(h, 0.99), 0.005);
   EXPECT_TRUE(std::isinf(*histogram_quantile(h, 0.995)));  // in +Inf
   EXPECT_FALSE(histogram_quantile(CumulativeBuckets{}, 0.5).has_value());

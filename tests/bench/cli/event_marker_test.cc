@@ -25,8 +25,8 @@ TEST(EventMarker, FindsTheMarkerInsideFlumeJson) {
 
 TEST(EventMarker, SkipsMalformedMarkersAndTakesTheFirstGoodOne) {
   EXPECT_EQ(find_event_marker("conn=01 seq=0000000001 conn=002 seq=0000000003"), (EventMarker{2, 3}));
-  EXPECT_FALSE(find_event_marker("conn=001 seq=000000001"));      // nine digits
-  EXPECT_FALSE(find_event_marker("conn=001 seq=00000000012"));    // eleven digits
+  EXPECT_FALSE(find_event_marker("conn=001 seq=000000001"));    // nine digits
+  EXPECT_FALSE(find_event_marker("conn=001 seq=00000000012"));  // eleven digits
   EXPECT_FALSE(find_event_marker("conn=001  seq=0000000001"));
   EXPECT_FALSE(find_event_marker("conn=0x1 seq=0000000001"));
   EXPECT_FALSE(find_event_marker(""));

@@ -15,21 +15,21 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <csignal>
+#include <cstring>
 #include <functional>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
 
+#include "base/time.h"
 #include "bench/cli/batch_events.h"
 #include "bench/cli/load_driver.h"
-#include "base/time.h"
 
 namespace sluice::bench {
 namespace {
@@ -66,7 +66,7 @@ struct Expect {
   std::string path = "/ingest";
   std::string format = "json";
   bool gzip = false;
-  size_t body_bytes = 200;  // 0: any size (--size-dist); the sizes seen are kept
+  size_t body_bytes = 200;   // 0: any size (--size-dist); the sizes seen are kept
   bool strict_order = true;  // each connection's accepted events in order (off when retries may reorder)
 };
 
@@ -233,7 +233,8 @@ class CheckingHttpServer {
     z.next_out = reinterpret_cast<Bytef*>(out.data());
     z.avail_out = static_cast<uInt>(out.size());
     int rc = inflate(&z, Z_FINISH);
-    if (rc != Z_STREAM_END || z.avail_in != 0) problem(std::string("gzip body does not inflate: ") + (z.msg ? z.msg : ""));
+    if (rc != Z_STREAM_END || z.avail_in != 0)
+      problem(std::string("gzip body does not inflate: ") + (z.msg ? z.msg : ""));
     out.resize(out.size() - z.avail_out);
     inflateEnd(&z);
     return out;
@@ -339,7 +340,8 @@ class CheckingHttpServer {
         std::lock_guard lock(mutex_);
         n = accepted_count_;
       }
-      std::string body = "sluice_source_accepted_events_total{shard=\"0\",component=\"h1\"} " + std::to_string(n) + "\n";
+      std::string body =
+          "sluice_source_accepted_events_total{shard=\"0\",component=\"h1\"} " + std::to_string(n) + "\n";
       std::string response = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body;
       ssize_t ignored = ::send(c, response.data(), response.size(), MSG_NOSIGNAL);
       (void)ignored;
@@ -417,9 +419,9 @@ TEST(HttpLoad, EveryFormatWithAndWithoutGzipAndPipelining) {
       for (std::string pipeline : {"1", "5"}) {
         SCOPED_TRACE(format + (gzip ? " gzip" : "") + " pipeline " + pipeline);
         CheckingHttpServer server({.format = format, .gzip = gzip, .body_bytes = 57});
-        std::vector<std::string> args = {server.url(), "--count", "2000", "--batch", "37", "--connections", "2",
-                                         "--size", "57", "--format", format, "--pipeline", pipeline, "--no-metrics",
-                                         "--json", "--quiet"};
+        std::vector<std::string> args = {server.url(), "--count",      "2000",   "--batch",  "37",   "--connections",
+                                         "2",          "--size",       "57",     "--format", format, "--pipeline",
+                                         pipeline,     "--no-metrics", "--json", "--quiet"};
         if (gzip) args.push_back("--gzip");
         Outcome o = run(args);
         ASSERT_EQ(o.status, 0) << o.out << o.err;
@@ -454,7 +456,9 @@ TEST(HttpLoad, A503IsRetriedAfterItsRetryAfter) {
   CheckingHttpServer server({}, [&](uint64_t n) {
     if (n % 3 != 1) return Answer{};
     ++turned_away;
-    return Answer{.status = 503, .reason = "Service Unavailable", .fields = "Retry-After: 0\r\n",
+    return Answer{.status = 503,
+                  .reason = "Service Unavailable",
+                  .fields = "Retry-After: 0\r\n",
                   .body = R"({"error":"channel full"})"};
   });
   Outcome o = run({server.url(), "--count", "3000", "--connections", "1", "--no-metrics", "--json", "--quiet"});
@@ -472,8 +476,8 @@ TEST(HttpLoad, RetryAfterIsHonouredAndHoldsBackNewRequests) {
     if (n != 0) return Answer{};
     return Answer{.status = 503, .reason = "Service Unavailable", .fields = "Retry-After: 1\r\n"};
   });
-  Outcome o = run({server.url(), "--count", "800", "--connections", "1", "--pipeline", "4", "--no-metrics", "--json",
-                   "--quiet"});
+  Outcome o = run(
+      {server.url(), "--count", "800", "--connections", "1", "--pipeline", "4", "--no-metrics", "--json", "--quiet"});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_GE(o.json.at("elapsed_s").as_double(), 1.0);
   EXPECT_LT(o.json.at("elapsed_s").as_double(), 3.0);
@@ -482,8 +486,8 @@ TEST(HttpLoad, RetryAfterIsHonouredAndHoldsBackNewRequests) {
   // While the first batch waited, the three already in flight went through, but nothing new.
   server.expect_delivered({800});
   auto seqs = server.accepted()[0];
-  EXPECT_EQ(seqs[0], 100u);   // batches 1-3 first
-  EXPECT_EQ(seqs[300], 0u);   // then the retried batch 0
+  EXPECT_EQ(seqs[0], 100u);    // batches 1-3 first
+  EXPECT_EQ(seqs[300], 0u);    // then the retried batch 0
   EXPECT_EQ(seqs[400], 400u);  // then the rest
 }
 
@@ -491,8 +495,8 @@ TEST(HttpLoad, RetriesAreBounded) {
   CheckingHttpServer server({}, [](uint64_t) {
     return Answer{.status = 503, .reason = "Service Unavailable", .fields = "Retry-After: 0\r\n"};
   });
-  Outcome o = run({server.url(), "--count", "1000", "--connections", "1", "--retries", "2", "--no-metrics", "--json",
-                   "--quiet"});
+  Outcome o = run(
+      {server.url(), "--count", "1000", "--connections", "1", "--retries", "2", "--no-metrics", "--json", "--quiet"});
   EXPECT_EQ(o.status, 1) << o.out << o.err;
   EXPECT_EQ(server.requests(), 3u);
   EXPECT_EQ(field(o, "retries"), 2);
@@ -507,8 +511,9 @@ TEST(HttpLoad, RetriesAreBounded) {
 TEST(HttpLoad, ErrorAnswersAreCountedAndReportedWithTheFirstBody) {
   CheckingHttpServer server({.strict_order = false}, [](uint64_t n) {
     if (n != 2 && n != 5) return Answer{};
-    return Answer{.status = 500, .reason = "Internal Server Error", .body = R"({"error":"disk on fire )" +
-                                                                            std::to_string(n) + R"("})"};
+    return Answer{.status = 500,
+                  .reason = "Internal Server Error",
+                  .body = R"({"error":"disk on fire )" + std::to_string(n) + R"("})"};
   });
   Outcome o = run({server.url(), "--count", "1000", "--connections", "1", "--no-metrics", "--json", "--quiet"});
   EXPECT_EQ(o.status, 1) << o.out << o.err;
@@ -530,9 +535,7 @@ TEST(HttpLoad, ConnectionCloseGetsANewConnection) {
   // Every fourth answer closes the connection; with requests in flight, those are sent again.
   for (std::string pipeline : {"1", "3"}) {
     // The requests after a closing answer were not read: sent again in order, they keep it.
-    CheckingHttpServer server({}, [](uint64_t n) {
-      return n % 4 == 3 ? Answer{.close = true} : Answer{};
-    });
+    CheckingHttpServer server({}, [](uint64_t n) { return n % 4 == 3 ? Answer{.close = true} : Answer{}; });
     Outcome o = run({server.url(), "--count", "2000", "--connections", "2", "--pipeline", pipeline, "--no-metrics",
                      "--json", "--quiet"});
     ASSERT_EQ(o.status, 0) << o.out << o.err;
@@ -603,8 +606,8 @@ TEST(HttpLoad, DurationBoundsAnUnlimitedRun) {
 
 TEST(HttpLoad, AServerThatNeverAnswersCannotHoldTheRunOpen) {
   CheckingHttpServer server({}, [](uint64_t) { return Answer{.silent = true}; });
-  Outcome o = run({server.url(), "--duration", "0.3", "--connections", "1", "--pipeline", "2", "--no-metrics",
-                   "--json", "--quiet"});
+  Outcome o = run({server.url(), "--duration", "0.3", "--connections", "1", "--pipeline", "2", "--no-metrics", "--json",
+                   "--quiet"});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_LT(o.json.at("elapsed_s").as_double(), 4.0);
   EXPECT_EQ(field(o, "events_abandoned"), 200);
@@ -648,8 +651,8 @@ TEST(HttpLoad, ConnectionFailuresAndBadUsage) {
   Outcome o = run({"http://127.0.0.1:" + std::to_string(port) + "/", "--no-metrics"});
   ::close(fd);
   EXPECT_EQ(o.status, 1);
-  EXPECT_EQ(o.err, "sluice-bench: cannot connect to http://127.0.0.1:" + std::to_string(port) +
-                       "/: Connection refused\n");
+  EXPECT_EQ(o.err,
+            "sluice-bench: cannot connect to http://127.0.0.1:" + std::to_string(port) + "/: Connection refused\n");
   EXPECT_EQ(o.out, "");
 
   o = run({"http://127.0.0.1:1/", "--size", "10"});

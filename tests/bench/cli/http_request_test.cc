@@ -84,13 +84,12 @@ TEST(HttpRequest, NdjsonAndTextLayouts) {
   auto r = HttpBatchRequest::build(o);
   ASSERT_TRUE(r.ok());
   EXPECT_NE(r->head().find("Content-Type: application/x-ndjson\r\n"), std::string_view::npos);
-  EXPECT_EQ(r->body(),
-            R"({"headers":{"seq":"0000000041","conn":"003","timestamp":"1000000000000"},)"
-            R"("body":"conn=003 seq=0000000041 x"})"
-            "\n"
-            R"({"headers":{"seq":"0000000042","conn":"003","timestamp":"1000000000000"},)"
-            R"("body":"conn=003 seq=0000000042 x"})"
-            "\n");
+  EXPECT_EQ(r->body(), R"({"headers":{"seq":"0000000041","conn":"003","timestamp":"1000000000000"},)"
+                       R"("body":"conn=003 seq=0000000041 x"})"
+                       "\n"
+                       R"({"headers":{"seq":"0000000042","conn":"003","timestamp":"1000000000000"},)"
+                       R"("body":"conn=003 seq=0000000042 x"})"
+                       "\n");
   o.format = HttpFormat::text;
   o.body_bytes = 23;  // no padding at all
   r = HttpBatchRequest::build(o);
@@ -161,8 +160,7 @@ TEST(HttpRequest, StampWritesTheSendTimeIntoEveryEventsTimestampHeader) {
     const std::string body = gzip ? gunzip(r->body()) : std::string(r->body());
     boost::json::array events = boost::json::parse(body).as_array();
     ASSERT_EQ(events.size(), 50u);
-    for (const auto& e : events)
-      EXPECT_EQ(e.at("headers").at("timestamp").as_string(), "1795237800123") << gzip;
+    for (const auto& e : events) EXPECT_EQ(e.at("headers").at("timestamp").as_string(), "1795237800123") << gzip;
     // Exactly what a request built with that time holds.
     o.first_seq = 1000;
     o.timestamp_ms = 1'795'237'800'123;

@@ -32,8 +32,8 @@ std::vector<std::string> read_all(std::string_view stream, size_t chunk, std::st
       }
       const HttpResponse& r = reader.response();
       out.push_back(std::to_string(r.status) + " " + std::string(r.reason) + (r.close ? " close" : "") +
-                    (r.retry_after_s ? " retry=" + std::to_string(*r.retry_after_s) : "") + " [" +
-                    std::string(r.body) + "]");
+                    (r.retry_after_s ? " retry=" + std::to_string(*r.retry_after_s) : "") + " [" + std::string(r.body) +
+                    "]");
     }
   }
   return out;

@@ -81,8 +81,17 @@ TEST_F(MockKafka, ReadsEveryPartitionToItsEnd) {
 TEST_F(MockKafka, VerifyFindsLossAndOrderAcrossPartitions) {
   // Connection 0 sends 0..9: 4 is never written; 7 and 6 swap places within partition 0; 8 is
   // written twice, to two partitions.
-  produce({{0, body(0, 0)}, {1, body(0, 1)}, {1, body(0, 2)}, {2, body(0, 3)}, {0, body(0, 5)}, {0, body(0, 7)},
-           {0, body(0, 6)}, {1, body(0, 8)}, {2, body(0, 8)}, {2, body(0, 9)}, {2, "not a bench event"}});
+  produce({{0, body(0, 0)},
+           {1, body(0, 1)},
+           {1, body(0, 2)},
+           {2, body(0, 3)},
+           {0, body(0, 5)},
+           {0, body(0, 7)},
+           {0, body(0, 6)},
+           {1, body(0, 8)},
+           {2, body(0, 8)},
+           {2, body(0, 9)},
+           {2, "not a bench event"}});
   VerifyOptions o;
   o.kafka = KafkaInputOptions{bootstrap_, "events", 15'000};
   o.expected = std::vector<uint64_t>{10};

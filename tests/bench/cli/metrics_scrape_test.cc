@@ -74,9 +74,8 @@ TEST(ForEachPrometheusSample, GivesLabelsAndValuesAndPassesOnErrorsWithTheLine) 
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[1].first, "{le=\"+Inf\"}");
   EXPECT_EQ(seen[1].second, 3);
-  Status refused = for_each_prometheus_sample(text, "h_sum", [](std::string_view, double) -> Status {
-    return make_error("no thanks");
-  });
+  Status refused = for_each_prometheus_sample(
+      text, "h_sum", [](std::string_view, double) -> Status { return make_error("no thanks"); });
   EXPECT_EQ(refused.message(), "line 4: no thanks");
 }
 

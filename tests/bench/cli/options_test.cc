@@ -101,8 +101,8 @@ TEST(SyslogOptions, Defaults) {
 }
 
 TEST(SyslogOptions, EveryOptionInBothSpellings) {
-  auto r = parse({"--udp=[::1]:514", "--connections", "16", "--rate=250k", "--size", "512", "--duration=2.5",
-                  "--count", "1M", "--no-metrics", "--json", "--quiet"});
+  auto r = parse({"--udp=[::1]:514", "--connections", "16", "--rate=250k", "--size", "512", "--duration=2.5", "--count",
+                  "1M", "--no-metrics", "--json", "--quiet"});
   ASSERT_TRUE(r.ok()) << r.error().message;
   const SyslogOptions& o = r->options;
   EXPECT_EQ(o.transport, Transport::udp);
@@ -165,12 +165,14 @@ TEST(OptionTable, FlagsAndValuesFromAGenericTable) {
   std::string seen;
   bool flag = false;
   std::vector<OptionSpec> specs = {
-      {"--name", "X", "a value", [&](std::string_view v) -> Status {
+      {"--name", "X", "a value",
+       [&](std::string_view v) -> Status {
          if (v == "bad") return make_error("no good");
          seen = v;
          return {};
        }},
-      {"--flag", "", "a flag", [&](std::string_view) -> Status {
+      {"--flag", "", "a flag",
+       [&](std::string_view) -> Status {
          flag = true;
          return {};
        }},

@@ -138,7 +138,9 @@ TEST(PatchableDeflate, LongStoredRunsAreSplitBetweenFields) {
 TEST(PatchableDeflate, StoredBlockLayout) {
   std::string out;
   EXPECT_EQ(append_stored_block("abc", out), 5u);
-  EXPECT_EQ(out, std::string("\x00\x03\x00\xfc\xff" "abc", 8));
+  EXPECT_EQ(out, std::string("\x00\x03\x00\xfc\xff"
+                             "abc",
+                             8));
   out.clear();
   append_final_stored_block(out);
   EXPECT_EQ(out, std::string("\x01\x00\x00\xff\xff", 5));

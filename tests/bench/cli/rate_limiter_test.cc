@@ -55,7 +55,7 @@ TEST(TokenBucket, NsUntilSaysWhenToWakeUp) {
   EXPECT_EQ(bucket.ns_until(10, 4 * kMs), 6 * kMs);
   EXPECT_EQ(bucket.ns_until(10, 10 * kMs), 0);
   EXPECT_EQ(bucket.ns_until(1000, 10 * kMs), 90 * kMs);  // more than the capacity waits for the capacity
-  TokenBucket slow(3, 1, 0);  // one event every 333.3 s: rounds up, never early
+  TokenBucket slow(3, 1, 0);                             // one event every 333.3 s: rounds up, never early
   int64_t wait = slow.ns_until(1, 0);
   EXPECT_EQ(slow.take(1, wait - 1), 0u);
   EXPECT_EQ(slow.take(1, wait), 1u);
@@ -69,8 +69,8 @@ TEST(TokenBucket, AClockThatDoesNotAdvanceAddsNothing) {
 }
 
 TEST(TokenBucket, BurstSizesFollowTheRate) {
-  EXPECT_EQ(TokenBucket::wake_events(1'000), 1u);                 // 1/s
-  EXPECT_EQ(TokenBucket::wake_events(1'000'000'000), 1000u);      // 1M/s: 1 ms worth
+  EXPECT_EQ(TokenBucket::wake_events(1'000), 1u);                   // 1/s
+  EXPECT_EQ(TokenBucket::wake_events(1'000'000'000), 1000u);        // 1M/s: 1 ms worth
   EXPECT_EQ(TokenBucket::wake_events(1'000'000'000'000), 16'384u);  // capped
   EXPECT_EQ(TokenBucket::burst_for(1'000), 2u);
   EXPECT_EQ(TokenBucket::burst_for(1'000'000'000), 20'000u);  // 20 ms at 1M/s

@@ -41,9 +41,28 @@ TEST(HttpOptions, Defaults) {
 }
 
 TEST(HttpOptions, EveryOptionAndTheUrlAnywhere) {
-  auto r = http({"--connections", "8", "--batch=1k", "http://[::1]:9000", "--size", "512", "--format", "ndjson",
-                 "--gzip", "--pipeline", "16", "--retries", "0", "--rate", "1M", "--duration", "3", "--count", "5M",
-                 "--no-metrics", "--json", "--quiet"});
+  auto r = http({"--connections",
+                 "8",
+                 "--batch=1k",
+                 "http://[::1]:9000",
+                 "--size",
+                 "512",
+                 "--format",
+                 "ndjson",
+                 "--gzip",
+                 "--pipeline",
+                 "16",
+                 "--retries",
+                 "0",
+                 "--rate",
+                 "1M",
+                 "--duration",
+                 "3",
+                 "--count",
+                 "5M",
+                 "--no-metrics",
+                 "--json",
+                 "--quiet"});
   ASSERT_TRUE(r.ok()) << r.error().message;
   const HttpOptions& o = r->options;
   EXPECT_EQ(o.url.host, "::1");
@@ -106,8 +125,9 @@ TEST(HttpOptions, HelpAndUsage) {
   EXPECT_TRUE(http({"-h", "--bogus"})->help);
   std::string usage = http_usage();
   EXPECT_TRUE(usage.starts_with("usage: sluice-bench http URL [options]"));
-  for (std::string_view name : {"--batch", "--size", "--size-dist", "--retries", "--format", "--gzip", "--pipeline", "--connections",
-                                "--rate", "--duration", "--count", "--metrics", "--no-metrics", "--json", "--quiet"})
+  for (std::string_view name :
+       {"--batch", "--size", "--size-dist", "--retries", "--format", "--gzip", "--pipeline", "--connections", "--rate",
+        "--duration", "--count", "--metrics", "--no-metrics", "--json", "--quiet"})
     EXPECT_NE(usage.find(std::string(name) + " "), std::string::npos) << name;
 }
 

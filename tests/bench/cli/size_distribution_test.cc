@@ -32,8 +32,7 @@ TEST(SizeDistribution, ParsesUniformAndList) {
 
 TEST(SizeDistribution, RejectsMalformedOnes) {
   for (std::string_view bad : {"", "uniform", "uniform:", "uniform:100", "uniform:200-100", "uniform:0-10",
-                               "uniform:a-b", "list:", "list:100,", "list:100,,200", "list:0", "normal:100-200",
-                               "200"})
+                               "uniform:a-b", "list:", "list:100,", "list:100,,200", "list:0", "normal:100-200", "200"})
     EXPECT_FALSE(parse_size_distribution(bad).ok()) << bad;
 }
 

@@ -18,10 +18,10 @@
 
 #include <boost/json.hpp>
 
-#include "bench/cli/syslog_message.h"
 #include "base/histogram.h"
 #include "base/metrics.h"
 #include "base/time.h"
+#include "bench/cli/syslog_message.h"
 
 namespace sluice::bench {
 namespace {
@@ -53,8 +53,8 @@ constexpr int64_t kAgeBoundsUs[] = {1'000, 10'000, 100'000, 1'000'000, 10'000'00
 int64_t timestamp_ms(const std::string& text) {
   tm t{};
   int ms = 0;
-  if (sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour, &t.tm_min,
-             &t.tm_sec, &ms) != 7)
+  if (sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour, &t.tm_min, &t.tm_sec,
+             &ms) != 7)
     return 0;
   t.tm_year -= 1900;
   t.tm_mon -= 1;
@@ -217,9 +217,11 @@ class CheckingServer {
       char request[4096];
       ::recv(c, request, sizeof request, 0);
       uint64_t n = accepted_.load();
-      std::string body = "# TYPE sluice_source_accepted_events_total counter\n"
-                         "sluice_source_accepted_events_total{shard=\"0\"} " + std::to_string(n / 2) + "\n" +
-                         "sluice_source_accepted_events_total{shard=\"1\"} " + std::to_string(n - n / 2) + "\n";
+      std::string body =
+          "# TYPE sluice_source_accepted_events_total counter\n"
+          "sluice_source_accepted_events_total{shard=\"0\"} " +
+          std::to_string(n / 2) + "\n" + "sluice_source_accepted_events_total{shard=\"1\"} " +
+          std::to_string(n - n / 2) + "\n";
       if (behaviour_.serve_event_ages) {
         base::MetricsWriter w;
         {
@@ -279,8 +281,8 @@ Outcome run(std::vector<std::string> args) {
 
 TEST(SyslogLoad, TcpOctetCountingDeliversEveryMessageInOrder) {
   CheckingServer server(Kind::octet, 300);
-  Outcome o = run({"--tcp", server.target(), "--count", "100003", "--connections", "3", "--size", "300",
-                   "--metrics", server.metrics_url(), "--json", "--quiet"});
+  Outcome o = run({"--tcp", server.target(), "--count", "100003", "--connections", "3", "--size", "300", "--metrics",
+                   server.metrics_url(), "--json", "--quiet"});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_EQ(o.json.at("events_sent").as_int64(), 100003);
   EXPECT_EQ(o.json.at("bytes_sent").as_int64(), 100003 * 304);
@@ -308,8 +310,8 @@ TEST(SyslogLoad, TcpLfFramingAcrossManyBufferPasses) {
 TEST(SyslogLoad, UdpSendsOneMessagePerDatagram) {
   CheckingServer server(Kind::udp, 200);
   // A modest rate, so that the receiving socket never overflows.
-  Outcome o = run({"--udp", server.target(), "--count", "3000", "--rate", "20k", "--connections", "2",
-                   "--metrics", server.metrics_url(), "--json", "--quiet"});
+  Outcome o = run({"--udp", server.target(), "--count", "3000", "--rate", "20k", "--connections", "2", "--metrics",
+                   server.metrics_url(), "--json", "--quiet"});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_EQ(o.json.at("events_sent").as_int64(), 3000);
   EXPECT_TRUE(o.json.at("framing").is_null());
@@ -340,8 +342,8 @@ TEST(SyslogLoad, ReportsLatencyToDeliveryFromTheServersEventAgeHistogram) {
 
 TEST(SyslogLoad, AServerWithoutTheEventAgeHistogramIsNotedNotWaitedFor) {
   CheckingServer server(Kind::octet, 200, {.serve_event_ages = false});
-  Outcome o = run({"--tcp", server.target(), "--count", "1000", "--metrics", server.metrics_url(), "--json",
-                   "--quiet"});
+  Outcome o =
+      run({"--tcp", server.target(), "--count", "1000", "--metrics", server.metrics_url(), "--json", "--quiet"});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_EQ(o.json.at("server_events_accepted").as_int64(), 1000);
   EXPECT_TRUE(o.json.at("delivery_p50_ms").is_null());
@@ -362,8 +364,8 @@ TEST(SyslogLoad, DurationBoundsAnUnlimitedRun) {
 
 TEST(SyslogLoad, RateIsHonoured) {
   CheckingServer server(Kind::octet, 200);
-  Outcome o = run({"--tcp", server.target(), "--rate", "20000", "--duration", "1", "--no-metrics", "--json",
-                   "--quiet"});
+  Outcome o =
+      run({"--tcp", server.target(), "--rate", "20000", "--duration", "1", "--no-metrics", "--json", "--quiet"});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   // Never faster than asked; slower only if this machine is starved (the bound is loose for that).
   EXPECT_LE(o.json.at("events_sent").as_int64(), 20'000 * o.json.at("elapsed_s").as_double() + 1);
@@ -384,8 +386,8 @@ TEST(SyslogLoad, AStopNeverLeavesATornMessageBehind) {
 
 TEST(SyslogLoad, AServerThatStopsReadingCannotHoldTheRunOpen) {
   CheckingServer server(Kind::octet, 200, {.read_pause_ms = 60'000});
-  Outcome o = run({"--tcp", server.target(), "--duration", "0.3", "--connections", "1", "--no-metrics", "--json",
-                   "--quiet"});
+  Outcome o =
+      run({"--tcp", server.target(), "--duration", "0.3", "--connections", "1", "--no-metrics", "--json", "--quiet"});
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_LT(o.json.at("elapsed_s").as_double(), 2.5);
   auto warnings = o.json.at("warnings").as_array();

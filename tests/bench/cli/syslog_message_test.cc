@@ -78,7 +78,10 @@ TEST(AddDecimal, ReportsOverflow) {
 }
 
 MessageBufferOptions options(SyslogFraming framing, size_t message_bytes = 200, size_t buffer_bytes = 4096) {
-  return {.timestamp = kTimestamp, .conn = 7, .message_bytes = message_bytes, .framing = framing,
+  return {.timestamp = kTimestamp,
+          .conn = 7,
+          .message_bytes = message_bytes,
+          .framing = framing,
           .buffer_bytes = buffer_bytes};
 }
 

@@ -70,9 +70,9 @@ std::string many_lines(size_t count) {
 
 TEST_F(TextEventReaderTest, ReadsPlainGzipAndZstdAlike) {
   const std::string plain = many_lines(3000);  // ~3 MB: several chunks
-  for (auto [name, bytes, encoding] : {std::tuple{"p.txt", plain, TextEncoding::plain},
-                                       std::tuple{"g.gz", gzip(plain), TextEncoding::gzip},
-                                       std::tuple{"z.zst", zstd(plain), TextEncoding::zstd}}) {
+  for (auto [name, bytes, encoding] :
+       {std::tuple{"p.txt", plain, TextEncoding::plain}, std::tuple{"g.gz", gzip(plain), TextEncoding::gzip},
+        std::tuple{"z.zst", zstd(plain), TextEncoding::zstd}}) {
     std::vector<std::string> lines;
     auto r = read(write(name, bytes), lines);
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -136,7 +136,8 @@ TEST_F(TextEventReaderTest, ListsDirectoriesRecursivelyInNameOrderWithoutFilesIn
   const std::vector<std::string> root{dir_.string()};
   auto listed = list_text_inputs(root, false);
   ASSERT_TRUE(listed.ok()) << listed.error().message;
-  std::vector<std::string> expected{(dir_ / "a.txt").string(), (dir_ / "b/1.txt").string(), (dir_ / "b/2.txt").string()};
+  std::vector<std::string> expected{(dir_ / "a.txt").string(), (dir_ / "b/1.txt").string(),
+                                    (dir_ / "b/2.txt").string()};
   EXPECT_EQ(listed.value(), expected);
   listed = list_text_inputs(root, true);
   ASSERT_TRUE(listed.ok());

@@ -107,7 +107,8 @@ class VerifyEndToEnd : public testing::Test {
     FILE* out = ::fdopen(pipe_fds[0], "r");
     char line[4096];
     bool ready = false;
-    while (!ready && std::fgets(line, sizeof line, out)) ready = std::string_view(line).find("ready") != std::string_view::npos;
+    while (!ready && std::fgets(line, sizeof line, out))
+      ready = std::string_view(line).find("ready") != std::string_view::npos;
     std::fclose(out);  // sluice's later writes to stdout are not needed
     ASSERT_TRUE(ready) << "sluice exited before it was ready";
   }
@@ -204,9 +205,9 @@ TEST_F(VerifyEndToEnd, LatencyToSinkDeliveryComesFromSluicesEventAgeHistogram) {
                          "20000", "--connections", "2"},
                         dir_, admin_port_);
   expect_delivery_from_send(json, 20000);
-  json = run_bench_json({"avro", "127.0.0.1:" + std::to_string(avro_port_), "--rate",
-                         "10k", "--count", "20000", "--connections", "2"},
-                        dir_, admin_port_);
+  json = run_bench_json(
+      {"avro", "127.0.0.1:" + std::to_string(avro_port_), "--rate", "10k", "--count", "20000", "--connections", "2"},
+      dir_, admin_port_);
   expect_delivery_from_send(json, 20000);
 }
 

@@ -1,7 +1,7 @@
 #include "bench/cli/verify.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -89,7 +89,7 @@ TEST_F(VerifyRunTest, ReportsPerConnectionAndInTotal) {
   EXPECT_EQ(total.received, 5u);
   EXPECT_EQ(total.unique, 4u);
   EXPECT_EQ(total.duplicates, 1u);
-  EXPECT_EQ(total.lost, 1u);  // conn 0 seq 3
+  EXPECT_EQ(total.lost, 1u);          // conn 0 seq 3
   EXPECT_EQ(total.out_of_order, 0u);  // 1 came after 2, but in another file
   EXPECT_EQ(total.expected, 5u);
 

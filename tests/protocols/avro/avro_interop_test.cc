@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/ipc_client_session.h"
+#include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
 
@@ -136,7 +136,8 @@ TEST(AvroInteropCapture, PythonServerResponsesDecode) {
 // Live peers
 
 bool python_avro_available() {
-  return access(kPython, X_OK) == 0 && std::system((std::string(kPython) + " -c 'import avro.ipc' 2>/dev/null").c_str()) == 0;
+  return access(kPython, X_OK) == 0 &&
+         std::system((std::string(kPython) + " -c 'import avro.ipc' 2>/dev/null").c_str()) == 0;
 }
 
 // A child process whose output is collected when it ends.
@@ -186,10 +187,8 @@ class Conn {
     std::string framed;
     encode_frame(serial, payload, framed);
     std::string wire;
-    if (deflate_)
-      deflater_.deflate(framed, wire);
-    else
-      wire = framed;
+    if (deflate_) deflater_.deflate(framed, wire);
+    else wire = framed;
     size_t at = 0;
     while (at < wire.size()) {
       const ssize_t n = ::send(fd_, wire.data() + at, wire.size() - at, MSG_NOSIGNAL);

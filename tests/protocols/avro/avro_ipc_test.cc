@@ -1,5 +1,5 @@
-#include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/ipc_client_session.h"
+#include "protocols/avro/ipc_server_session.h"
 
 #include <gtest/gtest.h>
 
@@ -79,15 +79,17 @@ TEST(FlumeProtocol, Avro1111VariantIsTheSameTextWithoutCommentStars) {
 // Java's Avro itself (Debian's libavro-java) parses the constant, prints it back unchanged and
 // hashes it to the constant MD5: the text is in Java's canonical form.
 TEST(FlumeProtocol, JavaAvroAgrees) {
-  const std::string jars = "/usr/share/java/avro.jar:/usr/share/java/jackson-core-asl.jar:"
-                           "/usr/share/java/jackson-mapper-asl.jar:/usr/share/java/slf4j-api.jar";
+  const std::string jars =
+      "/usr/share/java/avro.jar:/usr/share/java/jackson-core-asl.jar:"
+      "/usr/share/java/jackson-mapper-asl.jar:/usr/share/java/slf4j-api.jar";
   if (std::system("command -v java >/dev/null 2>&1 && test -r /usr/share/java/avro.jar") != 0)
     GTEST_SKIP() << "java or libavro-java is not installed (scripts/setup installs them)";
   const auto dir = std::filesystem::temp_directory_path() / ("avro_java_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const auto json = dir / "protocol.json";
   std::ofstream(json, std::ios::binary) << kFlumeProtocolJson;
-  const std::string cmd = "java -cp " + jars + " " + SLUICE_AVRO_JAVA_TOOL + " --json " + json.string() + " 2>/dev/null";
+  const std::string cmd =
+      "java -cp " + jars + " " + SLUICE_AVRO_JAVA_TOOL + " --json " + json.string() + " 2>/dev/null";
   FILE* pipe = popen(cmd.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string out;
@@ -304,7 +306,8 @@ TEST(ServerSession, FlumeClientGetsBothAndLaterCallsCarryNoHandshake) {
   EXPECT_TRUE(call.handshake);
   EXPECT_EQ(call.message, FlumeMessage::append_batch);
   ASSERT_EQ(call.events.size(), 2u);
-  EXPECT_EQ(headers_of(call.events[0]), (std::vector<std::pair<std::string, std::string>>{{"host", "a"}, {"seq", "1"}}));
+  EXPECT_EQ(headers_of(call.events[0]),
+            (std::vector<std::pair<std::string, std::string>>{{"host", "a"}, {"seq", "1"}}));
   EXPECT_EQ(call.events[0].body, "body one");
   EXPECT_TRUE(call.events[1].headers.empty());
   EXPECT_EQ(call.events[1].body, "");
@@ -513,12 +516,18 @@ TEST(ServerSession, LimitsAreErrorsNotCrashes) {
   EXPECT_NE(run(too_many_events).find("limit"), std::string::npos);
 
   RequestBuilder split_blocks;  // 2 + 2 events in two blocks: still 4
-  split_blocks.handshake(kFlumeProtocolMd5, kFlumeProtocolMd5).call("appendBatch").count(2).event({}, "a").event({}, "b");
+  split_blocks.handshake(kFlumeProtocolMd5, kFlumeProtocolMd5)
+      .call("appendBatch")
+      .count(2)
+      .event({}, "a")
+      .event({}, "b");
   split_blocks.count(2).event({}, "c").event({}, "d").count(0);
   run(split_blocks);
 
   RequestBuilder too_many_headers;
-  too_many_headers.handshake(kFlumeProtocolMd5, kFlumeProtocolMd5).call("append").event({{"a", "1"}, {"b", "2"}, {"c", "3"}}, "x");
+  too_many_headers.handshake(kFlumeProtocolMd5, kFlumeProtocolMd5)
+      .call("append")
+      .event({{"a", "1"}, {"b", "2"}, {"c", "3"}}, "x");
   run(too_many_headers);
 
   RequestBuilder headers_per_request;
@@ -684,7 +693,6 @@ TEST(ClientSession, MalformedResponses) {
     EXPECT_TRUE(r.malformed);
   }
 }
-
 
 namespace limits {
 

@@ -87,7 +87,8 @@ TEST(NettyFrame, SplitAtEveryByteAndMultiBufferFramesArePresentedAsOneStream) {
   std::vector<Decoded> want;
   const std::vector<std::string_view> parts{"handshake+meta", std::string_view("\0\x01", 2), "", "payload bytes"};
   encode_frame(10, parts, stream);
-  want.push_back({10, "handshake+meta"s + "\0\x01"s + "payload bytes", {"handshake+meta", "\0\x01"s, "", "payload bytes"}});
+  want.push_back(
+      {10, "handshake+meta"s + "\0\x01"s + "payload bytes", {"handshake+meta", "\0\x01"s, "", "payload bytes"}});
   encode_frame(11, "single", stream);
   want.push_back({11, "single", {"single"}});
   encode_frame(12, std::string(20000, 'z'), stream);
@@ -95,7 +96,8 @@ TEST(NettyFrame, SplitAtEveryByteAndMultiBufferFramesArePresentedAsOneStream) {
   const std::vector<std::string_view> empty_only{""};
   encode_frame(13, empty_only, stream);
   want.push_back({13, "", {""}});
-  for (size_t step : {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{12}, size_t{13}, size_t{4096}, stream.size()}) {
+  for (size_t step :
+       {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{12}, size_t{13}, size_t{4096}, stream.size()}) {
     FrameDecoder d;
     std::string error;
     EXPECT_EQ(decode_all(d, stream, step, &error), want) << "step " << step;
@@ -216,7 +218,8 @@ TEST(NettyFrame, GatheringBufferIsReusedAndBounded) {
 // is an error marked over_limit, and everything goes back (refusal, release_buffer, destruction).
 TEST(NettyFrame, GatheringIsChargedToTheBudgetAndGivenBack) {
   int64_t gauge = 0;
-  ByteBudget budget(size_t{1} << 20, [](void* g, int64_t delta) { *static_cast<int64_t*>(g) += delta; }, &gauge);
+  ByteBudget budget(
+      size_t{1} << 20, [](void* g, int64_t delta) { *static_cast<int64_t*>(g) += delta; }, &gauge);
   const FrameLimits limits{.buffers_max = 16, .buffer_bytes_max = 4u << 20, .frame_bytes_max = 4u << 20};
   {
     FrameDecoder d(limits, &budget);

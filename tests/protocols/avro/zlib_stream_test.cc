@@ -63,7 +63,8 @@ TEST(ZlibStream, SplitAtAnyByteAndFinish) {
   Inflater inf;
   std::string out;
   Status last = Status::ok;
-  for (size_t at = 0; at < wire.size(); at += 13) out += inflate_all(inf, std::string_view(wire).substr(at, 13), 64, &last);
+  for (size_t at = 0; at < wire.size(); at += 13)
+    out += inflate_all(inf, std::string_view(wire).substr(at, 13), 64, &last);
   EXPECT_EQ(out, data);
   EXPECT_EQ(last, Status::finished);
   EXPECT_EQ(inf.total_out(), data.size());

@@ -50,9 +50,7 @@ TEST(BodyDecoding, IdentityIsTheBodyItself) {
   EXPECT_EQ(d.buffer_capacity(), 0u);
 }
 
-TEST(BodyDecoding, IdentityOverTheLimit) {
-  EXPECT_EQ(failure(ContentEncoding::identity, "12345", 4).status, 413);
-}
+TEST(BodyDecoding, IdentityOverTheLimit) { EXPECT_EQ(failure(ContentEncoding::identity, "12345", 4).status, 413); }
 
 TEST(BodyDecoding, DeflateZlibAndRaw) {
   const std::string text = "deflated text, deflated text, deflated text";
@@ -174,11 +172,11 @@ TEST(ContentEncodingField, Parsing) {
     ContentEncoding encoding;
   };
   const Case cases[] = {
-      {"", 0, ContentEncoding::identity},      {"identity", 0, ContentEncoding::identity},
-      {"gzip", 0, ContentEncoding::gzip},      {" GZIP ", 0, ContentEncoding::gzip},
-      {"x-gzip", 0, ContentEncoding::gzip},    {"deflate", 0, ContentEncoding::deflate},
-      {"Deflate", 0, ContentEncoding::deflate}, {"br", 415, ContentEncoding::identity},
-      {"zstd", 415, ContentEncoding::identity}, {"gzip, gzip", 415, ContentEncoding::identity},
+      {"", 0, ContentEncoding::identity},           {"identity", 0, ContentEncoding::identity},
+      {"gzip", 0, ContentEncoding::gzip},           {" GZIP ", 0, ContentEncoding::gzip},
+      {"x-gzip", 0, ContentEncoding::gzip},         {"deflate", 0, ContentEncoding::deflate},
+      {"Deflate", 0, ContentEncoding::deflate},     {"br", 415, ContentEncoding::identity},
+      {"zstd", 415, ContentEncoding::identity},     {"gzip, gzip", 415, ContentEncoding::identity},
       {"compress", 415, ContentEncoding::identity},
   };
   for (const Case& c : cases) {

@@ -91,13 +91,17 @@ class JsonDecoding : public ::testing::TestWithParam<JsonLibrary> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Libraries, JsonDecoding, ::testing::Values(JsonLibrary::boost_json, JsonLibrary::simdjson),
-                         [](const auto& info) { return info.param == JsonLibrary::simdjson ? "simdjson" : "boost_json"; });
+                         [](const auto& info) {
+                           return info.param == JsonLibrary::simdjson ? "simdjson" : "boost_json";
+                         });
 
 // ---- Flume JSONHandler ----
 
 TEST_P(JsonDecoding, FlumeBatch) {
-  EXPECT_EQ(accepted(R"([{"headers" : {"a":"b", "c":"d"},"body": "random_body"}, {"headers" : {"e": "f"},"body": "random_body2"}])"),
-            (std::vector<Ev>{{{{"a", "b"}, {"c", "d"}}, "random_body"}, {{{"e", "f"}}, "random_body2"}}));
+  EXPECT_EQ(
+      accepted(
+          R"([{"headers" : {"a":"b", "c":"d"},"body": "random_body"}, {"headers" : {"e": "f"},"body": "random_body2"}])"),
+      (std::vector<Ev>{{{{"a", "b"}, {"c", "d"}}, "random_body"}, {{{"e", "f"}}, "random_body2"}}));
 }
 
 TEST_P(JsonDecoding, CurlCapturedBody) {
@@ -109,9 +113,10 @@ TEST_P(JsonDecoding, CurlCapturedBody) {
 TEST_P(JsonDecoding, EightEventsOfFourHeaders) {
   const auto events = accepted(testing::kBigJson);
   ASSERT_EQ(events.size(), 8u);
-  EXPECT_EQ(events[7].headers,
-            (std::vector<std::pair<std::string, std::string>>{
-                {"host", "web-07"}, {"app", "checkout"}, {"level", "info"}, {"trace", "00000000000000000000000000000007"}}));
+  EXPECT_EQ(
+      events[7].headers,
+      (std::vector<std::pair<std::string, std::string>>{
+          {"host", "web-07"}, {"app", "checkout"}, {"level", "info"}, {"trace", "00000000000000000000000000000007"}}));
 }
 
 TEST_P(JsonDecoding, Escapes) {
@@ -130,20 +135,21 @@ TEST_P(JsonDecoding, SurrogatePairs) {
 }
 
 TEST_P(JsonDecoding, RawUnicodePassesThrough) {
-  EXPECT_EQ(accepted("[{\"headers\":{\"city\":\"K\xC3\xB6ln\"},\"body\":\"\xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80\"}]"),
-            (std::vector<Ev>{{{{"city", "K\xC3\xB6ln"}}, "\xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80"}}));
+  EXPECT_EQ(
+      accepted("[{\"headers\":{\"city\":\"K\xC3\xB6ln\"},\"body\":\"\xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80\"}]"),
+      (std::vector<Ev>{{{{"city", "K\xC3\xB6ln"}}, "\xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80"}}));
 }
 
 TEST_P(JsonDecoding, LoneSurrogatesRefused) {
-  for (const char* body : {R"([{"body":"\uD800"}])", R"([{"body":"\uDC00"}])", R"([{"body":"a\uD83Dx"}])",
-                           R"([{"body":"\uD83D\u0041"}])", R"([{"body":"\uDE00\uD83D"}])",
-                           R"([{"headers":{"k":"\uD800"}}])"})
+  for (const char* body :
+       {R"([{"body":"\uD800"}])", R"([{"body":"\uDC00"}])", R"([{"body":"a\uD83Dx"}])", R"([{"body":"\uD83D\u0041"}])",
+        R"([{"body":"\uDE00\uD83D"}])", R"([{"headers":{"k":"\uD800"}}])"})
     invalid(body);
 }
 
 TEST_P(JsonDecoding, BadEscapesRefused) {
-  for (const char* body : {R"([{"body":"\x41"}])", R"([{"body":"\u12"}])", R"([{"body":"\u12G4"}])",
-                           R"([{"body":"\'"}])"})
+  for (const char* body :
+       {R"([{"body":"\x41"}])", R"([{"body":"\u12"}])", R"([{"body":"\u12G4"}])", R"([{"body":"\'"}])"})
     invalid(body);
 }
 
@@ -175,10 +181,15 @@ TEST_P(JsonDecoding, SingleObjectIsOneEvent) {
 }
 
 TEST_P(JsonDecoding, NumberAndBooleanHeaderValuesBecomeText) {
-  EXPECT_EQ(accepted(R"([{"headers":{"n":42,"neg":-1.5e3,"z":0,"big":123456789012345678901234567890,"t":true,"f":false}}])"),
-            (std::vector<Ev>{{{{"n", "42"}, {"neg", "-1.5e3"}, {"z", "0"}, {"big", "123456789012345678901234567890"},
-                               {"t", "true"}, {"f", "false"}},
-                              ""}}));
+  EXPECT_EQ(
+      accepted(R"([{"headers":{"n":42,"neg":-1.5e3,"z":0,"big":123456789012345678901234567890,"t":true,"f":false}}])"),
+      (std::vector<Ev>{{{{"n", "42"},
+                         {"neg", "-1.5e3"},
+                         {"z", "0"},
+                         {"big", "123456789012345678901234567890"},
+                         {"t", "true"},
+                         {"f", "false"}},
+                        ""}}));
 }
 
 TEST(BoostJsonDecoding, ExponentOverflowRefused) {
@@ -190,9 +201,12 @@ TEST(BoostJsonDecoding, ExponentOverflowRefused) {
 }
 
 TEST_P(JsonDecoding, WrongTypesNamed) {
-  refused(R"([{"headers":{"a":{"x":1}}}])", 400, R"(event 0: header "a": value must be a string, number or boolean, not an object)");
-  refused(R"([{"body":"ok"},{"headers":{"b":[1]}}])", 400, R"(event 1: header "b": value must be a string, number or boolean, not an array)");
-  refused(R"([{"headers":{"c":null}}])", 400, R"(event 0: header "c": value must be a string, number or boolean, not null)");
+  refused(R"([{"headers":{"a":{"x":1}}}])", 400,
+          R"(event 0: header "a": value must be a string, number or boolean, not an object)");
+  refused(R"([{"body":"ok"},{"headers":{"b":[1]}}])", 400,
+          R"(event 1: header "b": value must be a string, number or boolean, not an array)");
+  refused(R"([{"headers":{"c":null}}])", 400,
+          R"(event 0: header "c": value must be a string, number or boolean, not null)");
   refused(R"([{"headers":["a"]}])", 400, R"(event 0: "headers" must be an object, not an array)");
   refused(R"([{"headers":"a"}])", 400, R"(event 0: "headers" must be an object, not a string)");
   refused(R"([{"headers":1}])", 400, R"(event 0: "headers" must be an object, not a number)");
@@ -434,7 +448,9 @@ TEST_P(JsonDecoding, EscapeFreeStringsAreNotCopied) {
   const PaddedText body(R"([{"headers":{"host":"web"},"body":"plain text"},{"body":"esc\naped"}])");
   ASSERT_TRUE(d.decode(BodyFormat::flume_json, body).ok());
   const std::string_view in = body.view();
-  auto inside = [&](std::string_view s) { return s.data() >= in.data() && s.data() + s.size() <= in.data() + in.size(); };
+  auto inside = [&](std::string_view s) {
+    return s.data() >= in.data() && s.data() + s.size() <= in.data() + in.size();
+  };
   EXPECT_TRUE(inside(d.events()[0].body));
   EXPECT_TRUE(inside(d.events()[0].headers[0].key));
   EXPECT_TRUE(inside(d.events()[0].headers[0].value));

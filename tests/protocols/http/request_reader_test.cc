@@ -47,8 +47,8 @@ struct Seen {
 };
 
 std::ostream& operator<<(std::ostream& os, const Seen& s) {
-  return os << s.method << ' ' << s.target << " v" << s.version << " ka=" << s.keep_alive
-            << " ct=" << s.content_type << " body=" << s.body.size() << ":" << s.body;
+  return os << s.method << ' ' << s.target << " v" << s.version << " ka=" << s.keep_alive << " ct=" << s.content_type
+            << " body=" << s.body.size() << ":" << s.body;
 }
 
 // Drives a reader as a connection does. Every chunk is copied to its own heap buffer that is
@@ -70,9 +70,7 @@ struct Driver {
     for (int rounds = 0; rounds < 10000; ++rounds) {
       switch (e) {
         case Event::need_more: return e;
-        case Event::error:
-          error = reader.error();
-          return e;
+        case Event::error: error = reader.error(); return e;
         case Event::head: {
           ++heads;
           const RequestHead& h = reader.head();
@@ -81,9 +79,17 @@ struct Driver {
         }
         case Event::request: {
           const RequestHead& h = reader.head();
-          Seen s{std::string(h.method_text), std::string(h.target), std::string(h.path), h.version, h.keep_alive,
-                 h.expect_continue, h.chunked, h.content_length, std::string(h.content_type),
-                 std::string(h.content_encoding), std::string(reader.body())};
+          Seen s{std::string(h.method_text),
+                 std::string(h.target),
+                 std::string(h.path),
+                 h.version,
+                 h.keep_alive,
+                 h.expect_continue,
+                 h.chunked,
+                 h.content_length,
+                 std::string(h.content_type),
+                 std::string(h.content_encoding),
+                 std::string(reader.body())};
           // The padding after the body is readable.
           const std::string_view body = reader.body();
           volatile char last_pad = body.data()[body.size() + kBodyPaddingBytes - 1];
@@ -114,8 +120,7 @@ struct Driver {
   HttpError error;
 };
 
-const std::string kCurlJsonBody =
-    R"([{"headers": {"host": "web-01", "app": "checkout"}, "body": "hello \"world\""}])";
+const std::string kCurlJsonBody = R"([{"headers": {"host": "web-01", "app": "checkout"}, "body": "hello \"world\""}])";
 
 Seen curl_json_seen() {
   return Seen{"POST", "/", "/", 11, true, false, false, 79, "application/json", "", kCurlJsonBody};
@@ -124,7 +129,16 @@ Seen curl_chunked_seen() {
   return Seen{"POST", "/", "/", 11, true, false, true, std::nullopt, "application/json", "", kCurlJsonBody};
 }
 Seen wrk_seen() {
-  return Seen{"POST", "/", "/", 11, true, false, false, 46, "application/json", "",
+  return Seen{"POST",
+              "/",
+              "/",
+              11,
+              true,
+              false,
+              false,
+              46,
+              "application/json",
+              "",
               R"([{"headers":{"host":"web-01"},"body":"hello"}])"};
 }
 
@@ -315,8 +329,7 @@ TEST(RequestReader, MalformedChunks) {
 
 TEST(RequestReader, ChunkLineTooLong) {
   Driver d;
-  EXPECT_EQ(d.feed("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;x=" + std::string(5000, 'a')),
-            Event::error);
+  EXPECT_EQ(d.feed("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;x=" + std::string(5000, 'a')), Event::error);
   EXPECT_EQ(d.error.status, 400);
   EXPECT_EQ(d.error.message, "chunk size line or trailer too long");
 }
@@ -443,10 +456,11 @@ TEST(RequestReader, KeepAliveRules) {
     const char* head;
     bool keep_alive;
   };
-  for (const Case& c : {Case{"POST / HTTP/1.1\r\n\r\n", true}, Case{"POST / HTTP/1.1\r\nConnection: close\r\n\r\n", false},
-                        Case{"POST / HTTP/1.1\r\nConnection: Close\r\n\r\n", false}, Case{"POST / HTTP/1.0\r\n\r\n", false},
-                        Case{"POST / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true},
-                        Case{"POST / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true}}) {
+  for (const Case& c :
+       {Case{"POST / HTTP/1.1\r\n\r\n", true}, Case{"POST / HTTP/1.1\r\nConnection: close\r\n\r\n", false},
+        Case{"POST / HTTP/1.1\r\nConnection: Close\r\n\r\n", false}, Case{"POST / HTTP/1.0\r\n\r\n", false},
+        Case{"POST / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true},
+        Case{"POST / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true}}) {
     Driver d;
     EXPECT_EQ(d.feed(c.head), Event::need_more);
     ASSERT_EQ(d.requests.size(), 1u) << c.head;

@@ -36,10 +36,8 @@ class ScopedTz {
     tzset();
   }
   ~ScopedTz() {
-    if (old_)
-      setenv("TZ", old_->c_str(), 1);
-    else
-      unsetenv("TZ");
+    if (old_) setenv("TZ", old_->c_str(), 1);
+    else unsetenv("TZ");
     tzset();
   }
 

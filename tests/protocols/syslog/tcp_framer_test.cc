@@ -34,14 +34,10 @@ struct Frame {
 std::ostream& operator<<(std::ostream& os, const Frame& f) {
   os << '"';
   for (char c : f.bytes) {
-    if (c == '\n')
-      os << "\\n";
-    else if (c == '\r')
-      os << "\\r";
-    else if (c == '\0')
-      os << "\\0";
-    else
-      os << c;
+    if (c == '\n') os << "\\n";
+    else if (c == '\r') os << "\\r";
+    else if (c == '\0') os << "\\0";
+    else os << c;
   }
   return os << '"' << (f.truncated ? " (truncated)" : "");
 }

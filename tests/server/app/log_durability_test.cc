@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "ringbuf/append.h"
-#include "ringbuf/segment_file.h"
-#include "ringbuf/channel.h"
 #include "base/metrics.h"
+#include "ringbuf/append.h"
+#include "ringbuf/channel.h"
+#include "ringbuf/segment_file.h"
 
 namespace sluice::app {
 namespace {
@@ -31,9 +31,8 @@ int fake_sync(int, bool) {
 class LogDurabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("log_durability_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("log_durability_" + std::to_string(getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     sync_errno = 0;
     sync_calls = 0;
@@ -174,9 +173,9 @@ TEST_F(LogDurabilityTest, DamagedRecordFoundAtStartUpIsQuarantinedAndCounted) {
   open_channel();
   EXPECT_EQ(metric("sluice_channel_corrupt_records_total"), 1);
   EXPECT_EQ(metric("sluice_channel_quarantined_bytes_total"), (64 << 10) - ringbuf::kSegmentHeaderBytes);
-  EXPECT_TRUE(fs::exists(shard / "quarantine" /
-                         (segment.filename().string() + "." + std::to_string(ringbuf::kSegmentHeaderBytes) +
-                          ".corrupt")));
+  EXPECT_TRUE(
+      fs::exists(shard / "quarantine" /
+                 (segment.filename().string() + "." + std::to_string(ringbuf::kSegmentHeaderBytes) + ".corrupt")));
 }
 
 }  // namespace

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "server/app/components/component_type.h"
@@ -168,14 +168,14 @@ TEST(AgentConfig, WhereEachValueCameFrom) {
 
 TEST(AgentConfig, EveryTypeOfValue) {
   AgentConfig c = load_ok(base_with({
-      "a1.sources.r1.host = 127.0.0.1",               // string
-      "a1.sources.r1.maxConnections = 64",            // int
-      "a1.sources.r1.eventSize = 16KiB",              // bytes
-      "a1.sources.r1.syslogHeaders = FALSE",          // bool
+      "a1.sources.r1.host = 127.0.0.1",       // string
+      "a1.sources.r1.maxConnections = 64",    // int
+      "a1.sources.r1.eventSize = 16KiB",      // bytes
+      "a1.sources.r1.syslogHeaders = FALSE",  // bool
       "a1.sources.r1.keepFields = timestamp hostname",
       "a1.sources.r1.clientIPHeader = client",
-      "a1.sources.r1.selector.type = Replicating",    // enum
-      "a1.sinks.k1.sink.rollInterval = 500ms",        // duration
+      "a1.sources.r1.selector.type = Replicating",  // enum
+      "a1.sinks.k1.sink.rollInterval = 500ms",      // duration
       "a1.sinks.k1.sink.serializer = header_and_text",
       "a1.sinks.k1.sink.pathManager.prefix = events-",
       "a1.sinks.k1.sink.pathManager.extension = log",
@@ -290,8 +290,10 @@ TEST(AgentConfig, OtherAgentsInTheFileAreIgnored) {
   EXPECT_EQ(c.sources[0].key_of("port"), "a2.sources.s.port");
   EXPECT_EQ(c.sources[0].line(), 8);
   // And the other way round, a1's errors are a1's.
-  EXPECT_EQ(load_error(text, "a1"),
-            "f.conf: agent 'a1' has no a1.channels line (the list of its channels)\nf.conf: agent 'a1' has no a1.sinks line (the list of its sinks)\nf.conf: line 3: a1.sources.r1.type: source type 'thrift' is not supported yet (sluice has: " + known_types(ComponentKind::source) + ")");
+  EXPECT_EQ(
+      load_error(text, "a1"),
+      "f.conf: agent 'a1' has no a1.channels line (the list of its channels)\nf.conf: agent 'a1' has no a1.sinks line (the list of its sinks)\nf.conf: line 3: a1.sources.r1.type: source type 'thrift' is not supported yet (sluice has: " +
+          known_types(ComponentKind::source) + ")");
 }
 
 TEST(AgentConfig, AgentNamesArePrefixesNotSubstrings) {
@@ -385,38 +387,44 @@ TEST(AgentConfig, NoSuchAgent) {
 TEST(AgentConfig, PropertiesErrorsNameTheFile) {
   EXPECT_EQ(load_error(base_with({"a1.sources.r1.port = 5515"})),
             "f.conf: line 11: key 'a1.sources.r1.port' is set twice (first on line 5)");
-  EXPECT_EQ(load_error(base_with({"a1.sinks.k1.sink.pathManager.prefix = C:\\out"})),
-            "f.conf: line 11: unknown escape '\\o' in the value of 'a1.sinks.k1.sink.pathManager.prefix' (write '\\\\' for a backslash)");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sinks.k1.sink.pathManager.prefix = C:\\out"})),
+      "f.conf: line 11: unknown escape '\\o' in the value of 'a1.sinks.k1.sink.pathManager.prefix' (write '\\\\' for a backslash)");
 }
 
 TEST(AgentConfig, KeyWithoutAnAgent) {
-  EXPECT_EQ(load_error(base_with({"sources = r1", ".sinks = k1"})),
-            "f.conf: line 11: key 'sources' does not start with an agent name (as in a1.sources)\nf.conf: line 12: key '.sinks' does not start with an agent name (as in a1.sources)");
+  EXPECT_EQ(
+      load_error(base_with({"sources = r1", ".sinks = k1"})),
+      "f.conf: line 11: key 'sources' does not start with an agent name (as in a1.sources)\nf.conf: line 12: key '.sinks' does not start with an agent name (as in a1.sources)");
 }
 
 TEST(AgentConfig, UnknownAgentLevelKey) {
-  EXPECT_EQ(load_error(base_with({"a1.source.r9.type = syslogtcp", "a1.foo = bar", "a1.Sinks = k1"})),
-            "f.conf: line 11: unknown key 'a1.source.r9.type' (did you mean 'a1.sources.r9.type'?)\nf.conf: line 12: unknown key 'a1.foo' (an agent's keys start with a1.sources, a1.channels or a1.sinks)\nf.conf: line 13: unknown key 'a1.Sinks' (did you mean 'a1.sinks'?)");
+  EXPECT_EQ(
+      load_error(base_with({"a1.source.r9.type = syslogtcp", "a1.foo = bar", "a1.Sinks = k1"})),
+      "f.conf: line 11: unknown key 'a1.source.r9.type' (did you mean 'a1.sources.r9.type'?)\nf.conf: line 12: unknown key 'a1.foo' (an agent's keys start with a1.sources, a1.channels or a1.sinks)\nf.conf: line 13: unknown key 'a1.Sinks' (did you mean 'a1.sinks'?)");
 }
 
 TEST(AgentConfig, ComponentKeyWithoutAnOption) {
-  EXPECT_EQ(load_error(base_with({"a1.sources.r1 = x", "a1.sinks..type = null", "a1.channels.c1. = y"})),
-            "f.conf: line 11: a1.sources.r1: expected a1.sources.<name>.<option>\nf.conf: line 12: a1.sinks..type: expected a1.sinks.<name>.<option>\nf.conf: line 13: a1.channels.c1.: expected a1.channels.<name>.<option>");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1 = x", "a1.sinks..type = null", "a1.channels.c1. = y"})),
+      "f.conf: line 11: a1.sources.r1: expected a1.sources.<name>.<option>\nf.conf: line 12: a1.sinks..type: expected a1.sinks.<name>.<option>\nf.conf: line 13: a1.channels.c1.: expected a1.channels.<name>.<option>");
 }
 
 TEST(AgentConfig, UnknownKeyWithASuggestion) {
-  EXPECT_EQ(load_error(base_with({
-                "a1.sources.r1.prot = 514",
-                "a1.sources.r1.eventsize = 1k",
-                "a1.sinks.k1.rollInterval = 60",
-                "a1.channels.c1.byteCapacty = 1m",
-            })),
-            "f.conf: line 11: a1.sources.r1.prot: unknown key for a syslogtcp source (did you mean 'port'?)\nf.conf: line 12: a1.sources.r1.eventsize: unknown key for a syslogtcp source (did you mean 'eventSize'?)\nf.conf: line 13: a1.sinks.k1.rollInterval: unknown key for a file_roll sink (did you mean 'sink.rollInterval'?)\nf.conf: line 14: a1.channels.c1.byteCapacty: unknown key for a memory channel (did you mean 'byteCapacity'?)");
+  EXPECT_EQ(
+      load_error(base_with({
+          "a1.sources.r1.prot = 514",
+          "a1.sources.r1.eventsize = 1k",
+          "a1.sinks.k1.rollInterval = 60",
+          "a1.channels.c1.byteCapacty = 1m",
+      })),
+      "f.conf: line 11: a1.sources.r1.prot: unknown key for a syslogtcp source (did you mean 'port'?)\nf.conf: line 12: a1.sources.r1.eventsize: unknown key for a syslogtcp source (did you mean 'eventSize'?)\nf.conf: line 13: a1.sinks.k1.rollInterval: unknown key for a file_roll sink (did you mean 'sink.rollInterval'?)\nf.conf: line 14: a1.channels.c1.byteCapacty: unknown key for a memory channel (did you mean 'byteCapacity'?)");
 }
 
 TEST(AgentConfig, UnknownKeyWithoutASuggestion) {
-  EXPECT_EQ(load_error(base_with({"a1.sources.r1.colour = red", "a1.sinks.k1.x = 1"})),
-            "f.conf: line 11: a1.sources.r1.colour: unknown key for a syslogtcp source\nf.conf: line 12: a1.sinks.k1.x: unknown key for a file_roll sink");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.colour = red", "a1.sinks.k1.x = 1"})),
+      "f.conf: line 11: a1.sources.r1.colour: unknown key for a syslogtcp source\nf.conf: line 12: a1.sinks.k1.x: unknown key for a file_roll sink");
 }
 
 TEST(AgentConfig, OptionsOfOtherTypesAreUnknown) {
@@ -426,60 +434,72 @@ TEST(AgentConfig, OptionsOfOtherTypesAreUnknown) {
 }
 
 TEST(AgentConfig, SourceWithChannelInsteadOfChannels) {
-  EXPECT_EQ(load_error(base_replacing(6, "a1.sources.r1.channel = c1")),
-            "f.conf: line 4: source 'r1' (syslogtcp) is missing the required key a1.sources.r1.channels\nf.conf: line 6: a1.sources.r1.channel: unknown key for a syslogtcp source (did you mean 'channels'?)");
+  EXPECT_EQ(
+      load_error(base_replacing(6, "a1.sources.r1.channel = c1")),
+      "f.conf: line 4: source 'r1' (syslogtcp) is missing the required key a1.sources.r1.channels\nf.conf: line 6: a1.sources.r1.channel: unknown key for a syslogtcp source (did you mean 'channels'?)");
 }
 
 TEST(AgentConfig, UnknownType) {
   EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = syslog")),
-            "f.conf: line 4: a1.sources.r1.type: source type 'syslog' is unknown (sluice has: " + known_types(ComponentKind::source) + ")");
+            "f.conf: line 4: a1.sources.r1.type: source type 'syslog' is unknown (sluice has: " +
+                known_types(ComponentKind::source) + ")");
   EXPECT_EQ(load_error(base_replacing(7, "a1.channels.c1.type = mem")),
-            "f.conf: line 7: a1.channels.c1.type: channel type 'mem' is unknown (sluice has: " + known_types(ComponentKind::channel) + ")");
+            "f.conf: line 7: a1.channels.c1.type: channel type 'mem' is unknown (sluice has: " +
+                known_types(ComponentKind::channel) + ")");
   EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = file")),
-            "f.conf: line 8: a1.sinks.k1.type: sink type 'file' is unknown (sluice has: " + known_types(ComponentKind::sink) + ")");
+            "f.conf: line 8: a1.sinks.k1.type: sink type 'file' is unknown (sluice has: " +
+                known_types(ComponentKind::sink) + ")");
 }
 
 TEST(AgentConfig, FlumeTypeNotSupportedYet) {
   EXPECT_EQ(load_error(base_replacing(7, "a1.channels.c1.type = jdbc")),
-            "f.conf: line 7: a1.channels.c1.type: channel type 'jdbc' is not supported yet (sluice has: " + known_types(ComponentKind::channel) + ")");
+            "f.conf: line 7: a1.channels.c1.type: channel type 'jdbc' is not supported yet (sluice has: " +
+                known_types(ComponentKind::channel) + ")");
   EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = IRC")),
-            "f.conf: line 8: a1.sinks.k1.type: sink type 'IRC' is not supported yet (sluice has: " + known_types(ComponentKind::sink) + ")");
+            "f.conf: line 8: a1.sinks.k1.type: sink type 'IRC' is not supported yet (sluice has: " +
+                known_types(ComponentKind::sink) + ")");
   EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = multiport_syslogtcp")),
-            "f.conf: line 4: a1.sources.r1.type: source type 'multiport_syslogtcp' is not supported yet (sluice has: " + known_types(ComponentKind::source) + ")");
+            "f.conf: line 4: a1.sources.r1.type: source type 'multiport_syslogtcp' is not supported yet (sluice has: " +
+                known_types(ComponentKind::source) + ")");
 }
 
 TEST(AgentConfig, UnknownTypeDoesNotCascade) {
   // The keys of a component whose type is unknown cannot be judged, so they are not reported;
   // its wiring still is.
   EXPECT_EQ(load_error(base_replacing(4, "a1.sources.r1.type = thrift") + "a1.sources.r1.bind = 0.0.0.0\n"),
-            "f.conf: line 4: a1.sources.r1.type: source type 'thrift' is not supported yet (sluice has: " + known_types(ComponentKind::source) + ")");
+            "f.conf: line 4: a1.sources.r1.type: source type 'thrift' is not supported yet (sluice has: " +
+                known_types(ComponentKind::source) + ")");
   EXPECT_EQ(load_error(base_replacing(8, "a1.sinks.k1.type = hbase")),
-            "f.conf: line 8: a1.sinks.k1.type: sink type 'hbase' is not supported yet (sluice has: " + known_types(ComponentKind::sink) + ")");
+            "f.conf: line 8: a1.sinks.k1.type: sink type 'hbase' is not supported yet (sluice has: " +
+                known_types(ComponentKind::sink) + ")");
 }
 
 TEST(AgentConfig, BadValueForEachType) {
-  EXPECT_EQ(load_error(base_with({
-                "a1.sources.r1.maxConnections = many",
-                "a1.sources.r1.eventSize = 10x",
-                "a1.sources.r1.syslogHeaders = yes",
-                "a1.sources.r1.keepFields = everything",
-                "a1.sinks.k1.sink.rollInterval = 2 days",
-                "a1.sinks.k1.sink.serializer = xml",
-                "a1.sinks.k1.sink.pathManager = ROLLTIME",
-                "a1.sinks.k1.sink.serializer.appendNewline = false",
-            })),
-            "f.conf: line 11: a1.sources.r1.maxConnections: expected an integer from 1 to 1000000, got 'many'\nf.conf: line 12: a1.sources.r1.eventSize: expected a size in bytes from 64 to 16m (such as 65536, 64k or 16m), got '10x'\nf.conf: line 13: a1.sources.r1.syslogHeaders: expected true or false, got 'yes'\nf.conf: line 14: a1.sources.r1.keepFields: expected none, all, or a list of priority, version, timestamp, hostname, got 'everything'\nf.conf: line 15: a1.sinks.k1.sink.rollInterval: expected a duration (such as 30, 30s, 500ms or 5m; a bare number is in seconds), got '2 days'\nf.conf: line 16: a1.sinks.k1.sink.serializer: expected one of TEXT, HEADER_AND_TEXT, JSON, got 'xml'\nf.conf: line 17: a1.sinks.k1.sink.pathManager: 'ROLLTIME' is not supported yet (sluice has: DEFAULT)\nf.conf: line 18: a1.sinks.k1.sink.serializer.appendNewline: Flume's sink.serializer.appendNewline is not supported yet by the file_roll sink");
+  EXPECT_EQ(
+      load_error(base_with({
+          "a1.sources.r1.maxConnections = many",
+          "a1.sources.r1.eventSize = 10x",
+          "a1.sources.r1.syslogHeaders = yes",
+          "a1.sources.r1.keepFields = everything",
+          "a1.sinks.k1.sink.rollInterval = 2 days",
+          "a1.sinks.k1.sink.serializer = xml",
+          "a1.sinks.k1.sink.pathManager = ROLLTIME",
+          "a1.sinks.k1.sink.serializer.appendNewline = false",
+      })),
+      "f.conf: line 11: a1.sources.r1.maxConnections: expected an integer from 1 to 1000000, got 'many'\nf.conf: line 12: a1.sources.r1.eventSize: expected a size in bytes from 64 to 16m (such as 65536, 64k or 16m), got '10x'\nf.conf: line 13: a1.sources.r1.syslogHeaders: expected true or false, got 'yes'\nf.conf: line 14: a1.sources.r1.keepFields: expected none, all, or a list of priority, version, timestamp, hostname, got 'everything'\nf.conf: line 15: a1.sinks.k1.sink.rollInterval: expected a duration (such as 30, 30s, 500ms or 5m; a bare number is in seconds), got '2 days'\nf.conf: line 16: a1.sinks.k1.sink.serializer: expected one of TEXT, HEADER_AND_TEXT, JSON, got 'xml'\nf.conf: line 17: a1.sinks.k1.sink.pathManager: 'ROLLTIME' is not supported yet (sluice has: DEFAULT)\nf.conf: line 18: a1.sinks.k1.sink.serializer.appendNewline: Flume's sink.serializer.appendNewline is not supported yet by the file_roll sink");
 }
 
 TEST(AgentConfig, ValuesOutOfRange) {
-  EXPECT_EQ(load_error(base_replacing(5, "a1.sources.r1.port = 70000") +
-                       "a1.channels.c1.segmentSize = 2g\na1.channels.c1.byteCapacityBufferPercentage = 101\n"),
-            "f.conf: line 5: a1.sources.r1.port: expected an integer from 1 to 65535, got '70000'\nf.conf: line 11: a1.channels.c1.segmentSize: expected a size in bytes from 64k to 1g (such as 65536, 64k or 16m), got '2g'\nf.conf: line 12: a1.channels.c1.byteCapacityBufferPercentage: expected an integer from 0 to 100, got '101'");
+  EXPECT_EQ(
+      load_error(base_replacing(5, "a1.sources.r1.port = 70000") +
+                 "a1.channels.c1.segmentSize = 2g\na1.channels.c1.byteCapacityBufferPercentage = 101\n"),
+      "f.conf: line 5: a1.sources.r1.port: expected an integer from 1 to 65535, got '70000'\nf.conf: line 11: a1.channels.c1.segmentSize: expected a size in bytes from 64k to 1g (such as 65536, 64k or 16m), got '2g'\nf.conf: line 12: a1.channels.c1.byteCapacityBufferPercentage: expected an integer from 0 to 100, got '101'");
 }
 
 TEST(AgentConfig, EmptyRequiredValues) {
-  EXPECT_EQ(load_error(base_replacing(6, "a1.sources.r1.channels =") + "a1.sinks.k1.sink.directory.x = 1\n"),
-            "f.conf: line 6: a1.sources.r1.channels: a value is required\nf.conf: line 11: a1.sinks.k1.sink.directory.x: unknown key for a file_roll sink (did you mean 'sink.directory'?)");
+  EXPECT_EQ(
+      load_error(base_replacing(6, "a1.sources.r1.channels =") + "a1.sinks.k1.sink.directory.x = 1\n"),
+      "f.conf: line 6: a1.sources.r1.channels: a value is required\nf.conf: line 11: a1.sinks.k1.sink.directory.x: unknown key for a file_roll sink (did you mean 'sink.directory'?)");
   EXPECT_EQ(load_error(base_replacing(10, "a1.sinks.k1.sink.directory = ")),
             "f.conf: line 10: a1.sinks.k1.sink.directory: a value is required");
 }
@@ -492,8 +512,9 @@ TEST(AgentConfig, MissingRequiredKeysPointAtTheComponent) {
 }
 
 TEST(AgentConfig, SinkWithoutAChannel) {
-  EXPECT_EQ(load_error(base_replacing(9, "")),
-            "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = c1); it would fill up and then block its sources\nf.conf: line 8: sink 'k1' (file_roll) is missing the required key a1.sinks.k1.channel");
+  EXPECT_EQ(
+      load_error(base_replacing(9, "")),
+      "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = c1); it would fill up and then block its sources\nf.conf: line 8: sink 'k1' (file_roll) is missing the required key a1.sinks.k1.channel");
 }
 
 TEST(AgentConfig, AliasAndNameBothSet) {
@@ -507,58 +528,69 @@ TEST(AgentConfig, ListedButNeverConfigured) {
   // Keys but no type is the same mistake.
   EXPECT_EQ(load_error(base_replacing(1, "a1.sources = r1 r2") + "a1.sources.r2.port = 1\n"),
             "f.conf: line 1: a1.sources: source 'r2' is listed but never configured (a1.sources.r2.type is missing)");
-  EXPECT_EQ(load_error(base_replacing(2, "a1.channels = c1 c2")),
-            "f.conf: line 2: a1.channels: channel 'c2' is listed but never configured (a1.channels.c2.type is missing)");
+  EXPECT_EQ(
+      load_error(base_replacing(2, "a1.channels = c1 c2")),
+      "f.conf: line 2: a1.channels: channel 'c2' is listed but never configured (a1.channels.c2.type is missing)");
 }
 
 TEST(AgentConfig, ConfiguredButNotListed) {
-  EXPECT_EQ(load_error(base_with({"a1.sources.r3.type = syslogudp", "a1.sources.r3.port = 514",
-                                  "a1.sinks.k2.type = null", "a1.sinks.k2.channel = c1"})),
-            "f.conf: line 11: a1.sources.r3.type: source 'r3' is configured but not listed in a1.sources (line 1), so nothing runs it\nf.conf: line 13: a1.sinks.k2.type: sink 'k2' is configured but not listed in a1.sinks (line 3), so nothing runs it");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r3.type = syslogudp", "a1.sources.r3.port = 514", "a1.sinks.k2.type = null",
+                            "a1.sinks.k2.channel = c1"})),
+      "f.conf: line 11: a1.sources.r3.type: source 'r3' is configured but not listed in a1.sources (line 1), so nothing runs it\nf.conf: line 13: a1.sinks.k2.type: sink 'k2' is configured but not listed in a1.sinks (line 3), so nothing runs it");
 }
 
 TEST(AgentConfig, ConfiguredButNotListedSuggestsAListedName) {
-  std::string text = base_replacing(1, "a1.sources = r1 tcp") +
-                     join_lines({"a1.sources.tpc.type = syslogtcp", "a1.sources.tpc.port = 1",
-                                 "a1.sources.tpc.channels = c1"});
-  EXPECT_EQ(load_error(text),
-            "f.conf: line 1: a1.sources: source 'tcp' is listed but never configured (a1.sources.tcp.type is missing)\nf.conf: line 11: a1.sources.tpc.type: source 'tpc' is configured but not listed in a1.sources (line 1), so nothing runs it (did you mean 'tcp'?)");
+  std::string text =
+      base_replacing(1, "a1.sources = r1 tcp") +
+      join_lines({"a1.sources.tpc.type = syslogtcp", "a1.sources.tpc.port = 1", "a1.sources.tpc.channels = c1"});
+  EXPECT_EQ(
+      load_error(text),
+      "f.conf: line 1: a1.sources: source 'tcp' is listed but never configured (a1.sources.tcp.type is missing)\nf.conf: line 11: a1.sources.tpc.type: source 'tpc' is configured but not listed in a1.sources (line 1), so nothing runs it (did you mean 'tcp'?)");
 }
 
 TEST(AgentConfig, MissingLists) {
-  EXPECT_EQ(load_error(base_replacing(3, "")),
-            "f.conf: agent 'a1' has no a1.sinks line (the list of its sinks)\nf.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = c1); it would fill up and then block its sources\nf.conf: line 8: a1.sinks.k1.type: sink 'k1' is configured but not listed in a1.sinks, so nothing runs it");
-  EXPECT_EQ(load_error(base_replacing(2, "")),
-            "f.conf: agent 'a1' has no a1.channels line (the list of its channels)\nf.conf: line 6: a1.sources.r1.channels: channel 'c1' does not exist (there is no a1.channels line)\nf.conf: line 7: a1.channels.c1.type: channel 'c1' is configured but not listed in a1.channels, so nothing runs it\nf.conf: line 9: a1.sinks.k1.channel: channel 'c1' does not exist (there is no a1.channels line)");
+  EXPECT_EQ(
+      load_error(base_replacing(3, "")),
+      "f.conf: agent 'a1' has no a1.sinks line (the list of its sinks)\nf.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = c1); it would fill up and then block its sources\nf.conf: line 8: a1.sinks.k1.type: sink 'k1' is configured but not listed in a1.sinks, so nothing runs it");
+  EXPECT_EQ(
+      load_error(base_replacing(2, "")),
+      "f.conf: agent 'a1' has no a1.channels line (the list of its channels)\nf.conf: line 6: a1.sources.r1.channels: channel 'c1' does not exist (there is no a1.channels line)\nf.conf: line 7: a1.channels.c1.type: channel 'c1' is configured but not listed in a1.channels, so nothing runs it\nf.conf: line 9: a1.sinks.k1.channel: channel 'c1' does not exist (there is no a1.channels line)");
 }
 
 TEST(AgentConfig, BadLists) {
-  EXPECT_EQ(load_error(base_replacing(1, "a1.sources = r1 r1 r.2")),
-            "f.conf: line 1: a1.sources: 'r1' is listed twice\nf.conf: line 1: a1.sources: 'r.2' is not a valid source name (names cannot contain '.')");
+  EXPECT_EQ(
+      load_error(base_replacing(1, "a1.sources = r1 r1 r.2")),
+      "f.conf: line 1: a1.sources: 'r1' is listed twice\nf.conf: line 1: a1.sources: 'r.2' is not a valid source name (names cannot contain '.')");
   EXPECT_EQ(load_error(join_lines({"a1.sources =", "a1.channels = c1", "a1.sinks = k1", "a1.channels.c1.type = memory",
                                    "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1"})),
             "f.conf: line 1: a1.sources: lists no sources");
 }
 
 TEST(AgentConfig, ChannelsThatDoNotExist) {
-  EXPECT_EQ(load_error(base_replacing(6, "a1.sources.r1.channels = c1 c9 c1")),
-            "f.conf: line 6: a1.sources.r1.channels: channel 'c9' does not exist (a1.channels lists: c1)\nf.conf: line 6: a1.sources.r1.channels: channel 'c1' is listed twice");
-  EXPECT_EQ(load_error(base_replacing(9, "a1.sinks.k1.channel = c2")),
-            "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = c1); it would fill up and then block its sources\nf.conf: line 9: a1.sinks.k1.channel: channel 'c2' does not exist (a1.channels lists: c1)");
+  EXPECT_EQ(
+      load_error(base_replacing(6, "a1.sources.r1.channels = c1 c9 c1")),
+      "f.conf: line 6: a1.sources.r1.channels: channel 'c9' does not exist (a1.channels lists: c1)\nf.conf: line 6: a1.sources.r1.channels: channel 'c1' is listed twice");
+  EXPECT_EQ(
+      load_error(base_replacing(9, "a1.sinks.k1.channel = c2")),
+      "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = c1); it would fill up and then block its sources\nf.conf: line 9: a1.sinks.k1.channel: channel 'c2' does not exist (a1.channels lists: c1)");
 }
 
 TEST(AgentConfig, SinkReadsOneChannel) {
-  EXPECT_EQ(load_error(base_replacing(9, "a1.sinks.k1.channel = c1 c2")),
-            "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = c1); it would fill up and then block its sources\nf.conf: line 9: a1.sinks.k1.channel: expected one channel name (a sink reads one channel), got 'c1 c2'");
+  EXPECT_EQ(
+      load_error(base_replacing(9, "a1.sinks.k1.channel = c1 c2")),
+      "f.conf: line 7: a1.channels.c1.type: channel 'c1' is read by no sink (no a1.sinks.<name>.channel = c1); it would fill up and then block its sources\nf.conf: line 9: a1.sinks.k1.channel: expected one channel name (a sink reads one channel), got 'c1 c2'");
 }
 
 TEST(AgentConfig, ChannelThatNoSinkReads) {
   std::string text = base_replacing(2, "a1.channels = c1 c2") + "a1.channels.c2.type = memory\n";
-  EXPECT_EQ(load_error(text),
-            "f.conf: line 11: a1.channels.c2.type: channel 'c2' is read by no sink (no a1.sinks.<name>.channel = c2); it would fill up and then block its sources");
+  EXPECT_EQ(
+      load_error(text),
+      "f.conf: line 11: a1.channels.c2.type: channel 'c2' is read by no sink (no a1.sinks.<name>.channel = c2); it would fill up and then block its sources");
   // Sinks that are not listed do not run, so they do not count as readers.
-  EXPECT_EQ(load_error(text + "a1.sinks.k9.type = null\na1.sinks.k9.channel = c2\n"),
-            "f.conf: line 11: a1.channels.c2.type: channel 'c2' is read by no sink (no a1.sinks.<name>.channel = c2); it would fill up and then block its sources\nf.conf: line 12: a1.sinks.k9.type: sink 'k9' is configured but not listed in a1.sinks (line 3), so nothing runs it");
+  EXPECT_EQ(
+      load_error(text + "a1.sinks.k9.type = null\na1.sinks.k9.channel = c2\n"),
+      "f.conf: line 11: a1.channels.c2.type: channel 'c2' is read by no sink (no a1.sinks.<name>.channel = c2); it would fill up and then block its sources\nf.conf: line 12: a1.sinks.k9.type: sink 'k9' is configured but not listed in a1.sinks (line 3), so nothing runs it");
 }
 
 TEST(AgentConfig, InterceptorsAreNotSupportedYet) {
@@ -568,15 +600,16 @@ TEST(AgentConfig, InterceptorsAreNotSupportedYet) {
 }
 
 TEST(AgentConfig, SinkGroupsAreNotSupportedYet) {
-  EXPECT_EQ(load_error(base_with({"a1.sinkgroups = g1", "a1.sinkgroups.g1.sinks = k1",
-                                  "a1.sinkgroups.g1.processor.type = failover"})),
+  EXPECT_EQ(load_error(base_with(
+                {"a1.sinkgroups = g1", "a1.sinkgroups.g1.sinks = k1", "a1.sinkgroups.g1.processor.type = failover"})),
             "f.conf: line 11: a1.sinkgroups: sink groups are not supported yet");
 }
 
 TEST(AgentConfig, MultiplexingSelectorIsNotSupportedYet) {
-  EXPECT_EQ(load_error(base_with({"a1.sources.r1.selector.type = multiplexing", "a1.sources.r1.selector.header = state",
-                                  "a1.sources.r1.selector.mapping.CZ = c1", "a1.sources.r1.selector.default = c1"})),
-            "f.conf: line 11: a1.sources.r1.selector.type: 'multiplexing' is not supported yet (sluice has: replicating)\nf.conf: line 12: a1.sources.r1.selector.header: channel selector options are not supported yet");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.selector.type = multiplexing", "a1.sources.r1.selector.header = state",
+                            "a1.sources.r1.selector.mapping.CZ = c1", "a1.sources.r1.selector.default = c1"})),
+      "f.conf: line 11: a1.sources.r1.selector.type: 'multiplexing' is not supported yet (sluice has: replicating)\nf.conf: line 12: a1.sources.r1.selector.header: channel selector options are not supported yet");
   EXPECT_EQ(load_error(base_with({"a1.sources.r1.selector.optional = c1"})),
             "f.conf: line 11: a1.sources.r1.selector.optional: channel selector options are not supported yet");
 }
@@ -587,26 +620,28 @@ TEST(AgentConfig, ConfigFiltersAreNotSupportedYet) {
 }
 
 TEST(AgentConfig, FlumeSourceOptionsNotSupportedYet) {
-  EXPECT_EQ(load_error(base_with({"a1.sources.r1.clientHostnameHeader = h", "a1.sources.r1.ssl = true"})),
-            "f.conf: line 11: a1.sources.r1.clientHostnameHeader: Flume's clientHostnameHeader is not supported yet by the syslogtcp source\nf.conf: line 12: a1.sources.r1.ssl: Flume's ssl is not supported yet by the syslogtcp source");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.clientHostnameHeader = h", "a1.sources.r1.ssl = true"})),
+      "f.conf: line 11: a1.sources.r1.clientHostnameHeader: Flume's clientHostnameHeader is not supported yet by the syslogtcp source\nf.conf: line 12: a1.sources.r1.ssl: Flume's ssl is not supported yet by the syslogtcp source");
 }
 
 TEST(AgentConfig, CollectsEveryErrorOnePerLineInLineOrder) {
   std::string text = join_lines({
-      "a1.sources = r1 r2",                      // 1: r2 never configured
-      "a1.channels = c1",                        // 2
-      "a1.sinks = k1",                           // 3
-      "a1.sinks.k1.type = logger",               // 4
-      "a1.sinks.k1.channel = c1",                // 5
-      "a1.sources.r1.type = syslogudp",          // 6: port missing
-      "a1.sources.r1.channels = c1 c3",          // 7: c3 does not exist
-      "a1.sources.r1.host = ",                   // 8: fine (empty host)
-      "a1.sinks.k1.maxBytesToLog = -1",          // 9: out of range
-      "a1.channels.c1.type = memory",            // 10
-      "a1.channels.c1.capacity = lots",          // 11: not an integer
+      "a1.sources = r1 r2",              // 1: r2 never configured
+      "a1.channels = c1",                // 2
+      "a1.sinks = k1",                   // 3
+      "a1.sinks.k1.type = logger",       // 4
+      "a1.sinks.k1.channel = c1",        // 5
+      "a1.sources.r1.type = syslogudp",  // 6: port missing
+      "a1.sources.r1.channels = c1 c3",  // 7: c3 does not exist
+      "a1.sources.r1.host = ",           // 8: fine (empty host)
+      "a1.sinks.k1.maxBytesToLog = -1",  // 9: out of range
+      "a1.channels.c1.type = memory",    // 10
+      "a1.channels.c1.capacity = lots",  // 11: not an integer
   });
-  EXPECT_EQ(load_error(text),
-            "f.conf: line 1: a1.sources: source 'r2' is listed but never configured (a1.sources.r2.type is missing)\nf.conf: line 6: source 'r1' (syslogudp) is missing the required key a1.sources.r1.port\nf.conf: line 7: a1.sources.r1.channels: channel 'c3' does not exist (a1.channels lists: c1)\nf.conf: line 9: a1.sinks.k1.maxBytesToLog: expected an integer from 0 to 1048576, got '-1'\nf.conf: line 11: a1.channels.c1.capacity: expected an integer of at least 0, got 'lots'");
+  EXPECT_EQ(
+      load_error(text),
+      "f.conf: line 1: a1.sources: source 'r2' is listed but never configured (a1.sources.r2.type is missing)\nf.conf: line 6: source 'r1' (syslogudp) is missing the required key a1.sources.r1.port\nf.conf: line 7: a1.sources.r1.channels: channel 'c3' does not exist (a1.channels lists: c1)\nf.conf: line 9: a1.sinks.k1.maxBytesToLog: expected an integer from 0 to 1048576, got '-1'\nf.conf: line 11: a1.channels.c1.capacity: expected an integer of at least 0, got 'lots'");
 }
 
 TEST(AgentConfig, ReadsAFile) {

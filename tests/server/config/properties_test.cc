@@ -22,9 +22,14 @@ std::string parse_error(std::string_view text) {
 }
 
 TEST(Properties, SeparatorForms) {
-  EXPECT_EQ(parse_ok("a = 1\nb: 2\nc 3\nd=4\ne:5\nf\t6\ng   =   7\nh :8"),
-            (std::vector<Property>{{"a", "1", 1}, {"b", "2", 2}, {"c", "3", 3}, {"d", "4", 4},
-                                   {"e", "5", 5}, {"f", "6", 6}, {"g", "7", 7}, {"h", "8", 8}}));
+  EXPECT_EQ(parse_ok("a = 1\nb: 2\nc 3\nd=4\ne:5\nf\t6\ng   =   7\nh :8"), (std::vector<Property>{{"a", "1", 1},
+                                                                                                  {"b", "2", 2},
+                                                                                                  {"c", "3", 3},
+                                                                                                  {"d", "4", 4},
+                                                                                                  {"e", "5", 5},
+                                                                                                  {"f", "6", 6},
+                                                                                                  {"g", "7", 7},
+                                                                                                  {"h", "8", 8}}));
 }
 
 TEST(Properties, OnlyTheFirstSeparatorSeparates) {

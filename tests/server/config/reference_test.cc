@@ -5,9 +5,9 @@
 
 #include <string>
 
+#include "server/app/components/component_type.h"
 #include "server/config/agent_config.h"
 #include "server/config/schema.h"
-#include "server/app/components/component_type.h"
 
 namespace sluice::config {
 namespace {
@@ -21,7 +21,9 @@ TEST(Reference, DocumentsEveryTypeAndOption) {
     EXPECT_TRUE(contains(md, fmt::format("\n### {} {}\n", spec.type, kind_name(spec.kind)))) << spec.type;
     for (std::string_view alias : spec.type_aliases) EXPECT_TRUE(contains(md, fmt::format("`{}`", alias))) << alias;
     for (const OptionSpec& o : spec.options) {
-      EXPECT_TRUE(contains(md, (o.type == OptionType::prefixed ? fmt::format("| `{}*`", o.name) : fmt::format("| `{}`", o.name)))) << spec.type << " " << o.name;
+      EXPECT_TRUE(contains(
+          md, (o.type == OptionType::prefixed ? fmt::format("| `{}*`", o.name) : fmt::format("| `{}`", o.name))))
+          << spec.type << " " << o.name;
       for (std::string_view alias : o.aliases) EXPECT_TRUE(contains(md, fmt::format("`{}`", alias))) << alias;
     }
     for (std::string_view key : spec.flume_options_not_supported) {
@@ -29,7 +31,10 @@ TEST(Reference, DocumentsEveryTypeAndOption) {
     }
   }
   for (ComponentKind kind : {ComponentKind::source, ComponentKind::sink}) {
-    for (const OptionSpec& o : common_options(kind)) EXPECT_TRUE(contains(md, (o.type == OptionType::prefixed ? fmt::format("| `{}*`", o.name) : fmt::format("| `{}`", o.name)))) << o.name;
+    for (const OptionSpec& o : common_options(kind))
+      EXPECT_TRUE(contains(
+          md, (o.type == OptionType::prefixed ? fmt::format("| `{}*`", o.name) : fmt::format("| `{}`", o.name))))
+          << o.name;
   }
 }
 

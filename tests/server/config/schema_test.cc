@@ -259,7 +259,8 @@ TEST(Schema, UnknownAndNotYetSupportedTypes) {
   EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::source, "syslog"));
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::channel, "SpillableMemory"));
   EXPECT_FALSE(is_flume_type_not_supported(ComponentKind::channel, "file"));  // sluice has it
-  EXPECT_NE(app::component_catalog().find(ComponentKind::channel, "org.apache.flume.channel.file.FileChannel"), nullptr);
+  EXPECT_NE(app::component_catalog().find(ComponentKind::channel, "org.apache.flume.channel.file.FileChannel"),
+            nullptr);
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::sink, "hbase"));
   EXPECT_TRUE(is_flume_type_not_supported(ComponentKind::sink, "elasticsearch"));
   EXPECT_NE(app::component_catalog().find(ComponentKind::sink, "org.apache.flume.sink.kafka.KafkaSink"), nullptr);

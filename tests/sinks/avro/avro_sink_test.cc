@@ -15,10 +15,10 @@
 #include <mutex>
 #include <thread>
 
+#include "base/time.h"
 #include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
-#include "base/time.h"
 #include "tests/support/event_builder.h"
 
 namespace sluice::sinks::avro {
@@ -113,7 +113,8 @@ class FakeNextTier {
     }
   }
 
-  bool serve_call(int fd, sluice::avro::ServerSession& session, const sluice::avro::Frame& frame, sluice::avro::Deflater& deflater) {
+  bool serve_call(int fd, sluice::avro::ServerSession& session, const sluice::avro::Frame& frame,
+                  sluice::avro::Deflater& deflater) {
     const auto& call = session.on_request(frame.payload);
     std::string_view payload;
     if (call.kind == sluice::avro::ServerSession::Call::Kind::reply) {

@@ -38,7 +38,12 @@ TEST(EventFormat, JsonKeepsUtf8AndReplacesInvalidSequences) {
   out.clear();
   // A lone continuation byte, a truncated sequence, an overlong encoding, a surrogate: one
   // U+FFFD per maximal ill-formed subpart.
-  EXPECT_EQ(append_json_string_body(out, "a\x80" "b\xC3" "c\xC0\xAF" "d\xED\xA0\x80"), 7u);
+  EXPECT_EQ(append_json_string_body(out,
+                                    "a\x80"
+                                    "b\xC3"
+                                    "c\xC0\xAF"
+                                    "d\xED\xA0\x80"),
+            7u);
   EXPECT_EQ(out, "a\uFFFDb\uFFFDc\uFFFD\uFFFDd\uFFFD\uFFFD\uFFFD");
 }
 
@@ -75,9 +80,14 @@ TEST(EventFormat, JsonBase64ModeKeepsTheRawBodyOfInvalidEventsOnly) {
 }
 
 TEST(EventFormat, Base64LikeRfc4648) {
-  const std::pair<std::string, std::string> vectors[] = {{"", ""},         {"f", "Zg=="},       {"fo", "Zm8="},
-                                                         {"foo", "Zm9v"},  {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-                                                         {"foobar", "Zm9vYmFy"}, {"\xFF\xFE\xFD", "//79"}};
+  const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"},
+                                                         {"\xFF\xFE\xFD", "//79"}};
   for (const auto& [in, expected] : vectors) {
     std::string out;
     append_base64(out, in);

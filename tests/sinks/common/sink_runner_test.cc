@@ -6,9 +6,9 @@
 #include <mutex>
 #include <thread>
 
+#include "base/time.h"
 #include "ringbuf/append.h"
 #include "ringbuf/segment_store.h"
-#include "base/time.h"
 
 namespace sluice::sinks {
 namespace {
@@ -44,7 +44,8 @@ struct Fixture {
     ringbuf::LogOptions o;
     o.capacity_bytes = 1 << 20;
     for (uint32_t i = 0; i < shards; ++i)
-      logs.push_back(std::make_unique<ringbuf::Log>(o, std::make_unique<ringbuf::MemorySegmentStore>(256 << 10), &bell));
+      logs.push_back(
+          std::make_unique<ringbuf::Log>(o, std::make_unique<ringbuf::MemorySegmentStore>(256 << 10), &bell));
   }
   void append(uint32_t shard, const std::string& body, int64_t timestamp_ms = 1) {
     ringbuf::Log* log = logs[shard].get();

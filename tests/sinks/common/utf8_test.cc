@@ -38,27 +38,27 @@ struct Case {
 // Every boundary of Unicode's table 3-7 of well-formed sequences, on both sides.
 TEST(Utf8, ValidSequencesPassUnchanged) {
   const std::string valid[] = {
-      std::string("\x00", 1),       // U+0000
-      "\x7F",                       // U+007F
-      "\xC2\x80",                   // U+0080, the first two-byte value
-      "\xDF\xBF",                   // U+07FF
-      "\xE0\xA0\x80",               // U+0800, the first three-byte value
-      "\xE0\xBF\xBF",               // U+0FFF
-      "\xE1\x80\x80",               // U+1000
-      "\xEC\xBF\xBF",               // U+CFFF
-      "\xED\x80\x80",               // U+D000
-      "\xED\x9F\xBF",               // U+D7FF, the last before the surrogates
-      "\xEE\x80\x80",               // U+E000, the first after them
-      "\xEF\xBF\xBD",               // U+FFFD itself
-      "\xEF\xBF\xBF",               // U+FFFF
-      "\xF0\x90\x80\x80",           // U+10000, the first four-byte value
-      "\xF0\x9F\x98\x80",           // U+1F600
-      "\xF0\xBF\xBF\xBF",           // U+3FFFF
-      "\xF1\x80\x80\x80",           // U+40000
-      "\xF3\xBF\xBF\xBF",           // U+FFFFF
-      "\xF4\x80\x80\x80",           // U+100000
-      "\xF4\x8F\xBF\xBF",           // U+10FFFF, the last scalar value
-      "\xC3\xBF",                   // "ÿ" (U+00FF)
+      std::string("\x00", 1),  // U+0000
+      "\x7F",                  // U+007F
+      "\xC2\x80",              // U+0080, the first two-byte value
+      "\xDF\xBF",              // U+07FF
+      "\xE0\xA0\x80",          // U+0800, the first three-byte value
+      "\xE0\xBF\xBF",          // U+0FFF
+      "\xE1\x80\x80",          // U+1000
+      "\xEC\xBF\xBF",          // U+CFFF
+      "\xED\x80\x80",          // U+D000
+      "\xED\x9F\xBF",          // U+D7FF, the last before the surrogates
+      "\xEE\x80\x80",          // U+E000, the first after them
+      "\xEF\xBF\xBD",          // U+FFFD itself
+      "\xEF\xBF\xBF",          // U+FFFF
+      "\xF0\x90\x80\x80",      // U+10000, the first four-byte value
+      "\xF0\x9F\x98\x80",      // U+1F600
+      "\xF0\xBF\xBF\xBF",      // U+3FFFF
+      "\xF1\x80\x80\x80",      // U+40000
+      "\xF3\xBF\xBF\xBF",      // U+FFFFF
+      "\xF4\x80\x80\x80",      // U+100000
+      "\xF4\x8F\xBF\xBF",      // U+10FFFF, the last scalar value
+      "\xC3\xBF",              // "ÿ" (U+00FF)
       "plain ASCII, longer than eight bytes",
   };
   for (const std::string& v : valid) {
@@ -91,11 +91,17 @@ TEST(Utf8, EachMaximalIllFormedSubpartBecomesOneReplacement) {
       {"surrogate pair as CESU-8", "\xED\xA0\xBD\xED\xB8\x80", R + R + R + R + R + R},
       {"F4 90 80 80: above U+10FFFF", "\xF4\x90\x80\x80", R + R + R + R},
       {"two-byte lead at the end", "a\xC3", "a" + R},
-      {"two-byte lead before ASCII", "\xC3" "A", R + "A"},
+      {"two-byte lead before ASCII",
+       "\xC3"
+       "A",
+       R + "A"},
       {"three-byte sequence cut after two", "\xE2\x82", R},
       {"three-byte sequence cut, then a valid one", "\xE2\x82\xE2\x82\xAC", R + "\xE2\x82\xAC"},
       {"four-byte sequence cut after three", "\xF0\x9F\x98", R},
-      {"four-byte sequence cut before ASCII", "\xF0\x9F\x98" "A", R + "A"},
+      {"four-byte sequence cut before ASCII",
+       "\xF0\x9F\x98"
+       "A",
+       R + "A"},
       {"E0 A0 cut", "\xE0\xA0", R},
       {"F4 8F BF cut", "\xF4\x8F\xBF", R},
       // The example of Unicode 3.9, table 3-8 ("U+FFFD for non-shortest form sequences").
@@ -151,10 +157,10 @@ TEST(AppendUtf8ReplacingInvalid, ReplacesEachMaximalSubpartOnceAndKeepsTheRest) 
   };
   const std::string r(kReplacementCharacter);
   EXPECT_EQ(repaired("caf\xC3\xA9 \xF0\x9F\x98\x80"), "<caf\xC3\xA9 \xF0\x9F\x98\x80");
-  EXPECT_EQ(repaired("a\xF0\x9F\x98z"), "<a" + r + "z");          // truncated: one
-  EXPECT_EQ(repaired("\xC0\xAF"), "<" + r + r);                      // overlong: two
-  EXPECT_EQ(repaired("\xED\xA0\x80"), "<" + r + r + r);              // surrogate: three
-  EXPECT_EQ(repaired("\xFF"), "<" + r);                                // not "\xC3\xBF"
+  EXPECT_EQ(repaired("a\xF0\x9F\x98z"), "<a" + r + "z");  // truncated: one
+  EXPECT_EQ(repaired("\xC0\xAF"), "<" + r + r);           // overlong: two
+  EXPECT_EQ(repaired("\xED\xA0\x80"), "<" + r + r + r);   // surrogate: three
+  EXPECT_EQ(repaired("\xFF"), "<" + r);                   // not "\xC3\xBF"
   EXPECT_EQ(repaired(""), "<");
 }
 

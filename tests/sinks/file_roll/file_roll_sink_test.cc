@@ -136,15 +136,21 @@ TEST_F(FileRollSinkTest, JsonReplacesInvalidUtf8AndCountsIt) {
     const std::string R = "\xEF\xBF\xBD";
     const std::string lines = read(files()[0]);
     if (mode == InvalidUtf8::replace) {
-      EXPECT_EQ(lines, "{\"headers\":{},\"body\":\"" + R + "\"}\n"
-                       "{\"headers\":{},\"body\":\"\xC3\xBF\"}\n"
-                       "{\"headers\":{},\"body\":\"" + R + "\"}\n"
-                       "{\"headers\":{\"h\":\"" + R + R + R + "\"},\"body\":\"ok\"}\n");
+      EXPECT_EQ(lines, "{\"headers\":{},\"body\":\"" + R +
+                           "\"}\n"
+                           "{\"headers\":{},\"body\":\"\xC3\xBF\"}\n"
+                           "{\"headers\":{},\"body\":\"" +
+                           R +
+                           "\"}\n"
+                           "{\"headers\":{\"h\":\"" +
+                           R + R + R + "\"},\"body\":\"ok\"}\n");
     } else {
-      EXPECT_EQ(lines, "{\"headers\":{},\"bodyBase64\":\"/w==\"}\n"
-                       "{\"headers\":{},\"body\":\"\xC3\xBF\"}\n"
-                       "{\"headers\":{},\"bodyBase64\":\"4oI=\"}\n"
-                       "{\"headers\":{\"h\":\"" + R + R + R + "\"},\"body\":\"ok\"}\n");
+      EXPECT_EQ(lines,
+                "{\"headers\":{},\"bodyBase64\":\"/w==\"}\n"
+                "{\"headers\":{},\"body\":\"\xC3\xBF\"}\n"
+                "{\"headers\":{},\"bodyBase64\":\"4oI=\"}\n"
+                "{\"headers\":{\"h\":\"" +
+                    R + R + R + "\"},\"body\":\"ok\"}\n");
     }
     base::MetricsWriter metrics;
     sink.collect(metrics, {{"component", "k1"}});

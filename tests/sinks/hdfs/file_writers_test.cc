@@ -4,8 +4,8 @@
 // checks the container's framing byte by byte. Files are written in many appends and flushes;
 // every prefix that ends at a flush must read cleanly up to that flush.
 #include "sinks/hdfs/file_writers.h"
-#include "sinks/hdfs/text_file_writer.h"
 #include "sinks/hdfs/avro_file_writer.h"
+#include "sinks/hdfs/text_file_writer.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -403,8 +403,7 @@ TEST(TextFileWriter, JsonReplacesInvalidUtf8AndCountsTheEvents) {
   c.add({}, "\xC3\xBF");
   c.add({}, "x\xE2\x82");
   c.add({}, "\xED\xA0\x80");
-  const std::string expected[] = {"\xEF\xBF\xBD", "\xC3\xBF", "x\xEF\xBF\xBD",
-                                  "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"};
+  const std::string expected[] = {"\xEF\xBF\xBD", "\xC3\xBF", "x\xEF\xBF\xBD", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"};
   for (FileType type : {FileType::data_stream, FileType::compressed_stream}) {
     FileWriterOptions o;
     o.serializer = SerializerType::json;

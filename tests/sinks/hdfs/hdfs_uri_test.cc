@@ -40,7 +40,8 @@ TEST(HdfsUri, ErrorsSayWhatToWrite) {
             "'file://relative/x': a file:// path is absolute, e.g. file:///var/log/events");
   EXPECT_EQ(parse_hdfs_uri("webhdfs:///logs").error().message,
             "'webhdfs:///logs': name the name node, e.g. webhdfs://namenode:9870/logs");
-  EXPECT_EQ(parse_hdfs_uri("webhdfs://nn:99999/logs").error().message, "'webhdfs://nn:99999/logs': '99999' is not a port");
+  EXPECT_EQ(parse_hdfs_uri("webhdfs://nn:99999/logs").error().message,
+            "'webhdfs://nn:99999/logs': '99999' is not a port");
 }
 
 }  // namespace

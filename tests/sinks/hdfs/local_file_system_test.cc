@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <random>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 namespace sluice::sinks::hdfs {

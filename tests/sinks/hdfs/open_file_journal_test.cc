@@ -47,8 +47,8 @@ TEST_F(JournalTest, AnotherFileSystemIsAnError) {
   }
   auto j = OpenFileJournal::open(path(), "file://");
   ASSERT_FALSE(j.ok());
-  EXPECT_EQ(j.error().message, "journal " + path() +
-                                   ": it lists files of webhdfs://old:9870, but the sink now writes to file://");
+  EXPECT_EQ(j.error().message,
+            "journal " + path() + ": it lists files of webhdfs://old:9870, but the sink now writes to file://");
 }
 
 TEST_F(JournalTest, ALockedJournalIsRefused) {

@@ -23,8 +23,8 @@
 #include <thread>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "sinks/hdfs/webhdfs_client.h"
 #include "sinks/hdfs/webhdfs_file_system.h"
@@ -197,10 +197,10 @@ void expect_length_soon(WebHdfsFileSystem& fs, const std::string& path, uint64_t
   ADD_FAILURE() << path << ": length " << (last ? std::to_string(*last) : "none") << ", not " << expected;
 }
 
-#define ASSERT_OK(expr)                          \
-  do {                                           \
-    const auto& result_ = (expr);                \
-    ASSERT_TRUE(result_.ok()) << why(result_);   \
+#define ASSERT_OK(expr)                        \
+  do {                                         \
+    const auto& result_ = (expr);              \
+    ASSERT_TRUE(result_.ok()) << why(result_); \
   } while (0)
 
 TEST(WebHdfsUrl, PercentEncoding) {
@@ -342,7 +342,8 @@ TEST(WebHdfsFileSystem, CreateFailsOnAnExistingFileAndWithoutItsParent) {
   EXPECT_EQ(again.error().kind, FsErrorKind::already_exists);
   EXPECT_EQ(again.error().exception, "FileAlreadyExistsException");
   EXPECT_EQ(again.error().http_status, 403);
-  EXPECT_EQ(again.error().message, "CREATE /e/f: 403 FileAlreadyExistsException: /e/f for client 127.0.0.1 already exists");
+  EXPECT_EQ(again.error().message,
+            "CREATE /e/f: 403 FileAlreadyExistsException: /e/f for client 127.0.0.1 already exists");
   EXPECT_EQ(hdfs.read("/e/f"), "one");
 
   FsStatus orphan = fs.create("/no/such/f", "x");
@@ -455,8 +456,9 @@ TEST(WebHdfsFileSystem, PermissionDenied) {
   EXPECT_EQ(made.error().kind, FsErrorKind::denied);
   EXPECT_EQ(made.error().exception, "AccessControlException");
   EXPECT_EQ(made.error().http_status, 403);
-  EXPECT_EQ(made.error().message, "MKDIRS /x: 403 AccessControlException: Permission denied: user=bob, "
-                                  "access=WRITE, inode=\"/\":hdfs:supergroup:drwxr-xr-x");
+  EXPECT_EQ(made.error().message,
+            "MKDIRS /x: 403 AccessControlException: Permission denied: user=bob, "
+            "access=WRITE, inode=\"/\":hdfs:supergroup:drwxr-xr-x");
   // CREATE is refused by the data node, after the redirect.
   FsStatus created = fs.create("/y", "data");
   ASSERT_FALSE(created.ok());
@@ -535,8 +537,9 @@ TEST(WebHdfsFileSystem, RemoteExceptionsAndOtherErrorAnswers) {
   ASSERT_FALSE(length.ok());
   EXPECT_EQ(length.error().kind, FsErrorKind::protocol);
   EXPECT_EQ(length.error().http_status, 502);
-  EXPECT_EQ(length.error().message, "GETFILESTATUS /d: 502 Bad Gateway, not a WebHDFS answer "
-                                    "(text/html;charset=iso-8859-1): 502 Bad Gateway upstream went away");
+  EXPECT_EQ(length.error().message,
+            "GETFILESTATUS /d: 502 Bad Gateway, not a WebHDFS answer "
+            "(text/html;charset=iso-8859-1): 502 Bad Gateway upstream went away");
 
   // An error from the data node before its 100 Continue: the body is never sent.
   hdfs.fault(R"({"node": "datanode", "op": "CREATE", "action": "error", "exception": "IOException",
@@ -648,9 +651,9 @@ TEST(WebHdfsFileSystem, RequestLostOnAKeptAliveConnection) {
   FsStatus made = fs.make_directories("/d");
   ASSERT_FALSE(made.ok());
   EXPECT_EQ(made.error().kind, FsErrorKind::io);
-  EXPECT_EQ(made.error().message,
-            fmt::format("MKDIRS /d: the name node 127.0.0.1:{} closed the connection without an answer",
-                        hdfs.namenode_port));
+  EXPECT_EQ(
+      made.error().message,
+      fmt::format("MKDIRS /d: the name node 127.0.0.1:{} closed the connection without an answer", hdfs.namenode_port));
   EXPECT_EQ(hdfs.requests("namenode").size(), 5u) << "once more, not twice";
 
   ASSERT_OK(fs.create("/c/f", "x"));
