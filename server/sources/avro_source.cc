@@ -9,15 +9,14 @@
 #include "protocols/avro/ipc_server_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
-#include "server/sources/answer_queue.h"
+#include "server/sources/answering_connection.h"
 
 namespace sluice::sources {
 namespace {
 
 // Calls a connection may have answered-but-unsent (waiting for durability) before it stops
-// reading, and unsent bytes likewise.
+// reading.
 constexpr size_t kAnswersMax = 16;
-constexpr size_t kUnsentBytesMax = 1 << 20;
 // One inflate step's output: a connection's scratch buffer (deflate only).
 constexpr size_t kInflateChunkBytes = 64 << 10;
 
@@ -26,18 +25,22 @@ constexpr size_t kInflateChunkBytes = 64 << 10;
 // ---------------------------------------------------------------------------------------------
 // AvroConnection
 
-class AvroConnection final : public StreamConnection {
+// The framed response to one call.
+struct AvroAnswer {
+  std::string bytes;
+};
+
+class AvroConnection final : public AnsweringConnection<AvroAnswer, kAnswersMax> {
  public:
   AvroConnection(AvroSource& source, int fd)
-      : StreamConnection(source, fd),
+      : AnsweringConnection(source, fd, source.logs_),
         source_(source),
         decoder_(
             {.buffers_max = 4096,
              .buffer_bytes_max = static_cast<uint32_t>(std::min<size_t>(source.options_.frame_bytes_max, 1u << 31)),
              .frame_bytes_max = source.options_.frame_bytes_max},
             &source.partial_budget),
-        session_(source.registry_, {.events_max = source.options_.events_per_call_max}),
-        answers_(source.logs_) {
+        session_(source.registry_, {.events_max = source.options_.events_per_call_max}) {
     if (source.options_.deflate) scratch_ = std::make_unique_for_overwrite<char[]>(kInflateChunkBytes);
   }
 
@@ -49,23 +52,10 @@ class AvroConnection final : public StreamConnection {
     return false;
   }
 
-  bool send_durable_answers() override {
-    if (closing()) return false;
-    flush_ready();
-    if (closing()) return false;  // a channel failed: flush_ready() closed it
-    bool still_waiting = awaiting_durability();
-    if (paused() && pause_reason() == PauseReason::waiting && !blocked()) {
-      if (resume() == Progress::closed) return false;
-    }
-    return still_waiting;
-  }
-
-  bool awaiting_durability() const { return answers_.front_waits_for_durability(); }
-
   void check_timeouts(int64_t now) override {
     const AvroSourceOptions& o = source_.options_;
     // Answers the peer does not read are the send timeout's business, not the peer's input.
-    if (!answers_.empty() || unsent_bytes() > 0) return;
+    if (!answers().empty() || unsent_bytes() > 0) return;
     if (o.frame_timeout_ms > 0 && !decoder_.idle() && now - frame_began_ms_ > o.frame_timeout_ms) {
       timed_out(SourceProbe::Timeout::partial_input, "a frame begun was not finished within frameTimeout");
       return;
@@ -75,10 +65,6 @@ class AvroConnection final : public StreamConnection {
   }
 
  private:
-  struct Answer {
-    std::string bytes;  // the framed response
-  };
-
   Progress consume(std::string_view chunk, size_t& consumed) override {
     consumed = 0;
     if (blocked()) {
@@ -215,17 +201,11 @@ class AvroConnection final : public StreamConnection {
       flush_ready();
       return true;
     }
-    auto& prepared = source_.prepared_;
-    prepared.clear();
-    for (const auto& e : call.events) prepared.push_back({event_time(e.headers, source_.now_ms_), e.headers, e.body});
-    std::span<ringbuf::Log* const> logs = source_.logs_;
-    ringbuf::AppendRefusal refusal = ringbuf::append_batch(logs, prepared);
+    ringbuf::AppendRefusal refusal = store_events(call.events, source_.prepared_, source_.now_ms_);
     if (refusal == ringbuf::AppendRefusal::none) {
-      for (const auto& e : call.events) server().probe().event_accepted(e.body.size());
       push_answer(frame.serial, session_.respond(avro::FlumeStatus::ok), /*after_durable=*/true);
     } else {
       // Full (or the disk failed): FAILED tells Flume's client to retry later, as Flume does.
-      for (const auto& e : call.events) server().probe().event_rejected(e.body.size());
       if (refusal == ringbuf::AppendRefusal::too_large) server().probe().limit_exceeded();
       if (refusal == ringbuf::AppendRefusal::too_large && server().rate_limited_log().allow(now_ms()))
         base::log_warn("source {}: refused a call from {}: an event is larger than the channel can store",
@@ -237,47 +217,39 @@ class AvroConnection final : public StreamConnection {
   }
 
   void push_answer(int32_t serial, std::string_view payload, bool after_durable = false) {
-    Answer& a = after_durable ? answers_.push_after_durable() : answers_.push();
+    AvroAnswer& a = after_durable ? answers().push_after_durable() : answers().push();
     a.bytes.clear();
     avro::encode_frame(serial, payload, a.bytes);
   }
 
-  // Sends the answers at the front of the queue that are ready, in order.
-  void flush_ready() {
-    if (answers_.front_never_durable()) {
-      // The events were not stored durably: no OK may be sent. Closing makes Flume's client
-      // fail the call (EventDeliveryException), so it sends the batch again elsewhere or later.
-      if (server().rate_limited_log().allow(now_ms()))
-        base::log_warn("source {}: closing a connection from {}: a channel failed to write its events to disk",
-                       source_.options_.name, peer_ip().empty() ? std::string_view("a client") : peer_ip());
-      answers_.clear();
-      close("channel failed");
+  void send_answer(const AvroAnswer& a) override {
+    if (!source_.options_.deflate) {
+      send(a.bytes);
       return;
     }
-    while (const Answer* ready = answers_.ready_front()) {
-      const Answer& a = *ready;
-      if (source_.options_.deflate) {
-        out_.clear();
-        deflater_.deflate(a.bytes, out_);
-        send(out_);
-      } else {
-        send(a.bytes);
-      }
-      answers_.pop_front();
-    }
-    if (awaiting_durability()) await_durability();
-    if ((close_after_answers_ || eof_) && answers_.empty()) close_after_send();
+    out_.clear();
+    deflater_.deflate(a.bytes, out_);
+    send(out_);
   }
 
-  bool blocked() const { return answers_.full() || unsent_bytes() > kUnsentBytesMax; }
+  void answer_never_durable() override {
+    // The events were not stored durably: no OK may be sent. Closing makes Flume's client
+    // fail the call (EventDeliveryException), so it sends the batch again elsewhere or later.
+    if (server().rate_limited_log().allow(now_ms()))
+      base::log_warn("source {}: closing a connection from {}: a channel failed to write its events to disk",
+                     source_.options_.name, peer_name());
+    answers().clear();
+    close("channel failed");
+  }
+
+  bool reading_done() const override { return close_after_answers_ || eof_; }
 
   // Closes for bad input; `over_limit`: a limit was broken (counted apart from garbage).
   Progress fail(std::string_view why, bool over_limit = false) {
     if (over_limit) server().probe().limit_exceeded();
     else server().probe().framing_error();
     if (server().rate_limited_log().allow(now_ms()))
-      base::log_warn("source {}: closing a connection from {}: {}", source_.options_.name,
-                     peer_ip().empty() ? std::string_view("a client") : peer_ip(), why);
+      base::log_warn("source {}: closing a connection from {}: {}", source_.options_.name, peer_name(), why);
     close("malformed");
     return Progress::closed;
   }
@@ -285,8 +257,7 @@ class AvroConnection final : public StreamConnection {
   void timed_out(SourceProbe::Timeout kind, std::string_view why) {
     server().probe().connection_timed_out(kind);
     if (server().rate_limited_log().allow(now_ms()))
-      base::log_warn("source {}: closing a connection from {}: {}", source_.options_.name,
-                     peer_ip().empty() ? std::string_view("a client") : peer_ip(), why);
+      base::log_warn("source {}: closing a connection from {}: {}", source_.options_.name, peer_name(), why);
     close(kind == SourceProbe::Timeout::idle ? "idle timeout" : "frame timeout");
   }
 
@@ -302,7 +273,6 @@ class AvroConnection final : public StreamConnection {
   bool inflate_pending_ = false;  // paused with inflating left for the next turn
   int64_t frame_began_ms_ = 0;
   std::string out_;
-  AnswerQueue<Answer, kAnswersMax> answers_;
   bool close_after_answers_ = false;
   bool eof_ = false;
 };

@@ -1,14 +1,13 @@
 #include "server/sources/http_source.h"
 
 #include "protocols/http/response.h"
-#include "server/sources/answer_queue.h"
+#include "server/sources/answering_connection.h"
 
 namespace sluice::sources {
 namespace {
 
-// Answers a connection may owe before it stops reading requests, and unsent bytes likewise.
+// Answers a connection may owe before it stops reading requests.
 constexpr size_t kAnswersMax = 32;
-constexpr size_t kUnsentBytesMax = 1 << 20;
 
 enum class Route : uint8_t { events, health, not_found, wrong_method };
 
@@ -38,34 +37,29 @@ void HttpProbe::collect(base::MetricsWriter& out, const base::Labels& labels) co
 // ---------------------------------------------------------------------------------------------
 // HttpConnection
 
-class HttpConnection final : public StreamConnection {
+// One response owed, as it will be written.
+struct HttpAnswer {
+  uint16_t status = 200;
+  bool close = false;  // close the connection after this answer
+  uint32_t retry_after_s = 0;
+  std::string_view content_type = "application/json";
+  std::string_view allow;  // for 405: the methods the path takes
+  std::string body;
+};
+
+class HttpConnection final : public AnsweringConnection<HttpAnswer, kAnswersMax> {
  public:
   HttpConnection(HttpSource& source, int fd)
-      : StreamConnection(source, fd),
+      : AnsweringConnection(source, fd, source.logs_),
         source_(source),
         reader_(
-            {.header_bytes_max = source.options_.header_bytes_max, .body_bytes_max = source.options_.body_bytes_max}),
-        answers_(source.logs_) {
+            {.header_bytes_max = source.options_.header_bytes_max, .body_bytes_max = source.options_.body_bytes_max}) {
     request_started_ms_ = now_ms();
   }
   ~HttpConnection() override {
     reader_ = http::RequestReader(reader_.limits());
     account_memory();
   }
-
-  // Sends the answers that became ready; resumes a connection that waited for them. False
-  // once it no longer waits for durability (it may be closed then: touch nothing).
-  bool send_durable_answers() override {
-    if (closing()) return false;
-    flush_ready();
-    bool still_waiting = awaiting_durability();
-    if (paused() && pause_reason() == PauseReason::waiting && !blocked()) {
-      if (resume() == Progress::closed) return false;
-    }
-    return still_waiting;
-  }
-
-  bool awaiting_durability() const { return answers_.front_waits_for_durability(); }
 
   void check_timeouts(int64_t now) override {
     if (closing() || stopped_reading_) return;
@@ -80,7 +74,7 @@ class HttpConnection final : public StreamConnection {
       flush_ready();
       return;
     }
-    if (!in_request && answers_.empty() && unsent_bytes() == 0 &&
+    if (!in_request && answers().empty() && unsent_bytes() == 0 &&
         now - last_activity_ms() > source_.options_.idle_timeout_ms) {
       server().probe().connection_timed_out(SourceProbe::Timeout::idle);
       close("idle timeout");
@@ -88,15 +82,6 @@ class HttpConnection final : public StreamConnection {
   }
 
  private:
-  struct Answer {
-    uint16_t status = 200;
-    bool close = false;  // close the connection after this answer
-    uint32_t retry_after_s = 0;
-    std::string_view content_type = "application/json";
-    std::string_view allow;  // for 405: the methods the path takes
-    std::string body;
-  };
-
   Progress consume(std::string_view chunk, size_t& consumed) override {
     if (stopped_reading_) {
       consumed = chunk.size();
@@ -255,7 +240,7 @@ class HttpConnection final : public StreamConnection {
       return;
     }
     if (route(head) == Route::health) {
-      Answer& a = push_answer(200, close_after);
+      HttpAnswer& a = push_answer(200, close_after);
       a.content_type = "text/plain; charset=utf-8";
       a.body = head.method == http::Method::head ? "" : "ok\n";
       return;
@@ -277,39 +262,22 @@ class HttpConnection final : public StreamConnection {
       queue_error(e.status, e.message, close_after);
       return;
     }
-    std::span<const http::DecodedEvent> events = source_.event_decoder_.events();
-    auto& prepared = source_.prepared_;
-    prepared.clear();
-    uint64_t bytes = 0;
-    for (const http::DecodedEvent& e : events) {
-      prepared.push_back({event_time(e.headers, source_.now_ms_), e.headers, e.body});
-      bytes += e.body.size();
-    }
-    std::span<ringbuf::Log* const> logs = source_.logs_;
-    switch (ringbuf::append_batch(logs, prepared)) {
-      case ringbuf::AppendRefusal::none: {
-        for (const auto& e : events) server().probe().event_accepted(e.body.size());
-        push_answer(200, close_after, /*after_durable=*/true);
-        return;
-      }
+    switch (store_events(source_.event_decoder_.events(), source_.prepared_, source_.now_ms_)) {
+      case ringbuf::AppendRefusal::none: push_answer(200, close_after, /*after_durable=*/true); return;
       case ringbuf::AppendRefusal::too_large:
-        for (const auto& e : events) server().probe().event_rejected(e.body.size());
         queue_error(413, "an event is larger than the channel can store", close_after);
         return;
       case ringbuf::AppendRefusal::full_bytes:
       case ringbuf::AppendRefusal::full_events:
-      case ringbuf::AppendRefusal::store_error: {
-        for (const auto& e : events) server().probe().event_rejected(e.body.size());
+      case ringbuf::AppendRefusal::store_error:
         queue_error(503, "the channel is full; nothing of this request was stored, retry later", close_after);
-        answers_.back().retry_after_s = source_.options_.retry_after_s;
+        answers().back().retry_after_s = source_.options_.retry_after_s;
         return;
-      }
     }
-    (void)bytes;
   }
 
-  Answer& push_answer(uint16_t status, bool close_after, bool after_durable = false) {
-    Answer& a = after_durable ? answers_.push_after_durable() : answers_.push();
+  HttpAnswer& push_answer(uint16_t status, bool close_after, bool after_durable = false) {
+    HttpAnswer& a = after_durable ? answers().push_after_durable() : answers().push();
     a.status = status;
     a.close = close_after;
     a.retry_after_s = 0;
@@ -321,52 +289,41 @@ class HttpConnection final : public StreamConnection {
 
   void queue_rejection(bool close_after) {
     queue_error(rejection_.status, rejection_.message, close_after);
-    if (rejection_.status == 405) answers_.back().allow = rejection_allow_;
+    if (rejection_.status == 405) answers().back().allow = rejection_allow_;
   }
 
   void queue_error(uint16_t status, std::string_view message, bool close_after) {
-    Answer& a = push_answer(status, close_after);
+    HttpAnswer& a = push_answer(status, close_after);
     http::write_error_body(message, a.body);
   }
 
-  // Sends the answers at the front of the queue that are ready, in order.
-  void flush_ready() {
-    if (answers_.front_never_durable()) {
-      // The events of this request and of those after it were not stored durably: an error for
-      // the first, then the connection closes (the client resends them elsewhere or later).
-      answers_.clear();
-      stop_reading();
-      queue_error(503, "a channel failed to write these events to disk; they were not stored", true);
-    }
-    bool close_after = false;
-    while (const Answer* ready = answers_.ready_front()) {
-      const Answer& a = *ready;
-      http::Response r;
-      r.status = a.status;
-      r.connection = a.close ? http::ConnectionHeader::close
-                             : (http10_keep_alive_ ? http::ConnectionHeader::keep_alive : http::ConnectionHeader::none);
-      r.retry_after_s = a.retry_after_s;
-      r.content_type = a.content_type;
-      r.body = a.body;
-      http::ResponseField allow{"Allow", a.allow};
-      if (!a.allow.empty()) r.extra_fields = std::span(&allow, 1);
-      source_.scratch_.clear();
-      http::write_response(r, source_.scratch_);
-      send(source_.scratch_);
-      source_.http_probe_.responded(a.status);
-      const bool closing_answer = a.close;
-      answers_.pop_front();
-      if (closing_answer) {
-        close_after = true;
-        answers_.clear();  // nothing after a closing answer is sent
-        break;
-      }
-    }
-    if (awaiting_durability()) await_durability();
-    if (close_after || (stopped_reading_ && answers_.empty())) close_after_send();
+  void send_answer(const HttpAnswer& a) override {
+    http::Response r;
+    r.status = a.status;
+    r.connection = a.close ? http::ConnectionHeader::close
+                           : (http10_keep_alive_ ? http::ConnectionHeader::keep_alive : http::ConnectionHeader::none);
+    r.retry_after_s = a.retry_after_s;
+    r.content_type = a.content_type;
+    r.body = a.body;
+    http::ResponseField allow{"Allow", a.allow};
+    if (!a.allow.empty()) r.extra_fields = std::span(&allow, 1);
+    source_.scratch_.clear();
+    http::write_response(r, source_.scratch_);
+    send(source_.scratch_);
+    source_.http_probe_.responded(a.status);
   }
 
-  bool blocked() const { return answers_.full() || unsent_bytes() > kUnsentBytesMax; }
+  bool closes_after(const HttpAnswer& a) const override { return a.close; }
+
+  void answer_never_durable() override {
+    // The events of this request and of those after it were not stored durably: an error for
+    // the first, then the connection closes (the client resends them elsewhere or later).
+    answers().clear();
+    stop_reading();
+    queue_error(503, "a channel failed to write these events to disk; they were not stored", true);
+  }
+
+  bool reading_done() const override { return stopped_reading_; }
 
   // Partial input: what an unfinished request holds (its body buffer and kept bytes).
   int64_t partial_bytes() const {
@@ -405,7 +362,7 @@ class HttpConnection final : public StreamConnection {
           "(maxPendingBodyBytes, {} bytes) is spent",
           source_.options_.name, source_.options_.pending_body_bytes_max);
     queue_error(503, "the server holds too many request bodies being received; retry later", true);
-    answers_.back().retry_after_s = source_.options_.retry_after_s;
+    answers().back().retry_after_s = source_.options_.retry_after_s;
     stop_reading();
     discard_reader();
     flush_ready();
@@ -424,7 +381,6 @@ class HttpConnection final : public StreamConnection {
 
   HttpSource& source_;
   http::RequestReader reader_;
-  AnswerQueue<Answer, kAnswersMax> answers_;
   http::HttpError rejection_;
   std::string_view rejection_allow_;
   int64_t request_started_ms_ = 0;

@@ -106,8 +106,8 @@ void StreamConnection::on_receive(const io_uring_cqe& cqe) {
   } else if (cqe.res != -ECANCELED && !closing_) {
     server_.probe_->receive_error();
     if (server_.noisy_log_.allow(now_ms()))
-      base::log_warn("source {}: closing a connection from {}: {}", server_.options_.name,
-                     peer_ip().empty() ? std::string_view("a client") : peer_ip(), std::strerror(-cqe.res));
+      base::log_warn("source {}: closing a connection from {}: {}", server_.options_.name, peer_name(),
+                     std::strerror(-cqe.res));
     close("receive error");
   }
   if (!more) {
@@ -218,8 +218,8 @@ void StreamConnection::on_send(const io_uring_cqe& cqe) {
   if (closing_) return;
   if (cqe.res < 0) {
     if (server_.noisy_log_.allow(now_ms()))
-      base::log_warn("source {}: closing a connection to {}: send failed: {}", server_.options_.name,
-                     peer_ip().empty() ? std::string_view("a client") : peer_ip(), std::strerror(-cqe.res));
+      base::log_warn("source {}: closing a connection to {}: send failed: {}", server_.options_.name, peer_name(),
+                     std::strerror(-cqe.res));
     close("send error");
     return;
   }
@@ -447,7 +447,7 @@ bool StreamServer::close_if_timed_out(StreamConnection* c) {
       base::log_warn(
           "source {}: closing a connection to {}: it read none of its answers ({} bytes unsent) within "
           "sendTimeout",
-          options_.name, c->peer_ip().empty() ? std::string_view("a client") : c->peer_ip(), c->unsent_bytes());
+          options_.name, c->peer_name(), c->unsent_bytes());
     c->close("send timeout");
     return true;
   }

@@ -56,6 +56,8 @@ class StreamConnection : public reactor::IoHandler {
   bool receive_armed() const { return receive_armed_; }
   void arm_receive();
   std::string_view peer_ip() const { return {peer_ip_, peer_ip_len_}; }
+  // The peer for log lines: its address, or "a client" when the source does not resolve it.
+  std::string_view peer_name() const { return peer_ip_len_ ? peer_ip() : std::string_view("a client"); }
   int64_t last_activity_ms() const { return last_activity_ms_; }
   // One line of state, for diagnostics.
   std::string describe() const;

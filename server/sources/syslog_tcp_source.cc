@@ -23,7 +23,7 @@ class SyslogConnection final : public StreamConnection {
         server().probe().framing_error();
         if (server().rate_limited_log().allow(now_ms()))
           base::log_warn("source {}: closing a connection from {}: garbage framing: {}", source_.options_.name,
-                         peer_ip().empty() ? std::string_view("a client") : peer_ip(), result.error);
+                         peer_name(), result.error);
         close("garbage framing");
         return Progress::closed;
     }
@@ -41,7 +41,7 @@ class SyslogConnection final : public StreamConnection {
     server().probe().connection_timed_out(SourceProbe::Timeout::idle);
     if (server().rate_limited_log().allow(now))
       base::log_info("source {}: closing a connection from {}: nothing received within idleTimeout",
-                     source_.options_.name, peer_ip().empty() ? std::string_view("a client") : peer_ip());
+                     source_.options_.name, peer_name());
     close("idle timeout");
   }
 
