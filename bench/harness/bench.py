@@ -180,7 +180,10 @@ def cpu_fmt(v):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: " + ", ".join(WORKLOADS))
-    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated: " + ", ".join(SYSTEMS))
+    parser.add_argument("--systems", default=",".join(s for s in SYSTEMS if s != "sluice-before"),
+                        help="comma-separated: " + ", ".join(SYSTEMS))
+    parser.add_argument("--baseline-bin-dir", help="an older build's bin/ (its sluice is the system sluice-before), "
+                        "for a before/after table in one run")
     parser.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated: " + ", ".join(CLIENTS))
     parser.add_argument("--runs", type=int, default=3, help="runs per cell (median reported)")
     parser.add_argument("--count", type=int, default=0, help="events per run (default: per client)")
@@ -200,6 +203,8 @@ def main():
                              "for --duration each), latency from send to sink delivery per workload")
     args = parser.parse_args()
     args.bin_dir = os.path.abspath(args.bin_dir)
+    if args.baseline_bin_dir:
+        args.baseline_bin_dir = os.path.abspath(args.baseline_bin_dir)
     os.environ.setdefault("KAFKA_MOCK_CLUSTER_BIN", os.path.join(args.bin_dir, "kafka-mock-cluster"))
     global MockCluster
     from support.kafka_harness import MockCluster  # noqa: E402 (reads KAFKA_MOCK_CLUSTER_BIN)

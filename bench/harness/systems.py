@@ -90,19 +90,48 @@ class Sluice:
         if self.workload.output == "kafka":  # what Kafka confirmed, not what arrived
             return int(self.metric_sum("sluice_sink_kafka_acked_events_total"))
         if self.workload.output.startswith("hdfs"):  # what the file system acknowledged
-            return int(self.metric_sum("sluice_sink_hdfs_events_written_total"))
+            return int(self.metric_sum("sluice_sink_hdfs_written_events_total"))
         return int(self.metric_sum("sluice_source_accepted_events_total"))
 
     def stored_bytes(self):
         """Bytes stored, for MB/s: the channel's log positions, or the HDFS sink's file bytes."""
         if self.workload.output.startswith("hdfs"):
-            return self.metric_sum("sluice_sink_hdfs_bytes_written_total")
+            return self.metric_sum("sluice_sink_hdfs_written_bytes_total")
         return self.metric_sum("sluice_channel_position_bytes")
 
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=120)
         self.process.stdout.close()
+
+
+class SluiceBaseline(Sluice):
+    """An older sluice build (--baseline-bin-dir), measured in the same run for a before/after
+    table. It may expose the metric names from before docs/METRICS.md's renames."""
+    name = "sluice-before"
+    OLD_NAMES = {
+        "sluice_sink_hdfs_written_events_total": "sluice_sink_hdfs_events_written_total",
+        "sluice_sink_hdfs_written_bytes_total": "sluice_sink_hdfs_bytes_written_total",
+    }
+
+    def __init__(self, workdir, workload, args):
+        if not getattr(args, "baseline_bin_dir", None):
+            raise RuntimeError("the sluice-before system needs --baseline-bin-dir")
+        super().__init__(os.path.join(workdir, "before"), workload, args)
+
+    def start(self):
+        current = self.args.bin_dir
+        self.args.bin_dir = self.args.baseline_bin_dir
+        try:
+            super().start()
+        finally:
+            self.args.bin_dir = current
+
+    def metric_sum(self, name):
+        value = super().metric_sum(name)
+        if value == 0 and name in self.OLD_NAMES:
+            value = super().metric_sum(self.OLD_NAMES[name])
+        return value
 
 
 class SyslogNg:
@@ -331,5 +360,5 @@ class KafkaCeiling:
                 "server_cpu_us_per_event": cpu * 1e6 / max(r["delivered"], 1), "client_cpu_us_per_event": 0.0}
 
 
-SYSTEMS = {"sluice": Sluice, "syslog-ng": SyslogNg, "rsyslog": Rsyslog, "tcp-ceiling": TcpCeiling,
+SYSTEMS = {"sluice": Sluice, "sluice-before": SluiceBaseline, "syslog-ng": SyslogNg, "rsyslog": Rsyslog, "tcp-ceiling": TcpCeiling,
            "beast-ceiling": BeastCeiling, "kafka-ceiling": KafkaCeiling}

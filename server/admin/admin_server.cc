@@ -288,9 +288,9 @@ bool AdminServer::on_deadline(Client& c) {
 }
 
 void AdminServer::collect_own(base::MetricsWriter& out) const {
-  out.counter("sluice_admin_clients_accepted_total", "Connections the admin endpoint accepted.", {},
+  out.counter("sluice_admin_accepted_clients_total", "Connections the admin endpoint accepted.", {},
               static_cast<double>(stats_.accepted.value()));
-  out.counter("sluice_admin_clients_refused_total",
+  out.counter("sluice_admin_refused_clients_total",
               "Connections answered 503 and closed at once: that many admin clients were being served.", {},
               static_cast<double>(stats_.refused.value()));
   out.counter("sluice_admin_client_timeouts_total",
@@ -302,7 +302,7 @@ void AdminServer::collect_own(base::MetricsWriter& out) const {
   out.counter("sluice_admin_accept_fd_exhausted_total",
               "Times the admin endpoint's accept() failed for lack of file descriptors and paused.", {},
               static_cast<double>(stats_.accept_fd_exhausted.value()));
-  out.gauge("sluice_admin_clients_active", "Admin clients being served now.", {},
+  out.gauge("sluice_admin_active_clients", "Admin clients being served now.", {},
             static_cast<double>(stats_.active.value()));
 }
 

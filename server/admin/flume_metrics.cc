@@ -21,7 +21,7 @@ constexpr Mapping kMappings[] = {
     {"SOURCE", "sluice_source_received_events_total", "EventReceivedCount", false, 1},
     {"SOURCE", "sluice_source_accepted_events_total", "EventAcceptedCount", false, 1},
     {"SOURCE", "sluice_source_rejected_events_total", "EventRejectedCount", false, 1},
-    {"SOURCE", "sluice_source_connections_active", "OpenConnectionCount", false, 1},
+    {"SOURCE", "sluice_source_active_connections", "OpenConnectionCount", false, 1},
     {"SOURCE", "sluice_source_framing_errors_total", "GenericProcessingFail", false, 1},
     {"CHANNEL", "sluice_channel_size_events", "ChannelSize", false, 1},
     {"CHANNEL", "sluice_channel_fill_ratio", "ChannelFillPercentage", true, 100},
@@ -31,7 +31,7 @@ constexpr Mapping kMappings[] = {
     {"SINK", "sluice_sink_errors_total", "EventWriteFail", false, 1},
     {"SINK", "sluice_sink_kafka_sent_events_total", "EventDrainAttemptCount", false, 1},
     {"SINK", "sluice_sink_kafka_connection_failures_total", "ConnectionFailedCount", false, 1},
-    {"SINK", "sluice_sink_kafka_producers_created_total", "ConnectionCreatedCount", false, 1},
+    {"SINK", "sluice_sink_kafka_created_producers_total", "ConnectionCreatedCount", false, 1},
     {"SINK", "sluice_sink_kafka_dead_lettered_events_total", "EventWriteFail", false, 1},
 };
 

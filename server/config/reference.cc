@@ -71,8 +71,8 @@ a1.sinks.k1.sink.directory = /var/log/sluice
 
 Every limit a client can meet, with its default; each is checked where the input is decoded,
 answers that client only, and is counted in /metrics (`sluice_source_limit_rejections_total`,
-`sluice_source_connections_timed_out_total{reason=idle|partial_input|send}`,
-`sluice_source_connections_refused_total`, `sluice_source_accept_fd_exhausted_total`).
+`sluice_source_timed_out_connections_total{reason=idle|partial_input|send}`,
+`sluice_source_refused_connections_total`, `sluice_source_accept_fd_exhausted_total`).
 
 | Where | Key | Default | When it is reached |
 |---|---|---|---|

@@ -23,12 +23,12 @@ void SourceProbe::collect(base::MetricsWriter& out) const {
               truncated_events_.value());
   out.counter("sluice_source_framing_errors_total", "Connections closed for garbage framing.", labels,
               framing_errors_.value());
-  out.counter("sluice_source_connections_accepted_total", "Connections accepted.", labels,
+  out.counter("sluice_source_accepted_connections_total", "Connections accepted.", labels,
               connections_accepted_.value());
-  out.counter("sluice_source_connections_refused_total",
+  out.counter("sluice_source_refused_connections_total",
               "Connections closed at once: maxConnections reached, or refused by ipFilterRules.", labels,
               connections_refused_.value());
-  out.gauge("sluice_source_connections_active", "Connections open now.", labels,
+  out.gauge("sluice_source_active_connections", "Connections open now.", labels,
             static_cast<double>(connections_active_.value()));
   out.counter("sluice_source_receive_errors_total", "Socket receive errors (resets and the like).", labels,
               receive_errors_.value());
@@ -44,7 +44,7 @@ void SourceProbe::collect(base::MetricsWriter& out) const {
   for (size_t i = 0; i < std::size(kTimeoutNames); ++i) {
     base::Labels with_reason = labels;
     with_reason.emplace_back("reason", kTimeoutNames[i]);
-    out.counter("sluice_source_connections_timed_out_total",
+    out.counter("sluice_source_timed_out_connections_total",
                 "Connections closed by a timeout: idle, partial_input (a frame or request not finished "
                 "in time), send (answers not read by the peer).",
                 with_reason, timeouts_[i].value());

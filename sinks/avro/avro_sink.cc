@@ -49,7 +49,7 @@ Status AvroSink::connect() {
   if (::connect(fd, found->ai_addr, found->ai_addrlen) != 0 && errno != EINPROGRESS) {
     int err = errno;
     ::close(fd);
-    connection_failures_.add();
+    probe_.connection_failed();
     return make_error(fmt::format("cannot connect to {}: {}", where, std::strerror(err)));
   }
   int ready = wait_for(fd, POLLOUT, base::monotonic_ms() + options_.connect_timeout_ms);
@@ -59,14 +59,14 @@ Status AvroSink::connect() {
   else getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) {
     ::close(fd);
-    connection_failures_.add();
+    probe_.connection_failed();
     return make_error(fmt::format("cannot connect to {}: {}", where, std::strerror(err)));
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   fd_ = fd;
   connected_at_ms_ = base::monotonic_ms();
-  connections_created_.add();
+  probe_.connection_created();
   session_.reset_connection();
   // Responses are a few bytes (a handshake with the server's protocol text at most).
   decoder_ = std::make_unique<sluice::avro::FrameDecoder>(
@@ -185,7 +185,7 @@ Delivery AvroSink::deliver(std::span<const ringbuf::EventView> events) {
     std::string_view payload;
     if (Status s = call(request_, payload); !s) {
       disconnect();
-      batches_failed_.add();
+      probe_.batch_failed();
       return Delivery::retry(s.message());
     }
     auto response = session_.decode_response(payload);
@@ -193,33 +193,23 @@ Delivery AvroSink::deliver(std::span<const ringbuf::EventView> events) {
       case sluice::avro::ClientSession::Response::Kind::resend: continue;
       case sluice::avro::ClientSession::Response::Kind::status:
         if (response.status == sluice::avro::FlumeStatus::ok) {
-          batches_ok_.add();
-          events_sent_.add(events.size());
+          probe_.batch_acked(events.size());
           return Delivery::ok();
         }
-        batches_failed_.add();
+        probe_.batch_failed();
         return Delivery::retry(
             fmt::format("the next tier answered {}", sluice::avro::flume_status_name(response.status)));
       case sluice::avro::ClientSession::Response::Kind::error:
-        batches_failed_.add();
+        probe_.batch_failed();
         if (response.malformed) disconnect();
         return Delivery::retry(fmt::format("the next tier answered an error: {}", response.error));
     }
   }
   disconnect();
-  batches_failed_.add();
+  probe_.batch_failed();
   return Delivery::retry("the next tier kept refusing our protocol");
 }
 
-void AvroSink::collect(base::MetricsWriter& out, const base::Labels& labels) const {
-  out.counter("sluice_sink_avro_batches_ok_total", "Batches the next tier answered OK.", labels, batches_ok_.value());
-  out.counter("sluice_sink_avro_batches_failed_total", "Batches that failed (FAILED, errors, timeouts); retried.",
-              labels, batches_failed_.value());
-  out.counter("sluice_sink_avro_events_sent_total", "Events the next tier acknowledged.", labels, events_sent_.value());
-  out.counter("sluice_sink_avro_connections_created_total", "Connections made to the next tier.", labels,
-              connections_created_.value());
-  out.counter("sluice_sink_avro_connection_failures_total", "Failed connection attempts.", labels,
-              connection_failures_.value());
-}
+void AvroSink::collect(base::MetricsWriter& out, const base::Labels& labels) const { probe_.collect(out, labels); }
 
 }  // namespace sluice::sinks::avro

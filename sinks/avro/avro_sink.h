@@ -18,6 +18,7 @@
 #include "protocols/avro/ipc_client_session.h"
 #include "protocols/avro/netty_frame.h"
 #include "protocols/avro/zlib_stream.h"
+#include "sinks/avro/avro_sink_probe.h"
 #include "sinks/common/sink.h"
 
 namespace sluice::sinks::avro {
@@ -66,7 +67,7 @@ class AvroSink final : public Sink {
   size_t received_at_ = 0;
 
   std::atomic<bool> interrupted_{false};
-  base::Counter batches_ok_, batches_failed_, connections_created_, connection_failures_, events_sent_;
+  AvroSinkProbe probe_;
 };
 
 }  // namespace sluice::sinks::avro

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "base/metrics.h"
 #include "base/result.h"
@@ -13,25 +14,50 @@
 namespace sluice::sinks {
 
 enum class DeliveryStatus {
-  ok,     // the batch is safely delivered: the runner commits it
-  retry,  // a passing failure: the runner backs off and offers the same batch again
+  ok,      // the batch is safely delivered: the runner commits it
+  retry,   // a passing failure: the runner backs off and offers the same batch again
+  reject,  // done, but `rejected` of its events can never be delivered (the sink dropped or
+           // dead-lettered them): the runner commits the batch, counts and logs them
 };
 
 struct Delivery {
   DeliveryStatus status = DeliveryStatus::ok;
-  std::string error;  // for retry: what went wrong, for the log
+  std::string error;  // retry: what went wrong; reject: why the events were refused (for the log)
+  size_t rejected = 0;
   static Delivery ok() { return {}; }
   static Delivery retry(std::string why) { return {DeliveryStatus::retry, std::move(why)}; }
+  static Delivery reject(size_t events, std::string why) { return {DeliveryStatus::reject, std::move(why), events}; }
 };
 
 // How a pipelined sink reports progress: `count` more of the oldest events it started for
-// `shard` are delivered, in order.
+// `shard` are done, in order (delivered, or refused for good and reported with rejected()).
 class DoneCallback {
  public:
   virtual void done(uint32_t shard, size_t count) = 0;
+  // `count` events the sink took can never be delivered (dropped or dead-lettered); they are
+  // reported done() like the others. `why` is for the log.
+  virtual void rejected(size_t count, std::string_view why) = 0;
 
  protected:
   ~DoneCallback() = default;
+};
+
+// For pipelined sinks: events refused outside poll() (in start()), reported at the next poll().
+class PendingRejections {
+ public:
+  void add(std::string_view why) {
+    ++count_;
+    why_.assign(why);
+  }
+  void report(DoneCallback& done) {
+    if (count_ == 0) return;
+    done.rejected(count_, why_);
+    count_ = 0;
+  }
+
+ private:
+  size_t count_ = 0;
+  std::string why_;  // the last one's (a line of the log, not a record of each)
 };
 
 class Sink {

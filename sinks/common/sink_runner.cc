@@ -122,6 +122,17 @@ void SinkRunner::done(uint32_t shard, size_t count) {
   in_flight_total_ -= count;
 }
 
+void SinkRunner::rejected(size_t count, std::string_view why) {
+  SLUICE_ASSERT(count > 0, "a rejection of no events");
+  rejected_events_.add(count);
+  if (rejection_log_.allow(base::monotonic_ms())) {
+    const uint64_t suppressed = rejection_log_.take_suppressed();
+    base::log_error("sink {}: {} event{} refused for good, not retried: {}{}", options_.name, count,
+                    count == 1 ? "" : "s", why,
+                    suppressed ? fmt::format(" ({} similar messages not logged)", suppressed) : std::string());
+  }
+}
+
 template <typename It>
 void SinkRunner::count_delivered(It first, It last) {
   const int64_t now_us = base::realtime_us();
@@ -176,7 +187,8 @@ bool SinkRunner::deliver_one_batch(ringbuf::LogReader& reader) {
   read_since_wake_ += batch_.size();
   for (;;) {
     Delivery delivery = sink_->deliver(batch_);
-    if (delivery.status == DeliveryStatus::ok) {
+    if (delivery.status != DeliveryStatus::retry) {
+      if (delivery.status == DeliveryStatus::reject) rejected(delivery.rejected, delivery.error);
       count_delivered(batch_.begin(), batch_.end());
       reader.commit();
       batch_.clear();  // the views point at bytes the producer may now reuse
@@ -217,8 +229,14 @@ bool SinkRunner::all_drained() const {
 
 void SinkRunner::collect(base::MetricsWriter& out) const {
   base::Labels labels = {{"component", options_.name}, {"type", options_.type}};
-  out.counter("sluice_sink_drained_events_total", "Events delivered by the sink and committed.", labels,
-              drained_events_.value());
+  out.counter("sluice_sink_drained_events_total",
+              "Events the sink is done with, committed: delivered, or refused for good "
+              "(sluice_sink_rejected_events_total).",
+              labels, drained_events_.value());
+  out.counter("sluice_sink_rejected_events_total",
+              "Events the sink can never deliver (refused by the target, unplaceable), dropped or dead-lettered "
+              "by the sink and committed; never retried.",
+              labels, rejected_events_.value());
   out.counter("sluice_sink_drained_bytes_total", "Body bytes of the events delivered.", labels, drained_bytes_.value());
   out.counter("sluice_sink_batches_total", "Batches delivered.", labels, batches_.value());
   out.counter("sluice_sink_errors_total", "Failed delivery attempts (each retried).", labels, delivery_errors_.value());

@@ -22,6 +22,7 @@
 
 #include "base/counter.h"
 #include "base/histogram.h"
+#include "base/logger.h"
 #include "base/metrics.h"
 #include "ringbuf/doorbell.h"
 #include "ringbuf/log.h"
@@ -82,6 +83,8 @@ class SinkRunner final : private DoneCallback {
   // Sleeps on the doorbell until a shard publishes, or `timeout_ms` (false: work is waiting).
   void wait_for_events(int64_t timeout_ms);
   void done(uint32_t shard, size_t count) override;
+  // Counts and logs (rate-limited) events the sink refused for good.
+  void rejected(size_t count, std::string_view why) override;
   bool all_drained() const;
   void sleep_backoff(int64_t ms);
   // Counts events [first, last) as delivered now: their ages and bytes. Before the commit, which
@@ -107,7 +110,8 @@ class SinkRunner final : private DoneCallback {
   uint64_t retry_log_suppressed_ = 0;
   int64_t last_retry_log_ms_ = 0;
 
-  base::Counter drained_events_, drained_bytes_, batches_, delivery_errors_;
+  base::Counter drained_events_, drained_bytes_, batches_, delivery_errors_, rejected_events_;
+  base::RateLimitedLog rejection_log_{1, 10'000};
   base::Histogram event_age_us_;
 };
 

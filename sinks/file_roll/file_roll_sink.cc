@@ -54,7 +54,7 @@ Status FileRollSink::open_next_file() {
   fd_ = fd;
   file_bytes_ = static_cast<uint64_t>(lseek(fd, 0, SEEK_END));
   current_path_ = std::move(path);
-  files_opened_.add();
+  probe_.file_opened();
   if (options_.roll_interval_ms > 0) next_roll_ms_ = base::realtime_ms() + options_.roll_interval_ms;
   return {};
 }
@@ -66,12 +66,12 @@ Status FileRollSink::write_buffer() {
     if (n < 0) {
       if (errno == EINTR) continue;
       int err = errno;
-      write_errors_.add();
+      probe_.write_failed();
       buffer_.clear();
       return make_error(fmt::format("write to {} failed: {}", current_path_, std::strerror(err)));
     }
     done += static_cast<size_t>(n);
-    bytes_written_.add(static_cast<uint64_t>(n));
+    probe_.bytes_written(static_cast<uint64_t>(n));
   }
   buffer_.clear();
   return {};
@@ -84,7 +84,7 @@ Delivery FileRollSink::deliver(std::span<const ringbuf::EventView> events) {
   }
   buffer_.clear();
   for (const auto& event : events) {
-    if (append_line(buffer_, event, options_.format, options_.invalid_utf8)) invalid_utf8_events_.add();
+    if (append_line(buffer_, event, options_.format, options_.invalid_utf8)) probe_.invalid_utf8_event();
     if (buffer_.size() >= kWriteChunkBytes) {
       Status written = write_buffer();
       if (!written) return failed(written);
@@ -120,12 +120,6 @@ void FileRollSink::close_file() {
 
 void FileRollSink::close() { close_file(); }
 
-void FileRollSink::collect(base::MetricsWriter& out, const base::Labels& labels) const {
-  out.counter("sluice_sink_files_opened_total", "Output files opened (one per roll with events).", labels,
-              files_opened_.value());
-  out.counter("sluice_sink_written_bytes_total", "Bytes written to output files.", labels, bytes_written_.value());
-  out.counter("sluice_sink_write_errors_total", "Failed writes (the batch is retried).", labels, write_errors_.value());
-  out.counter(kInvalidUtf8EventsMetric, kInvalidUtf8EventsHelp, labels, invalid_utf8_events_.value());
-}
+void FileRollSink::collect(base::MetricsWriter& out, const base::Labels& labels) const { probe_.collect(out, labels); }
 
 }  // namespace sluice::sinks::file_roll

@@ -12,6 +12,7 @@
 #include "base/counter.h"
 #include "sinks/common/event_format.h"
 #include "sinks/common/sink.h"
+#include "sinks/file_roll/file_roll_sink_probe.h"
 
 namespace sluice::sinks::file_roll {
 
@@ -56,7 +57,7 @@ class FileRollSink final : public Sink {
   std::string current_path_;
   int64_t next_roll_ms_ = 0;
   std::string buffer_;
-  base::Counter files_opened_, bytes_written_, write_errors_, invalid_utf8_events_;
+  FileRollSinkProbe probe_;
 };
 
 }  // namespace sluice::sinks::file_roll

@@ -19,8 +19,6 @@ constexpr size_t kMadeDirectoriesMax = 10'000;
 // Tries for a free final name when one is taken.
 constexpr int kNameTriesMax = 20;
 
-constexpr std::string_view kRollReasonNames[] = {"count", "size", "interval", "idle", "max_open_files", "stop"};
-
 }  // namespace
 
 HdfsSink::HdfsSink(HdfsSinkOptions options)
@@ -98,8 +96,7 @@ HdfsSink::File& HdfsSink::current_file(Bucket& bucket) {
   bucket.lru = lru_.begin();
   files_.push_back(std::move(file));
   ++open_count_;
-  files_opened_.add();
-  open_files_gauge_.set(static_cast<int64_t>(open_count_));
+  probe_.file_opened(open_count_);
   journal_dirty_ = true;
   return *bucket.current;
 }
@@ -125,10 +122,9 @@ void HdfsSink::start(uint32_t shard, std::span<const ringbuf::EventView> events)
     PathErrc problem = path_template_->format(e, now_real, directory_);
     if (problem == PathErrc::ok) problem = prefix_template_->format(e, now_real, prefix_);
     if (problem != PathErrc::ok) {
-      events_unplaceable_.add();
-      if (error_log_.allow(now_mono))
-        base::log_error("sink {}: an event cannot be written (dropped): {}{}", options_.name,
-                        path_errc_message(problem), suppressed_note(error_log_));
+      probe_.event_unplaceable();
+      // The runner counts and logs it (sluice_sink_rejected_events_total).
+      rejections_.add(fmt::format("an event cannot be written (dropped): {}", path_errc_message(problem)));
       continue;
     }
     Bucket& bucket = bucket_for(directory_, prefix_);
@@ -136,7 +132,7 @@ void HdfsSink::start(uint32_t shard, std::span<const ringbuf::EventView> events)
     const size_t before = file.pending.size();
     const uint64_t invalid_before = file.writer->stats().invalid_utf8_events;
     file.writer->append(std::span(&e, 1), file.pending);
-    invalid_utf8_events_.add(file.writer->stats().invalid_utf8_events - invalid_before);
+    probe_.invalid_utf8_events(file.writer->stats().invalid_utf8_events - invalid_before);
     pending_bytes_ += file.pending.size() - before;
     file.last_append_ms = now_mono;
     file.unflushed = true;
@@ -147,7 +143,7 @@ void HdfsSink::start(uint32_t shard, std::span<const ringbuf::EventView> events)
     else if (options_.roll_size_bytes > 0 && stats.body_bytes >= options_.roll_size_bytes)
       roll(bucket, RollReason::size);
   }
-  pending_bytes_gauge_.set(static_cast<int64_t>(pending_bytes_));
+  probe_.pending_bytes(pending_bytes_);
 }
 
 void HdfsSink::roll(Bucket& bucket, RollReason reason) {
@@ -163,8 +159,7 @@ void HdfsSink::roll(Bucket& bucket, RollReason reason) {
   bucket.current = nullptr;
   lru_.erase(bucket.lru);
   --open_count_;
-  open_files_gauge_.set(static_cast<int64_t>(open_count_));
-  rolls_[static_cast<size_t>(reason)].add();
+  probe_.file_rolled(reason, open_count_);
   ++closing_count_;
 }
 
@@ -192,6 +187,7 @@ void HdfsSink::tick(int64_t) {
 // --- committing -----------------------------------------------------------------------------
 
 void HdfsSink::poll(int64_t timeout_ms, DoneCallback& done) {
+  rejections_.report(done);
   const int64_t now = base::monotonic_ms();
   if (now < retry_at_ms_) {
     // Backing off: wait as the runner asked instead of letting it spin.
@@ -217,10 +213,9 @@ void HdfsSink::poll(int64_t timeout_ms, DoneCallback& done) {
     return;
   }
   backoff_ms_ = 0;
-  events_written_.add(placed_uncommitted_);
+  probe_.committed(placed_uncommitted_);
   placed_uncommitted_ = 0;
   first_pending_ms_ = 0;
-  commits_.add();
   for (uint32_t shard = 0; shard < uncommitted_.size(); ++shard) {
     if (uncommitted_[shard] == 0) continue;
     const size_t count = uncommitted_[shard];
@@ -259,7 +254,7 @@ bool HdfsSink::commit() {
   if (changed) files_.erase(std::remove(files_.begin(), files_.end(), nullptr), files_.end());
   // The durable lengths moved: the journal must say so before the channel is told.
   if (!save_journal()) return false;
-  pending_bytes_gauge_.set(static_cast<int64_t>(pending_bytes_));
+  probe_.pending_bytes(pending_bytes_);
   return all_sent;
 }
 
@@ -305,7 +300,7 @@ bool HdfsSink::send(File& file) {
     return false;
   }
   file.durable_bytes += size;
-  bytes_written_.add(size);
+  probe_.bytes_written(size);
   pending_bytes_ -= size;
   file.pending.clear();
   return true;
@@ -361,7 +356,7 @@ bool HdfsSink::repair(File& file) {
 
 bool HdfsSink::rename_closed(File& file) {
   if (file.in_use_path == file.final_path) {
-    files_closed_.add();
+    probe_.file_closed();
     return true;
   }
   for (int tries = 0; tries < kNameTriesMax; ++tries) {
@@ -371,7 +366,7 @@ bool HdfsSink::rename_closed(File& file) {
       return false;
     }
     if (renamed.value()) {
-      files_closed_.add();
+      probe_.file_closed();
       return true;
     }
     // False: the source is gone (an earlier rename whose answer was lost) or the name is taken.
@@ -381,7 +376,7 @@ bool HdfsSink::rename_closed(File& file) {
       return false;
     }
     if (!source.value().has_value()) {
-      files_closed_.add();
+      probe_.file_closed();
       return true;
     }
     file.final_path = fmt::format("{}.{}", file.final_path, tries + 1);
@@ -421,7 +416,7 @@ bool HdfsSink::recover_leftovers() {
         probe.final_path = e.final_path;
         if (!rename_closed(probe)) return false;
       }
-      leftovers_recovered_.add();
+      probe_.leftover_file_closed();
       base::log_info("sink {}: closed {} left in use by the previous run ({} of its {} bytes were acknowledged)",
                      options_.name, e.in_use_path, e.durable_bytes, on_disk);
     }
@@ -442,7 +437,7 @@ bool HdfsSink::save_journal() {
     if (error_log_.allow(now))
       base::log_error("sink {}: cannot save its journal: {}{}", options_.name, s.message(),
                       suppressed_note(error_log_));
-    errors_[static_cast<size_t>(FsErrorKind::io)].add();
+    probe_.fs_error(FsErrorKind::io);
     return false;
   }
   journal_dirty_ = false;
@@ -450,7 +445,7 @@ bool HdfsSink::save_journal() {
 }
 
 void HdfsSink::report_error(std::string_view what, const FsError& e) {
-  errors_[static_cast<size_t>(e.kind)].add();
+  probe_.fs_error(e.kind);
   const int64_t now = base::monotonic_ms();
   if (error_log_.allow(now))
     base::log_error("sink {}: {} on {}: {}; retrying, nothing is committed until it succeeds{}", options_.name, what,
@@ -486,36 +481,6 @@ void HdfsSink::close() {
     if (file) fs_->forget(file->in_use_path);
 }
 
-void HdfsSink::collect(base::MetricsWriter& out, const base::Labels& labels) const {
-  out.counter("sluice_sink_hdfs_events_written_total", "Events in files the file system acknowledged.", labels,
-              events_written_.value());
-  out.counter("sluice_sink_hdfs_bytes_written_total", "File bytes the file system acknowledged.", labels,
-              bytes_written_.value());
-  out.counter("sluice_sink_hdfs_files_opened_total", "Files started.", labels, files_opened_.value());
-  out.counter("sluice_sink_hdfs_files_closed_total", "Files finished and renamed to their final names.", labels,
-              files_closed_.value());
-  out.gauge("sluice_sink_hdfs_files_open", "Files open now.", labels, open_files_gauge_.value());
-  out.gauge("sluice_sink_hdfs_pending_bytes", "Bytes produced and not yet acknowledged.", labels,
-            pending_bytes_gauge_.value());
-  out.counter("sluice_sink_hdfs_commits_total", "Group commits: every pending byte acknowledged.", labels,
-              commits_.value());
-  out.counter("sluice_sink_hdfs_unplaceable_events_total",
-              "Events dropped because their path could not be made (no timestamp, unsafe header).", labels,
-              events_unplaceable_.value());
-  out.counter("sluice_sink_hdfs_leftover_files_closed_total", "Files a previous run left in use, closed at start.",
-              labels, leftovers_recovered_.value());
-  out.counter(kInvalidUtf8EventsMetric, kInvalidUtf8EventsHelp, labels, invalid_utf8_events_.value());
-  for (size_t i = 0; i < std::size(kRollReasonNames); ++i) {
-    base::Labels l = labels;
-    l.emplace_back("reason", std::string(kRollReasonNames[i]));
-    out.counter("sluice_sink_hdfs_rolls_total", "Files closed, by what closed them.", l, rolls_[i].value());
-  }
-  for (size_t i = 0; i < std::size(errors_); ++i) {
-    base::Labels l = labels;
-    l.emplace_back("kind", std::string(fs_error_kind_name(static_cast<FsErrorKind>(i))));
-    out.counter("sluice_sink_hdfs_errors_total", "Failed file system calls (each retried), by kind.", l,
-                errors_[i].value());
-  }
-}
+void HdfsSink::collect(base::MetricsWriter& out, const base::Labels& labels) const { probe_.collect(out, labels); }
 
 }  // namespace sluice::sinks::hdfs

@@ -38,6 +38,7 @@
 #include "sinks/hdfs/bucket_path.h"
 #include "sinks/hdfs/file_system.h"
 #include "sinks/hdfs/file_writers.h"
+#include "sinks/hdfs/hdfs_sink_probe.h"
 #include "sinks/hdfs/open_file_journal.h"
 
 namespace sluice::sinks::hdfs {
@@ -89,7 +90,6 @@ class HdfsSink final : public Sink {
   void collect(base::MetricsWriter& out, const base::Labels& labels) const override;
 
  private:
-  enum class RollReason : uint8_t { count, size, interval, idle, max_open_files, stop, kCount };
   struct Bucket;
   // One file: open (taking events) or closing (finished, waiting to be committed and renamed).
   struct File {
@@ -169,11 +169,8 @@ class HdfsSink final : public Sink {
   std::vector<JournalEntry> journal_entries_;
   base::RateLimitedLog error_log_;
 
-  base::Counter events_written_, bytes_written_, files_opened_, files_closed_, commits_, events_unplaceable_,
-      leftovers_recovered_, invalid_utf8_events_;
-  base::Counter rolls_[static_cast<size_t>(RollReason::kCount)];
-  base::Counter errors_[9];  // by FsErrorKind
-  base::Gauge open_files_gauge_, pending_bytes_gauge_;
+  PendingRejections rejections_;  // unplaceable events, for the runner
+  HdfsSinkProbe probe_;
 };
 
 }  // namespace sluice::sinks::hdfs

@@ -115,7 +115,7 @@ Status KafkaSink::create_producer() {
     rd_kafka_conf_destroy(conf);
     return make_error(fmt::format("cannot create a Kafka producer: {}", error));
   }
-  producers_created_.add();
+  probe_.producer_created();
   return {};
 }
 
@@ -221,9 +221,7 @@ void KafkaSink::produce(Entry& entry) {
       RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_TIMESTAMP(e.timestamp_ms()), RD_KAFKA_V_OPAQUE(&entry), RD_KAFKA_V_END);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     entry.state = State::in_flight;
-    sent_events_.add();
-    sent_bytes_.add(e.body().size());
-    in_flight_.add(1);
+    probe_.produced(e.body().size());
     return;
   }
   rd_kafka_headers_destroy(headers);
@@ -233,23 +231,19 @@ void KafkaSink::produce(Entry& entry) {
   }
   entry.state = State::retry;
   ++retries_waiting_;
-  failed_events_.add();
+  probe_.delivery_failed();
 }
 
 void KafkaSink::on_delivery(const rd_kafka_message_s& m) {
   auto* entry = static_cast<Entry*>(m._private);
-  in_flight_.add(-1);
   if (m.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     entry->state = State::done;
-    acked_events_.add();
-    acked_bytes_.add(entry->event.body().size());
     if (delivery_clock_ns_ == 0) delivery_clock_ns_ = base::monotonic_ns();
-    int64_t latency = std::max<int64_t>(0, delivery_clock_ns_ - entry->produced_ns);
-    latency_ns_total_.add(static_cast<uint64_t>(latency));
-    if (latency > latency_ns_max_.value()) latency_ns_max_.set(latency);
+    probe_.delivered(entry->event.body().size(), std::max<int64_t>(0, delivery_clock_ns_ - entry->produced_ns));
     retry_backoff_ms_ = 0;
     return;
   }
+  probe_.delivery_reported_failed();
   if (is_permanent(m.err)) {
     dead_letter(*entry, m.rkt ? rd_kafka_topic_name(m.rkt) : "", rd_kafka_err2str(m.err));
     return;
@@ -257,13 +251,13 @@ void KafkaSink::on_delivery(const rd_kafka_message_s& m) {
   // A passing failure (timeout, a purge after a fatal error): produce it again after a backoff.
   entry->state = State::retry;
   ++retries_waiting_;
-  failed_events_.add();
+  probe_.delivery_failed();
   on_error(m.err, rd_kafka_err2str(m.err));
 }
 
 void KafkaSink::dead_letter(Entry& entry, const std::string& topic, std::string_view why) {
   entry.state = State::done;
-  dead_lettered_.add();
+  probe_.dead_lettered();
   bool to_file = options_.dead_letter == DeadLetterAction::file;
   if (to_file) {
     std::string line = fmt::format("{{\"sink\":\"{}\",\"topic\":\"", options_.name);
@@ -271,23 +265,16 @@ void KafkaSink::dead_letter(Entry& entry, const std::string& topic, std::string_
     line += "\",\"error\":\"";
     append_json_string_body(line, why);
     line += "\",\"event\":";
-    if (append_line(line, entry.event, LineFormat::json) || replaced > 0) invalid_utf8_events_.add();
+    if (append_line(line, entry.event, LineFormat::json) || replaced > 0) probe_.invalid_utf8_event();
     line += "}\n";
     line.erase(line.size() - 3, 1);  // append_line ends the event with a newline: move it after the brace
     if (::write(dead_letter_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
       base::log_error("sink {}: cannot write to the dead-letter file {}: {}", options_.name, options_.dead_letter_file,
                       std::strerror(errno));
   }
-  int64_t now = base::monotonic_ms();
-  if (now - last_error_log_ms_ >= kErrorLogIntervalMs) {
-    base::log_error("sink {}: Kafka refused an event for topic '{}' for good ({}); it was {}{}", options_.name, topic,
-                    why, to_file ? "written to " + options_.dead_letter_file : std::string("dropped"),
-                    errors_not_logged_ ? fmt::format(" ({} similar messages not logged)", errors_not_logged_) : "");
-    last_error_log_ms_ = now;
-    errors_not_logged_ = 0;
-  } else {
-    ++errors_not_logged_;
-  }
+  // The runner counts and logs it (sluice_sink_rejected_events_total).
+  rejections_.add(fmt::format("Kafka refused the event for topic '{}' ({}); it was {}", topic, why,
+                              to_file ? "written to " + options_.dead_letter_file : std::string("dropped")));
 }
 
 void KafkaSink::on_error(int error, const char* reason) {
@@ -295,7 +282,7 @@ void KafkaSink::on_error(int error, const char* reason) {
   if (err == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
   if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
       err == RD_KAFKA_RESP_ERR__RESOLVE)
-    connection_failures_.add();
+    probe_.connection_failed();
   int64_t now = base::monotonic_ms();
   if (now - last_error_log_ms_ >= kErrorLogIntervalMs) {
     base::log_warn("sink {}: Kafka: {} ({}); events wait in the channel until it is back{}", options_.name, reason,
@@ -320,7 +307,7 @@ void KafkaSink::retry_due() {
     for (size_t i = 0; i < q.count; ++i) {
       Entry& entry = q.ring[(q.head + i) % q.ring.size()];
       if (entry.state != State::retry) continue;
-      retries_.add();
+      probe_.produced_again();
       produce(entry);
     }
   }
@@ -365,35 +352,11 @@ void KafkaSink::poll(int64_t timeout_ms, DoneCallback& done) {
     }
     if (n > 0) done.done(shard, n);
   }
+  rejections_.report(done);
 }
 
 void KafkaSink::close() { destroy_producer(); }
 
-void KafkaSink::collect(base::MetricsWriter& out, const base::Labels& labels) const {
-  out.counter("sluice_sink_kafka_sent_events_total", "Events handed to the Kafka producer (retries included).", labels,
-              sent_events_.value());
-  out.counter("sluice_sink_kafka_sent_bytes_total", "Body bytes handed to the Kafka producer.", labels,
-              sent_bytes_.value());
-  out.counter("sluice_sink_kafka_acked_events_total", "Events Kafka confirmed.", labels, acked_events_.value());
-  out.counter("sluice_sink_kafka_acked_bytes_total", "Body bytes Kafka confirmed.", labels, acked_bytes_.value());
-  out.counter("sluice_sink_kafka_failed_deliveries_total", "Deliveries that failed and were produced again.", labels,
-              failed_events_.value());
-  out.counter("sluice_sink_kafka_retries_total", "Events produced again after a failed delivery.", labels,
-              retries_.value());
-  out.counter("sluice_sink_kafka_dead_lettered_events_total",
-              "Events Kafka refused for good, dropped or written to the dead-letter file.", labels,
-              dead_lettered_.value());
-  out.counter("sluice_sink_kafka_connection_failures_total", "Broker connection failures reported by librdkafka.",
-              labels, connection_failures_.value());
-  out.counter("sluice_sink_kafka_producers_created_total", "Kafka producers created (more than 1: fatal errors).",
-              labels, producers_created_.value());
-  out.counter(kInvalidUtf8EventsMetric, kInvalidUtf8EventsHelp, labels, invalid_utf8_events_.value());
-  out.gauge("sluice_sink_kafka_in_flight_events", "Events produced and not confirmed yet.", labels,
-            static_cast<double>(in_flight_.value()));
-  out.counter("sluice_sink_kafka_delivery_seconds_total", "Sum of the times from produce to confirmation.", labels,
-              static_cast<double>(latency_ns_total_.value()) / 1e9);
-  out.gauge("sluice_sink_kafka_delivery_seconds_max", "Longest time from produce to confirmation since start.", labels,
-            static_cast<double>(latency_ns_max_.value()) / 1e9);
-}
+void KafkaSink::collect(base::MetricsWriter& out, const base::Labels& labels) const { probe_.collect(out, labels); }
 
 }  // namespace sluice::sinks::kafka

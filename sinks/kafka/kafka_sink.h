@@ -31,6 +31,7 @@
 
 #include "base/counter.h"
 #include "sinks/common/sink.h"
+#include "sinks/kafka/kafka_sink_probe.h"
 
 struct rd_kafka_s;
 struct rd_kafka_message_s;
@@ -118,9 +119,8 @@ class KafkaSink final : public Sink {
   int64_t produce_clock_ns_ = 0;
   int64_t delivery_clock_ns_ = 0;
 
-  base::Counter sent_events_, sent_bytes_, acked_events_, acked_bytes_, failed_events_, retries_, dead_lettered_,
-      connection_failures_, producers_created_, latency_ns_total_, invalid_utf8_events_;
-  base::Gauge in_flight_, latency_ns_max_;
+  PendingRejections rejections_;  // dead-lettered events, for the runner
+  KafkaSinkProbe probe_;
 };
 
 }  // namespace sluice::sinks::kafka

@@ -224,7 +224,7 @@ class FullChannelAndIpFilter(unittest.TestCase):
         with s:
             with socket.create_connection(("127.0.0.1", port), timeout=20) as c:
                 self.assertTrue(connection_closed_by_peer(c))
-            s.wait_metric("sluice_source_connections_refused_total", 1)
+            s.wait_metric("sluice_source_refused_connections_total", 1)
             self.assertIn("refused a connection from 127.0.0.1: ipFilterRules", s.stderr())
         s.cleanup()
         # Rules that allow loopback let the client in.
@@ -280,7 +280,7 @@ a1.sinks.k1.batch-size = 100
                 with socket.create_connection(("127.0.0.1", tcp), timeout=30) as c:
                     c.sendall(b"".join(f"<134>1 2026-11-21T05:10:00.123Z host1 app 7 - - seq={i}\n".encode()
                                        for i in range(250)))
-                s.wait_metric("sluice_sink_avro_events_sent_total", 250)
+                s.wait_metric("sluice_sink_avro_sent_events_total", 250)
                 self.assertEqual(s.stop(), 0, s.stderr())
                 s.cleanup()
         finally:

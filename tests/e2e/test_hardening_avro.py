@@ -243,7 +243,7 @@ class AvroHardening(unittest.TestCase):
                 sock.close()
             wait_until(lambda: self.metric(s, "sluice_source_partial_input_bytes") == 0, 10,
                        what="partial bytes given back", details=s.diagnostics)
-            timed_out = self.metric(s, "sluice_source_connections_timed_out_total", reason="partial_input")
+            timed_out = self.metric(s, "sluice_source_timed_out_connections_total", reason="partial_input")
             refused = self.metric(s, "sluice_source_limit_rejections_total")
             self.assertGreaterEqual(timed_out, 1)
             self.assertEqual(timed_out + refused, 24, s.diagnostics())
@@ -265,7 +265,7 @@ class AvroHardening(unittest.TestCase):
             sock.sendall(struct.pack(">iii", 1, 1, 1000) + b"\x00" * 100)
             self.assertTrue(closed_by_server(sock, 10))
             sock.close()
-            self.assertEqual(self.metric(s, "sluice_source_connections_timed_out_total", reason="idle"), 1)
+            self.assertEqual(self.metric(s, "sluice_source_timed_out_connections_total", reason="idle"), 1)
             self.assertEqual(self.metric(s, "sluice_source_partial_input_bytes"), 0)
 
     def test_deflate_bombs_are_inflated_against_the_budget(self):

@@ -108,8 +108,8 @@ a1.sources.web.idleTimeout = 2s"""))
 
     def test_slowloris_stalled_body_and_idle_are_closed_and_counted(self):
         m = self.sluice.metric
-        partial_before = m("sluice_source_connections_timed_out_total", reason="partial_input")
-        idle_before = m("sluice_source_connections_timed_out_total", reason="idle")
+        partial_before = m("sluice_source_timed_out_connections_total", reason="partial_input")
+        idle_before = m("sluice_source_timed_out_connections_total", reason="idle")
         # Slowloris: a header trickled in, one field every 200 ms, never finished.
         loris = socket.create_connection(("127.0.0.1", self.port), timeout=10)
         loris.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
@@ -141,9 +141,9 @@ a1.sources.web.idleTimeout = 2s"""))
         idle = socket.create_connection(("127.0.0.1", self.port), timeout=10)
         self.assertEqual(idle.recv(10), b"")
         idle.close()
-        self.sluice.wait_metric("sluice_source_connections_timed_out_total", partial_before + 2, timeout_s=10,
+        self.sluice.wait_metric("sluice_source_timed_out_connections_total", partial_before + 2, timeout_s=10,
                                 reason="partial_input")
-        self.sluice.wait_metric("sluice_source_connections_timed_out_total", idle_before + 1, timeout_s=10,
+        self.sluice.wait_metric("sluice_source_timed_out_connections_total", idle_before + 1, timeout_s=10,
                                 reason="idle")
 
 
@@ -221,9 +221,9 @@ class AdminSlowClients(unittest.TestCase):
                 with urllib.request.urlopen(f"http://127.0.0.1:{sluice.admin_port}/metrics", timeout=10) as r:
                     text = r.read().decode()
                 times.append(time.monotonic() - started)
-                self.assertIn("sluice_source_connections_active", text)
+                self.assertIn("sluice_source_active_connections", text)
                 active += [float(l.split()[1]) for l in text.splitlines()
-                           if l.startswith("sluice_admin_clients_active ")]
+                           if l.startswith("sluice_admin_active_clients ")]
             # The target is ~100 ms; asserted generously (sanitizer builds, a shared machine), far
             # below the slow clients' 2 s read timeout that a one-at-a-time server would impose.
             print(f"\n/metrics with 20 slow admin clients open: {', '.join(f'{t * 1000:.0f}' for t in times)} ms",
@@ -233,7 +233,7 @@ class AdminSlowClients(unittest.TestCase):
             for c in slow:
                 c.close()
             # Silent and half-request clients are timed out after the read timeout (2 s).
-            wait_until(lambda: sluice.metric("sluice_admin_clients_active") <= 1, 15, what="slow clients gone")
+            wait_until(lambda: sluice.metric("sluice_admin_active_clients") <= 1, 15, what="slow clients gone")
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ class SyslogTcpIdleTimeoutAndCap(unittest.TestCase):
         cls.sluice.cleanup()
 
     def test_idle_connections_are_closed_and_counted_and_a_message_begun_is_kept(self):
-        before = self.sluice.metric("sluice_source_connections_timed_out_total", reason="idle")
+        before = self.sluice.metric("sluice_source_timed_out_connections_total", reason="idle")
         idle = [connect(self.port) for _ in range(200)]
         partial = connect(self.port)
         partial.sendall(b"<13>1 2026-12-07T05:10:00Z host app - - - begun without its newline")
@@ -105,7 +105,7 @@ class SyslogTcpIdleTimeoutAndCap(unittest.TestCase):
         while time.monotonic() - started < 3.5:
             busy.sendall(message(0))
             time.sleep(0.3)
-        self.sluice.wait_metric("sluice_source_connections_timed_out_total", before + 201, timeout_s=10, reason="idle")
+        self.sluice.wait_metric("sluice_source_timed_out_connections_total", before + 201, timeout_s=10, reason="idle")
         for s in idle + [partial]:
             self.assertTrue(closed_by_peer(s, 2))
             s.close()
@@ -113,21 +113,21 @@ class SyslogTcpIdleTimeoutAndCap(unittest.TestCase):
         busy.close()
         wait_until(lambda: any(b"begun without its newline" in l for l in read_lines(self.out)), 10,
                    what="the unfinished message delivered")
-        wait_until(lambda: self.sluice.metric("sluice_source_connections_active") == 0, 10,
+        wait_until(lambda: self.sluice.metric("sluice_source_active_connections") == 0, 10,
                    what="no connection left", details=self.sluice.diagnostics)
 
     def test_connections_past_max_connections_are_refused_and_counted(self):
-        before = self.sluice.metric("sluice_source_connections_refused_total")
+        before = self.sluice.metric("sluice_source_refused_connections_total")
         held = [connect(self.port) for _ in range(300)]
-        self.sluice.wait_metric("sluice_source_connections_active", 300, timeout_s=10)
+        self.sluice.wait_metric("sluice_source_active_connections", 300, timeout_s=10)
         extra = [connect(self.port) for _ in range(5)]
         for s in extra:
             self.assertTrue(closed_by_peer(s, 5), "a connection past maxConnections was kept")
             s.close()
-        self.assertEqual(self.sluice.metric("sluice_source_connections_refused_total"), before + 5)
+        self.assertEqual(self.sluice.metric("sluice_source_refused_connections_total"), before + 5)
         for s in held:
             s.close()
-        wait_until(lambda: self.sluice.metric("sluice_source_connections_active") == 0, 10, what="connections closed")
+        wait_until(lambda: self.sluice.metric("sluice_source_active_connections") == 0, 10, what="connections closed")
         again = connect(self.port)
         again.sendall(message(7))
         self.assertFalse(closed_by_peer(again, 0.3))
@@ -192,7 +192,7 @@ class FileDescriptors(unittest.TestCase):
                 with connect(port) as warm_up:
                     warm_up.sendall(message(0))
                 wait_until(lambda: len(read_lines(out)) == 2, 10, what="the first messages")
-                wait_until(lambda: sluice.metric("sluice_source_connections_active") == 1, 10, what="one left")
+                wait_until(lambda: sluice.metric("sluice_source_active_connections") == 1, 10, what="one left")
                 held = [first] + [connect(port) for _ in range(79)]
                 wait_until(lambda: "pausing accept" in sluice.stderr(), 10, what="accept paused")
                 time.sleep(0.5)
@@ -231,13 +231,13 @@ class SendTimeout(unittest.TestCase):
                 except (BrokenPipeError, ConnectionResetError):
                     closed = True
                     break
-                if sluice.metric("sluice_source_connections_timed_out_total", reason="send") >= 1:
+                if sluice.metric("sluice_source_timed_out_connections_total", reason="send") >= 1:
                     closed = True
                     break
             self.assertTrue(closed, "the connection was not closed by sendTimeout\n" + sluice.diagnostics())
             s.close()
-            sluice.wait_metric("sluice_source_connections_timed_out_total", 1, timeout_s=10, reason="send")
-            wait_until(lambda: sluice.metric("sluice_source_connections_active") == 0, 10, what="connection gone")
+            sluice.wait_metric("sluice_source_timed_out_connections_total", 1, timeout_s=10, reason="send")
+            wait_until(lambda: sluice.metric("sluice_source_active_connections") == 0, 10, what="connection gone")
             # Another client is served normally.
             with connect(port) as other:
                 other.sendall(b"GET /not-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -102,7 +102,7 @@ class FileScheme(unittest.TestCase):
                           sink_extra="a1.sinks.k1.hdfs.rollCount = 100"), workdir=work)
         with s:
             send_tcp(port, syslog_lines(0, 250, host="alpha") + syslog_lines(250, 50, host="beta"))
-            s.wait_metric("sluice_sink_hdfs_events_written_total", 300)
+            s.wait_metric("sluice_sink_hdfs_written_events_total", 300)
             while_open = files_under(out)
             self.assertTrue(any(n.endswith(".tmp") for n in while_open), while_open.keys())
             self.assertEqual(s.stop(), 0, s.stderr())
@@ -130,7 +130,7 @@ class FileScheme(unittest.TestCase):
             early = syslog_lines(0, 42, host="a")
             late = b"".join(f"<134>1 2026-11-21T06:59:59.999Z b app 7 - - seq={i}\n".encode() for i in range(42, 80))
             send_tcp(port, early + late)
-            s.wait_metric("sluice_sink_hdfs_events_written_total", 80)
+            s.wait_metric("sluice_sink_hdfs_written_events_total", 80)
             self.assertGreaterEqual(s.metric("sluice_sink_hdfs_rolls_total", reason="size"), 18)
             self.assertEqual(s.metric("sluice_sink_hdfs_rolls_total", reason="max_open_files"), 1)
             self.assertEqual(s.stop(), 0, s.stderr())
@@ -151,7 +151,8 @@ class FileScheme(unittest.TestCase):
             self.assertEqual(post(port, [{"body": "no time"},
                                          {"headers": {"timestamp": str(TS_MS)}, "body": "has time"}]), 200)
             s.wait_metric("sluice_sink_hdfs_unplaceable_events_total", 1)
-            s.wait_metric("sluice_sink_hdfs_events_written_total", 1)
+            s.wait_metric("sluice_sink_rejected_events_total", 1)
+            s.wait_metric("sluice_sink_hdfs_written_events_total", 1)
             self.assertIn("an event cannot be written (dropped)", s.stderr())
             self.assertEqual(s.stop(), 0, s.stderr())
         written = files_under(out)
@@ -171,7 +172,7 @@ class WebHdfs(unittest.TestCase):
         with s:
             for i in range(0, len(events), 100):
                 self.assertEqual(post(port, events[i:i + 100]), 200)
-            s.wait_metric("sluice_sink_hdfs_events_written_total", len(events))
+            s.wait_metric("sluice_sink_hdfs_written_events_total", len(events))
             self.assertEqual(s.stop(), 0, s.stderr())
             log = s.stderr()
         shutil.rmtree(work, ignore_errors=True)
@@ -242,9 +243,9 @@ class WebHdfs(unittest.TestCase):
             with s:
                 self.assertEqual(post(port, self.http_events(5, app="busy")), 200)
                 self.assertEqual(post(port, self.http_events(5, app="quiet")), 200)
-                s.wait_metric("sluice_sink_hdfs_events_written_total", 10)
+                s.wait_metric("sluice_sink_hdfs_written_events_total", 10)
                 # Closed by idleTimeout (1 s) well before anything else could close them.
-                wait_until(lambda: s.metric("sluice_sink_hdfs_files_closed_total") >= 2, 20, what="idle closes",
+                wait_until(lambda: s.metric("sluice_sink_hdfs_closed_files_total") >= 2, 20, what="idle closes",
                            details=s.diagnostics)
                 self.assertEqual(s.metric("sluice_sink_hdfs_rolls_total", reason="idle"), 2)
                 for app in ("busy", "quiet"):
@@ -268,7 +269,7 @@ class WebHdfs(unittest.TestCase):
                               sink_extra="a1.sinks.k1.hdfs.callTimeout = 1000"), workdir=work)
             with s:
                 self.assertEqual(post(port, self.http_events(100)[:50]), 200)
-                s.wait_metric("sluice_sink_hdfs_events_written_total", 50)
+                s.wait_metric("sluice_sink_hdfs_written_events_total", 50)
                 hdfs.faults({"node": "namenode", "op": "APPEND", "action": "error", "exception": "RetriableException",
                              "message": "Name node is in safe mode", "count": 2},
                             {"node": "datanode", "op": "APPEND", "action": "drop", "when": "mid", "after_bytes": 20,
@@ -278,7 +279,7 @@ class WebHdfs(unittest.TestCase):
                 events = self.http_events(100)[50:]
                 self.assertEqual(post(port, events[:25]), 200)
                 self.assertEqual(post(port, events[25:]), 200)
-                s.wait_metric("sluice_sink_hdfs_events_written_total", 100, timeout_s=90)
+                s.wait_metric("sluice_sink_hdfs_written_events_total", 100, timeout_s=90)
                 self.assertGreaterEqual(s.metric("sluice_sink_hdfs_errors_total", kind="remote"), 2)
                 self.assertIn("RetriableException", s.stderr())
                 self.assertEqual(s.stop(), 0, s.stderr())
@@ -335,7 +336,7 @@ class KillNine(unittest.TestCase):
             counts = []
             t = threading.Thread(target=sender, args=(sent,), daemon=True)
             t.start()
-            wait_until(lambda: s.metric("sluice_sink_hdfs_events_written_total") > 2000, 60,
+            wait_until(lambda: s.metric("sluice_sink_hdfs_written_events_total") > 2000, 60,
                        what="events in HDFS", details=s.diagnostics)
             stop.set()
             t.join(30)
@@ -352,7 +353,7 @@ class KillNine(unittest.TestCase):
             wait_until(lambda: s.metric("sluice_channel_size_events") == 0, 120, what="the channel to drain",
                        details=s.diagnostics)
             # The files open at the last kill were closed by this start.
-            self.assertGreaterEqual(s.metric("sluice_sink_hdfs_leftover_files_closed_total"), 1, s.stderr())
+            self.assertGreaterEqual(s.metric("sluice_sink_hdfs_closed_leftover_files_total"), 1, s.stderr())
             self.assertEqual(s.stop(), 0, s.stderr())
         seqs = []
         for path in glob.glob(os.path.join(logs_dir, "*", "*")):

@@ -193,12 +193,13 @@ class KafkaSink(unittest.TestCase):
             self.cluster.push_errors("Produce", "TOPIC_AUTHORIZATION_FAILED")
             self.assertEqual(post(self.http_port, [{"headers": {"n": "1"}, "body": "refused"}]), 200)
             s.wait_metric("sluice_sink_kafka_dead_lettered_events_total", 1)
+            s.wait_metric("sluice_sink_rejected_events_total", 1)
             # The channel is not blocked: later events flow. (librdkafka remembers the topic's
             # authorization failure for a while, so they go to another topic.)
             self.cluster.clear_errors("Produce")
             self.assertEqual(post(self.http_port, [{"headers": {"topic": "other"}, "body": "after"}]), 200)
             s.wait_metric("sluice_sink_kafka_acked_events_total", 1)
-            self.assertIn("Kafka refused an event for topic 'events' for good", s.stderr())
+            self.assertIn("refused for good, not retried: Kafka refused the event for topic 'events'", s.stderr())
             self.assertEqual(s.stop(), 0)
         with open(dead) as f:
             lines = [json.loads(l) for l in f]

@@ -192,7 +192,7 @@ TEST(AdminServerConcurrency, SlowClientsDoNotDelayMetrics) {
     slowest_ms = std::max<int64_t>(slowest_ms, took);
     ASSERT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answer.substr(0, 200);
     EXPECT_NE(answer.find("sluice_up 1\n"), std::string::npos);
-    EXPECT_NE(answer.find("sluice_admin_clients_active 21\n"), std::string::npos);
+    EXPECT_NE(answer.find("sluice_admin_active_clients 21\n"), std::string::npos);
   }
   // The target is ~100 ms with 20 slow clients; the bound here is generous (sanitizers, a busy
   // machine) but far below the slow clients' 10 s timeouts, which a one-at-a-time server would
@@ -294,8 +294,8 @@ TEST(AdminServerConcurrency, OwnMetricsOnlyWithTheHook) {
   auto plain = route_admin_request("GET", "/metrics", registry, nullptr);
   EXPECT_EQ(plain.body.find("sluice_admin_"), std::string::npos);
   auto with = route_admin_request("GET", "/metrics", registry, nullptr,
-                                  [](base::MetricsWriter& w) { w.gauge("sluice_admin_clients_active", "x", {}, 1); });
-  EXPECT_NE(with.body.find("sluice_admin_clients_active 1\n"), std::string::npos);
+                                  [](base::MetricsWriter& w) { w.gauge("sluice_admin_active_clients", "x", {}, 1); });
+  EXPECT_NE(with.body.find("sluice_admin_active_clients 1\n"), std::string::npos);
 }
 
 }  // namespace

@@ -126,6 +126,43 @@ TEST(SinkRunner, MeasuresTheAgeOfEveryDeliveredEventFromItsTimestamp) {
   EXPECT_LT(sum, 7 * 3600.0 + 5 * 60.0 + 12 * 60.0);
 }
 
+// Refuses for good every event whose body starts with "bad", delivering the others.
+class RejectingSink final : public Sink {
+ public:
+  Delivery deliver(std::span<const ringbuf::EventView> events) override {
+    ++deliveries;
+    size_t bad = 0;
+    for (const auto& e : events) {
+      if (e.body().starts_with("bad")) ++bad;
+      else delivered.emplace_back(e.body());
+    }
+    return bad ? Delivery::reject(bad, "the target refused them") : Delivery::ok();
+  }
+  std::atomic<int> deliveries{0};
+  std::vector<std::string> delivered;  // read after join()
+};
+
+TEST(SinkRunner, RejectedEventsAreCommittedCountedAndNeverRetried) {
+  Fixture f(1);
+  auto sink = std::make_unique<RejectingSink>();
+  RejectingSink* seen = sink.get();
+  SinkRunner runner({.name = "k1", .type = "test", .batch_events_max = 4, .retry_backoff_ms_min = 1}, std::move(sink),
+                    f.readers(), &f.bell);
+  for (int i = 0; i < 10; ++i) f.append(0, (i % 3 == 0 ? "bad" : "ok") + std::to_string(i));
+  runner.start();
+  f.logs[0]->close();
+  runner.request_drain();
+  runner.join();
+  EXPECT_EQ(seen->deliveries.load(), 3) << "batches of 4, 4 and 2; none offered again";
+  EXPECT_EQ(seen->delivered.size(), 6u);
+  EXPECT_EQ(f.logs[0]->stats().size_events(), 0u) << "the rejected events are committed too";
+  base::MetricsWriter w;
+  runner.collect(w);
+  EXPECT_EQ(w.sum("sluice_sink_rejected_events_total", {{"component", "k1"}}), 4);
+  EXPECT_EQ(w.sum("sluice_sink_errors_total"), 0);
+  EXPECT_EQ(w.sum("sluice_sink_drained_events_total"), 10);
+}
+
 TEST(SinkRunner, AbortStopsAFailingSinkWithoutCommitting) {
   Fixture f(1);
   SinkRunner runner({.name = "k1", .type = "test", .retry_backoff_ms_min = 1, .retry_backoff_ms_max = 5},
@@ -153,6 +190,7 @@ class WindowSink final : public Sink {
   size_t window(uint32_t shard) const override { return window_ - (started_[shard] - confirmed_[shard]); }
   void start(uint32_t shard, std::span<const ringbuf::EventView> events) override {
     for (const auto& e : events) {
+      if (refuse_bad_ && e.body() == "bad") rejections_.add("refused by the test");
       std::lock_guard lock(mutex_);
       bodies_.emplace_back(e.body());
     }
@@ -167,7 +205,10 @@ class WindowSink final : public Sink {
       confirmed_[s] += n;
       done.done(s, n);
     }
+    rejections_.report(done);
   }
+  // Refuses the events of shard 0 whose body is "bad" (still reported done).
+  void refuse_bad() { refuse_bad_ = true; }
   std::vector<std::string> bodies() {
     std::lock_guard lock(mutex_);
     return bodies_;
@@ -178,6 +219,8 @@ class WindowSink final : public Sink {
  private:
   std::vector<size_t> started_, confirmed_;
   size_t window_;
+  bool refuse_bad_ = false;
+  PendingRejections rejections_;
   std::mutex mutex_;
   std::vector<std::string> bodies_;
 };
@@ -201,6 +244,23 @@ TEST(PipelinedSinkRunner, KeepsWindowsFullAndCommitsWhatIsConfirmed) {
   // Timestamp 1 (1970) is older than the largest bound: every confirmed event is counted there.
   EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_count"), 300);
   EXPECT_EQ(w.sum("sluice_sink_event_age_seconds_bucket", {{"le", "600"}}), 0);
+}
+
+TEST(PipelinedSinkRunner, RejectionsReportedAtPollAreCounted) {
+  Fixture f(2);
+  auto sink = std::make_unique<WindowSink>(2, 7);
+  sink->refuse_bad();
+  SinkRunner runner({.name = "k1", .type = "test", .batch_events_max = 5}, std::move(sink), f.readers(), &f.bell);
+  for (int i = 0; i < 40; ++i) f.append(i % 2, i % 4 == 0 ? "bad" : "good");
+  runner.start();
+  for (auto& l : f.logs) l->close();
+  runner.request_drain();
+  runner.join();
+  for (auto& l : f.logs) EXPECT_EQ(l->stats().size_events(), 0u);
+  base::MetricsWriter w;
+  runner.collect(w);
+  EXPECT_EQ(w.sum("sluice_sink_rejected_events_total"), 10);
+  EXPECT_EQ(w.sum("sluice_sink_drained_events_total"), 40);
 }
 
 TEST(PipelinedSinkRunner, UnconfirmedEventsAreNotCommitted) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "sinks/hdfs/local_file_system.h"
+#include "tests/sinks/common/done_counter.h"
 #include "tests/support/event_builder.h"
 
 namespace sluice::sinks::hdfs {
@@ -22,15 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Counts what the sink reports done, per shard.
-struct DoneCounter final : DoneCallback {
-  std::map<uint32_t, size_t> done_by_shard;
-  size_t total = 0;
-  void done(uint32_t shard, size_t count) override {
-    done_by_shard[shard] += count;
-    total += count;
-  }
-};
+using sinks::testing::DoneCounter;
 
 // The local file system, with failures on command.
 class FlakyFileSystem final : public FileSystem {
@@ -152,7 +145,7 @@ class HdfsSinkTest : public ::testing::Test {
   }
 
   fs::path root_;
-  testing::EventBuffer buffer_;
+  sluice::testing::EventBuffer buffer_;
 };
 
 TEST_F(HdfsSinkTest, EventsAreDoneOnlyOnceOnDiskAndFilesAreRenamedWhenClosed) {
@@ -177,6 +170,21 @@ TEST_F(HdfsSinkTest, EventsAreDoneOnlyOnceOnDiskAndFilesAreRenamedWhenClosed) {
   ASSERT_EQ(written.size(), 1u);
   EXPECT_EQ(written.begin()->first, in_use.substr(0, in_use.size() - 4));
   EXPECT_EQ(written.begin()->second, "event 0\nevent 1\nevent 2\n");
+}
+
+TEST_F(HdfsSinkTest, AnEventWithNoPathIsRejectedForTheRunnerAndStillDone) {
+  HdfsSink sink(options());
+  ASSERT_TRUE(sink.open().ok());
+  std::vector<ringbuf::EventView> batch = {buffer_.add({{"app", "web"}}, "placed"),
+                                           buffer_.add({{"app", ".."}}, "unsafe")};
+  sink.start(0, batch);
+  DoneCounter done;
+  commit_now(sink, done);
+  EXPECT_EQ(done.done_by_shard[0], 2u) << "a rejected event is done too: it never blocks the channel";
+  EXPECT_EQ(done.rejected_total, 1u);
+  EXPECT_NE(done.last_rejection.find("cannot be written"), std::string::npos) << done.last_rejection;
+  sink.close();
+  EXPECT_EQ(all_text(files()), "placed\n");
 }
 
 TEST_F(HdfsSinkTest, BucketsByHeaderAndShardsAreReportedApart) {
