@@ -38,7 +38,7 @@ class LogDurabilityTest : public ::testing::Test {
     sync_calls = 0;
     open_channel();
   }
-  void open_channel() {
+  void open_channel(int64_t group_commit_interval_ms = 10, uint64_t group_commit_bytes = 16u << 20) {
     durability_.reset();
     channel_.reset();
     ringbuf::ChannelOptions o;
@@ -49,6 +49,8 @@ class LogDurabilityTest : public ::testing::Test {
     o.readers = {"k1"};
     o.capacity_bytes = 1 << 20;
     o.segment_bytes = 64 << 10;
+    o.group_commit_interval_ms = group_commit_interval_ms;
+    o.group_commit_bytes = group_commit_bytes;
     auto channel = ringbuf::Channel::open(o);
     ASSERT_TRUE(channel.ok()) << channel.error().message;
     channel_ = std::move(channel).value();
@@ -106,6 +108,61 @@ TEST_F(LogDurabilityTest, GoodSyncsMakeEventsDurableAndVisible) {
   EXPECT_EQ(log().safe_sequence(), 10u);
   EXPECT_EQ(read_new(), 10u);
   EXPECT_EQ(metric("sluice_channel_failed"), 0);
+}
+
+// Group commit: appends wait for groupCommitInterval (or groupCommitBytes) and then one round
+// of syncs covers all of them.
+TEST_F(LogDurabilityTest, AppendsWaitForTheIntervalThenOneGroupCommitCoversThemAll) {
+  open_channel(/*group_commit_interval_ms=*/50);
+  EXPECT_EQ(durability_->wait_budget_ns(now_ms_), -1) << "nothing waits: no deadline";
+  ASSERT_EQ(append(3), ringbuf::AppendRefusal::none);
+  durability_->after_batch(now_ms_);  // the interval starts with the first waiting append
+  const int64_t budget = durability_->wait_budget_ns(now_ms_);
+  EXPECT_GT(budget, 0);
+  EXPECT_LE(budget, 50'000'000 + 100'000)
+      << "the shard must wake in time for the commit (a tenth of a ms late at most)";
+  ASSERT_EQ(append(4), ringbuf::AppendRefusal::none);
+  durability_->after_batch(now_ms_ + 20);
+  EXPECT_EQ(sync_calls, 0) << "not due yet";
+  EXPECT_EQ(log().safe_sequence(), 0u);
+  EXPECT_EQ(read_new(), 0u);
+  durability_->after_batch(now_ms_ + 60);
+  durability_->after_batch(now_ms_ + 61);  // the inline syncs complete; the commit is reported
+  EXPECT_GT(sync_calls, 0);
+  EXPECT_EQ(log().safe_sequence(), 7u) << "one commit covers the appends before and during the interval";
+  EXPECT_EQ(read_new(), 7u);
+  const int calls = sync_calls;
+  durability_->after_batch(now_ms_ + 200);
+  EXPECT_EQ(sync_calls, calls) << "nothing new: no sync";
+  EXPECT_EQ(metric("sluice_channel_fsyncs_total"), calls);
+}
+
+TEST_F(LogDurabilityTest, GroupCommitBytesStartsACommitBeforeTheInterval) {
+  open_channel(/*group_commit_interval_ms=*/60'000, /*group_commit_bytes=*/1024);
+  ASSERT_EQ(append(2), ringbuf::AppendRefusal::none);  // well under 1 KiB
+  durability_->after_batch(now_ms_);
+  durability_->after_batch(now_ms_ + 1);
+  EXPECT_EQ(log().safe_sequence(), 0u);
+  ASSERT_EQ(append(40), ringbuf::AppendRefusal::none);  // past 1 KiB
+  durability_->after_batch(now_ms_ + 2);
+  durability_->after_batch(now_ms_ + 3);
+  EXPECT_EQ(log().safe_sequence(), 42u) << "the byte threshold does not wait for the minute";
+}
+
+TEST_F(LogDurabilityTest, EveryTouchedSegmentFileIsSynced) {
+  ASSERT_EQ(append(1), ringbuf::AppendRefusal::none);
+  group_commit();
+  const int one_segment = sync_calls;
+  // Bodies of ~1 KiB: 100 of them cross from the first 64 KiB segment into a second one.
+  std::vector<std::string> bodies(100, std::string(1000, 'b'));
+  std::vector<ringbuf::PreparedEvent> events;
+  for (const auto& b : bodies) events.push_back({.timestamp_ms = 1, .headers = {}, .body = b});
+  ringbuf::Log* logs[] = {&log()};
+  for (auto& e : events) ASSERT_EQ(ringbuf::append_batch(logs, std::span(&e, 1)), ringbuf::AppendRefusal::none);
+  sync_calls = 0;
+  group_commit();
+  EXPECT_GE(sync_calls, 2) << "both segment files (one sync covered the first commit: " << one_segment << ")";
+  EXPECT_EQ(log().safe_sequence(), 101u);
 }
 
 // After an fdatasync error nothing written since the last good sync is ever reported durable,
