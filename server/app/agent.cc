@@ -1,16 +1,13 @@
 #include "server/app/agent.h"
 
-#include <netinet/in.h>
 #include <sched.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
-#include <liburing.h>
 
 #include "base/logger.h"
 #include "base/time.h"
