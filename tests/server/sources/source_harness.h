@@ -50,14 +50,15 @@ class SourceHarness {
  public:
   // `durable_on_demand`: the log publishes (and lets sources acknowledge) only what
   // make_durable() marked, as a file channel in fsync mode does.
-  explicit SourceHarness(bool durable_on_demand = false, uint64_t capacity_bytes = 4 << 20)
+  explicit SourceHarness(bool durable_on_demand = false, uint64_t capacity_bytes = 4 << 20,
+                         base::Transport transport = base::Transport::tcp)
       : durable_on_demand_(durable_on_demand) {
     ringbuf::LogOptions o;
     o.capacity_bytes = capacity_bytes;
     o.publish_mode = durable_on_demand ? ringbuf::PublishMode::on_durable : ringbuf::PublishMode::on_commit;
     log_ = std::make_unique<ringbuf::Log>(
         o, std::make_unique<ringbuf::MemorySegmentStore>(std::min<uint64_t>(1 << 20, capacity_bytes)), &bell_);
-    auto fd = base::open_listener(base::Transport::tcp, "127.0.0.1", 0);
+    auto fd = base::open_listener(transport, "127.0.0.1", 0);
     EXPECT_TRUE(fd.ok()) << (fd.ok() ? "" : fd.error().message);
     listen_fd_ = fd.value();
     sockaddr_in a{};
@@ -124,9 +125,17 @@ class SourceHarness {
       started.store(2);
       return;
     }
+    // Datagrams: room for a whole one, the recvmsg header and the sender's address.
+    auto datagrams = reactor::BufferRing::create(reactor_->ring(), 2, 32, 66 << 10);
+    if (!datagrams.ok()) {
+      ADD_FAILURE() << datagrams.error().message;
+      started.store(2);
+      return;
+    }
     ShardContext context;
     context.reactor = reactor_;
     context.stream_buffers = buffers.value().get();
+    context.datagram_buffers = datagrams.value().get();
     context.now_ms = base::realtime_ms();
     if (Status s = source_->start(context); !s) {
       ADD_FAILURE() << s.message();
