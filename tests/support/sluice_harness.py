@@ -164,8 +164,14 @@ class Sluice:
             return ""
 
     def metrics_text(self):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=10) as r:
-            return r.read().decode()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=10) as r:
+                return r.read().decode()
+        except OSError as e:
+            # Say whether sluice is still there and what it logged, so a failed scrape explains itself.
+            state = "running" if self.process.poll() is None else f"exited with {self.process.returncode}"
+            raise AssertionError(f"/metrics scrape failed ({e}); sluice {state}; its stderr ends with:\n"
+                                 + self.stderr()[-4000:]) from e
 
     def metric(self, name, **labels):
         """Sum of the samples of `name` whose labels include `labels`."""
