@@ -108,7 +108,8 @@ Result<std::string> JavaRegex::to_rewrite(std::string_view j) const {
       continue;
     }
     if (i + 1 >= j.size() || !is_digit(j[i + 1]))
-      return make_error(fmt::format("replacement '{}': '$' is followed by a group number or {{name}} (\\$ for a dollar)", j));
+      return make_error(
+          fmt::format("replacement '{}': '$' is followed by a group number or {{name}} (\\$ for a dollar)", j));
     // Java takes as many digits as still name an existing group.
     int group = j[++i] - '0';
     while (i + 1 < j.size() && is_digit(j[i + 1]) && group * 10 + (j[i + 1] - '0') <= groups)
