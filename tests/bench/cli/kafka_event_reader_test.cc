@@ -3,7 +3,6 @@
 #include "bench/cli/kafka_event_reader.h"
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <gtest/gtest.h>
 
@@ -13,27 +12,18 @@
 
 #include "bench/cli/batch_events.h"
 #include "bench/cli/verify.h"
+#include "tests/support/in_process_kafka.h"
 
 namespace sluice::bench {
 namespace {
 
-class MockKafka : public testing::Test {
+class MockKafka : public ::testing::Test {
  protected:
   void SetUp() override {
-    char error[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    ASSERT_EQ(rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error), RD_KAFKA_CONF_OK);
-    owner_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-    ASSERT_NE(owner_, nullptr) << error;
-    cluster_ = rd_kafka_mock_cluster_new(owner_, 1);
-    ASSERT_NE(cluster_, nullptr);
-    bootstrap_ = rd_kafka_mock_cluster_bootstraps(cluster_);
-    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, "events", 3, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, "empty", 2, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-  void TearDown() override {
-    if (cluster_) rd_kafka_mock_cluster_destroy(cluster_);
-    if (owner_) rd_kafka_destroy(owner_);
+    ASSERT_TRUE(kafka_.ok()) << kafka_.error();
+    ASSERT_TRUE(kafka_.create_topic("events", 3, 1));
+    ASSERT_TRUE(kafka_.create_topic("empty", 2, 1));
+    bootstrap_ = kafka_.bootstrap();
   }
 
   // Writes `values` to the partitions given, in order, and waits until all are stored.
@@ -58,8 +48,7 @@ class MockKafka : public testing::Test {
     return out;
   }
 
-  rd_kafka_t* owner_ = nullptr;
-  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  sluice::testing::InProcessKafka kafka_{1};
   std::string bootstrap_;
 };
 

@@ -3,7 +3,6 @@
 #include "sinks/kafka/kafka_sink.h"
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <gtest/gtest.h>
 
@@ -14,6 +13,7 @@
 #include "base/time.h"
 #include "tests/sinks/common/done_counter.h"
 #include "tests/support/event_builder.h"
+#include "tests/support/in_process_kafka.h"
 
 namespace sluice::sinks::kafka {
 namespace {
@@ -30,19 +30,9 @@ struct Record {
 class KafkaSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char error[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    ASSERT_EQ(rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error), RD_KAFKA_CONF_OK);
-    owner_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-    ASSERT_NE(owner_, nullptr) << error;
-    cluster_ = rd_kafka_mock_cluster_new(owner_, 3);
-    ASSERT_NE(cluster_, nullptr);
-    bootstrap_ = rd_kafka_mock_cluster_bootstraps(cluster_);
-    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, "events", 3, 3), RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-  void TearDown() override {
-    if (cluster_) rd_kafka_mock_cluster_destroy(cluster_);
-    if (owner_) rd_kafka_destroy(owner_);
+    ASSERT_TRUE(kafka_.ok()) << kafka_.error();
+    ASSERT_TRUE(kafka_.create_topic("events", 3, 3));
+    bootstrap_ = kafka_.bootstrap();
   }
 
   KafkaSinkOptions options(uint32_t shards = 1) {
@@ -103,8 +93,7 @@ class KafkaSinkTest : public ::testing::Test {
     return out;
   }
 
-  rd_kafka_t* owner_ = nullptr;
-  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  sluice::testing::InProcessKafka kafka_{3};
   std::string bootstrap_;
   sluice::testing::EventBuffer buffer_;
 };
@@ -151,7 +140,7 @@ TEST_F(KafkaSinkTest, HeadersKeyAndTimeGoIntoTheRecord) {
 TEST_F(KafkaSinkTest, ARecordRefusedForGoodIsRejectedNotRetriedAndDoesNotBlock) {
   KafkaSink sink(options());
   ASSERT_TRUE(sink.open().ok());
-  rd_kafka_mock_push_request_errors(cluster_, /*Produce*/ 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  rd_kafka_mock_push_request_errors(kafka_.cluster(), /*Produce*/ 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
   std::vector<ringbuf::EventView> first = {buffer_.add({}, "refused")};
   sink.start(0, first);
   DoneCounter done;
