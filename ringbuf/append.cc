@@ -59,4 +59,72 @@ AppendRefusal append_batch(std::span<Log* const> logs, std::span<const PreparedE
   return AppendRefusal::none;
 }
 
+namespace {
+
+// The logs of `mask`, in order, into `out` (room for kLogsPerEventMax); returns how many.
+size_t logs_of(std::span<Log* const> logs, LogMask mask, Log** out) {
+  size_t n = 0;
+  for (size_t i = 0; i < logs.size(); ++i)
+    if (mask & (LogMask{1} << i)) out[n++] = logs[i];
+  return n;
+}
+
+}  // namespace
+
+AppendRefusal append_routed(std::span<Log* const> logs, std::span<const PreparedEvent> events,
+                            std::span<const LogMask> masks) {
+  SLUICE_ASSERT(logs.size() <= kLogsPerEventMax, "more channels than a selector may fan out to");
+  SLUICE_ASSERT(events.size() == masks.size(), "append_routed: one mask per event");
+  if (events.empty()) return AppendRefusal::none;
+  // What each log would take, so that a batch that cannot fit is refused before anything moves.
+  uint64_t total[kLogsPerEventMax] = {};
+  uint64_t count[kLogsPerEventMax] = {};
+  uint64_t largest[kLogsPerEventMax] = {};
+  LogMask used = 0;
+  for (size_t e = 0; e < events.size(); ++e) {
+    const uint64_t bytes = align_record(record_size(events[e].headers, events[e].body.size()));
+    used |= masks[e];
+    for (size_t i = 0; i < logs.size(); ++i) {
+      if (!(masks[e] & (LogMask{1} << i))) continue;
+      total[i] += bytes;
+      ++count[i];
+      largest[i] = std::max(largest[i], bytes);
+    }
+  }
+  for (size_t i = 0; i < logs.size(); ++i) {
+    if (!(used & (LogMask{1} << i))) continue;
+    if (logs[i]->failed()) return AppendRefusal::store_error;
+    if (largest[i] > logs[i]->record_bytes_max()) return AppendRefusal::too_large;
+    if (!logs[i]->room_for(total[i], count[i], largest[i])) return AppendRefusal::full_bytes;
+  }
+  LogMark marks[kLogsPerEventMax];
+  for (size_t i = 0; i < logs.size(); ++i) marks[i] = logs[i]->mark();
+  Log* subset[kLogsPerEventMax];
+  for (size_t e = 0; e < events.size(); ++e) {
+    const size_t n = logs_of(logs, masks[e], subset);
+    if (n == 0) continue;
+    Log* refused = nullptr;
+    if (!append_event({subset, n}, events[e], &refused)) {
+      const AppendRefusal why = refused->refusal();
+      for (size_t i = 0; i < logs.size(); ++i) logs[i]->rollback(marks[i]);
+      return why;
+    }
+  }
+  return AppendRefusal::none;
+}
+
+size_t append_where_room(std::span<Log* const> logs, std::span<const PreparedEvent> events,
+                         std::span<const LogMask> masks) {
+  SLUICE_ASSERT(events.size() == masks.size(), "append_where_room: one mask per event");
+  size_t refused = 0;
+  for (size_t e = 0; e < events.size(); ++e) {
+    for (size_t i = 0; i < logs.size(); ++i) {
+      if (!(masks[e] & (LogMask{1} << i))) continue;
+      Log* one = logs[i];
+      if (one->failed() || !append_event({&one, 1}, events[e])) ++refused;
+    }
+  }
+  return refused;
+}
+
 }  // namespace sluice::ringbuf

@@ -2,6 +2,7 @@
 // shard thread that owns every log passed in.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -19,6 +20,20 @@ struct PreparedEvent {
   std::string_view body;
 };
 
+// The record time of an event that came with headers: its "timestamp" header when that is a
+// number of milliseconds (as Flume's interceptors and clients set it), else `fallback_ms` (when
+// it arrived, say).
+inline int64_t event_time(std::span<const Header> headers, int64_t fallback_ms) {
+  for (const Header& h : headers) {
+    if (h.key != "timestamp") continue;
+    int64_t ms = 0;
+    auto [end, ec] = std::from_chars(h.value.data(), h.value.data() + h.value.size(), ms);
+    if (ec == std::errc() && end == h.value.data() + h.value.size()) return ms;
+    break;
+  }
+  return fallback_ms;
+}
+
 // Appends `event` to every log in `logs`, or to none of them: when any log refuses, nothing is
 // committed anywhere and the refusing log is returned through `refused` (its refusal() says
 // why). Records become visible at each log's next publish().
@@ -29,5 +44,20 @@ bool append_event(std::span<Log* const> logs, const PreparedEvent& event, Log** 
 // Returns AppendRefusal::none when stored; otherwise why not (full_* when the batch does not fit
 // now, too_large when one event can never fit, store_error when the disk failed).
 AppendRefusal append_batch(std::span<Log* const> logs, std::span<const PreparedEvent> events);
+
+// Which of a source's logs an event goes to: bit i stands for logs[i].
+using LogMask = uint32_t;
+inline constexpr size_t kLogsPerEventMax = 16;
+
+// Like append_batch, with each event going to its own subset of `logs`: events[i] to the logs
+// whose bits are set in masks[i] (an event with no bit set goes nowhere). All or nothing: when
+// any append is refused, everything the batch appended anywhere is rolled back.
+AppendRefusal append_routed(std::span<Log* const> logs, std::span<const PreparedEvent> events,
+                            std::span<const LogMask> masks);
+
+// Best effort, for optional channels: appends events[i] to each log in masks[i] that takes it,
+// independently of the others. Returns how many (event, log) appends were refused.
+size_t append_where_room(std::span<Log* const> logs, std::span<const PreparedEvent> events,
+                         std::span<const LogMask> masks);
 
 }  // namespace sluice::ringbuf

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "server/app/components/component_type.h"
+
 namespace sluice::app {
 
 std::vector<ringbuf::Channel*> Assembly::channels_of(const config::ComponentConfig& c) const {
@@ -20,6 +22,33 @@ std::vector<ringbuf::Log*> Assembly::logs_of(const std::vector<ringbuf::Channel*
   std::vector<ringbuf::Log*> logs;
   for (ringbuf::Channel* ch : channels) logs.push_back(&ch->log(shard));
   return logs;
+}
+
+Result<std::vector<sources::EventWriter>> Assembly::writers_of(const config::ComponentConfig& c) {
+  const std::vector<ringbuf::Channel*> channels = channels_of(c);
+  std::vector<sources::EventWriter> writers;
+  for (uint32_t shard = 0; shard < shards_; ++shard) {
+    interceptors::Chain* chain = nullptr;
+    if (!c.interceptors().empty()) {
+      std::vector<std::unique_ptr<interceptors::Interceptor>> built;
+      for (const config::ComponentConfig& i : c.interceptors()) {
+        auto interceptor = component_type_of(i).interceptor_builder()(i, shard);
+        if (!interceptor.ok())
+          return make_error(
+              fmt::format("source {}: interceptor {}: {}", c.name(), i.name(), interceptor.error().message));
+        built.push_back(std::move(interceptor).value());
+      }
+      chain = &keep(std::make_unique<interceptors::Chain>(std::move(built)));
+    }
+    writers.emplace_back(logs_of(channels, shard), chain);
+  }
+  if (!c.interceptors().empty()) {
+    std::string names;
+    for (const config::ComponentConfig& i : c.interceptors())
+      names += fmt::format("{}{} ({})", names.empty() ? "" : ", ", i.name(), i.type());
+    describe(fmt::format("source {}: interceptors {}", c.name(), names));
+  }
+  return writers;
 }
 
 Status Assembly::check_record_size(const config::ComponentConfig& c, std::string_view option, uint64_t event_bytes,

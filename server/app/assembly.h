@@ -16,6 +16,7 @@
 #include "base/result.h"
 #include "ringbuf/channel.h"
 #include "server/config/agent_config.h"
+#include "server/sources/event_writer.h"
 #include "server/sources/shard_context.h"
 #include "server/sources/source_probe.h"
 #include "sinks/common/sink_runner.h"
@@ -36,6 +37,10 @@ class Assembly {
   std::vector<ringbuf::Channel*> channels_of(const config::ComponentConfig& c) const;
   // Each channel's log on `shard`.
   static std::vector<ringbuf::Log*> logs_of(const std::vector<ringbuf::Channel*>& channels, uint32_t shard);
+  // What the source writes through on each shard: its interceptor chain (built here, one per
+  // shard, kept alive by the assembly) and its channels' logs. Fails when an interceptor
+  // cannot be built, naming it.
+  Result<std::vector<sources::EventWriter>> writers_of(const config::ComponentConfig& c);
   // Fails unless every channel of the source can hold a record of `record_bytes`.
   Status check_record_size(const config::ComponentConfig& c, std::string_view option, uint64_t event_bytes,
                            uint64_t record_bytes) const;

@@ -92,6 +92,18 @@ std::string ComponentConfig::locate(std::string_view option) const {
   return fmt::format("{}: {} (default)", file_name_, key);
 }
 
+int ComponentConfig::line_of_key(std::string_view key) const {
+  for (const auto& [k, line] : key_lines_)
+    if (k == key) return line;
+  return 0;
+}
+
+std::string ComponentConfig::locate_key(std::string_view key) const {
+  const int line = line_of_key(key);
+  if (line > 0) return fmt::format("{}: line {}: {}{}", file_name_, line, key_prefix_, key);
+  return fmt::format("{}: {}{}", file_name_, key_prefix_, key);
+}
+
 const ComponentConfig* AgentConfig::find(ComponentKind kind, std::string_view name) const {
   const std::vector<ComponentConfig>& list = kind == ComponentKind::source    ? sources
                                              : kind == ComponentKind::channel ? channels
@@ -200,7 +212,13 @@ class Loader {
   void take(const Property& p, std::string_view rest);
   void take_declaration(ComponentKind kind, const Property& p);
   void check_declarations(ComponentKind kind);
-  std::optional<ComponentConfig> resolve(ComponentKind kind, const RawComponent* raw, std::string_view name);
+  // `raw` is what the file says about the component `name` (null: nothing), listed in `list_key`
+  // on `listed_line`; its keys start with `key_prefix`.
+  std::optional<ComponentConfig> resolve(ComponentKind kind, const RawComponent* raw, std::string_view name,
+                                         const std::string& key_prefix, const std::string& list_key, int listed_line);
+  // A source's `interceptors` list and the interceptors.<name>.* keys, `raw` in file order.
+  std::vector<ComponentConfig> resolve_interceptors(const std::string& source_prefix, const ResolvedOption* list,
+                                                    const std::vector<RawComponent>& raw);
   void check_unknown_key(ComponentKind kind, const ComponentSpec& spec, const RawKey& key, const std::string& full_key);
   void check_references();
 
@@ -246,7 +264,9 @@ Result<AgentConfig> Loader::load(const std::vector<Property>& properties) {
                                         : kind == ComponentKind::channel ? config.channels
                                                                          : config.sinks;
     for (const std::string& name : state(kind).declared.names) {
-      std::optional<ComponentConfig> c = resolve(kind, state(kind).find(name), name);
+      std::optional<ComponentConfig> c =
+          resolve(kind, state(kind).find(name), name, fmt::format("{}{}.", prefix(kind), name), list_key(kind),
+                  state(kind).declared.line);
       if (c) out.push_back(std::move(*c));
     }
   }
@@ -343,12 +363,13 @@ void Loader::check_declarations(ComponentKind kind) {
   }
 }
 
-std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComponent* raw, std::string_view name) {
-  std::string key_prefix = fmt::format("{}{}.", prefix(kind), name);
+std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComponent* raw, std::string_view name,
+                                               const std::string& key_prefix, const std::string& list_key,
+                                               int listed_line) {
   const RawKey* type_key = raw != nullptr ? raw->find("type") : nullptr;
   if (type_key == nullptr) {
-    errors_.add(state(kind).declared.line, fmt::format("{}: {} '{}' is listed but never configured ({}type is missing)",
-                                                       list_key(kind), kind_name(kind), name, key_prefix));
+    errors_.add(listed_line, fmt::format("{}: {} '{}' is listed but never configured ({}type is missing)", list_key,
+                                         kind_name(kind), name, key_prefix));
     return std::nullopt;
   }
   const ComponentSpec* spec = catalog_.find(kind, type_key->value);
@@ -370,19 +391,28 @@ std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComp
   }
   std::vector<std::string> set_by(resolved.size());  // the key that set each option
   std::vector<bool> mentioned(resolved.size());      // set, though perhaps to a bad value
-  bool reported_interceptors = false;
   bool reported_selector = false;
+  std::vector<RawComponent> raw_interceptors;  // a source's interceptors.<name>.* keys
   for (const RawKey& k : raw->keys) {
     if (&k == type_key) continue;
     std::string full_key = key_prefix + k.option;
     const OptionSpec* o = find_option(kind, spec, k.option);
     if (o == nullptr) {
-      bool interceptors = k.option == "interceptors" || k.option.starts_with("interceptors.");
-      if (kind == ComponentKind::source && interceptors) {
-        if (!reported_interceptors) {
-          errors_.add(k.line, fmt::format("{}: interceptors are not supported yet", full_key));
+      if (kind == ComponentKind::source && k.option.starts_with("interceptors.")) {
+        std::string_view tail = std::string_view(k.option).substr(std::string_view("interceptors.").size());
+        size_t dot = tail.find('.');
+        if (dot == std::string_view::npos || dot == 0 || dot + 1 == tail.size()) {
+          errors_.add(k.line, fmt::format("{}: expected {}interceptors.<name>.<option>", full_key, key_prefix));
+          continue;
         }
-        reported_interceptors = true;
+        std::string_view interceptor = tail.substr(0, dot);
+        auto it = std::find_if(raw_interceptors.begin(), raw_interceptors.end(),
+                               [&](const RawComponent& c) { return c.name == interceptor; });
+        if (it == raw_interceptors.end()) {
+          raw_interceptors.push_back(RawComponent{std::string(interceptor), {}});
+          it = raw_interceptors.end() - 1;
+        }
+        it->keys.push_back(RawKey{std::string(tail.substr(dot + 1)), k.value, k.line});
       } else if (kind == ComponentKind::source && k.option.starts_with("selector.")) {
         if (!reported_selector) {
           errors_.add(k.line, fmt::format("{}: channel selector options are not supported yet", full_key));
@@ -434,9 +464,64 @@ std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComp
     SLUICE_ASSERT(v.ok(), "config table: a default does not parse");
     r.value = std::move(v).value();
   }
+  std::vector<ComponentConfig> interceptors;
+  if (kind == ComponentKind::source) {
+    const ResolvedOption* list = nullptr;
+    for (size_t i = 0; i < resolved.size(); ++i) {
+      if (resolved[i].spec->name == "interceptors" && mentioned[i]) list = &resolved[i];
+    }
+    interceptors = resolve_interceptors(key_prefix, list, raw_interceptors);
+  }
   if (errors_.size() != errors_before) return std::nullopt;
-  return ComponentConfig(std::string(name), *spec, std::move(key_prefix), file_name_, type_key->line,
-                         std::move(resolved));
+  ComponentConfig c(std::string(name), *spec, key_prefix, file_name_, type_key->line, std::move(resolved));
+  c.set_interceptors(std::move(interceptors));
+  std::vector<std::pair<std::string, int>> key_lines;
+  for (const RawKey& k : raw->keys) key_lines.emplace_back(k.option, k.line);
+  c.set_key_lines(std::move(key_lines));
+  if (spec->check != nullptr) {
+    for (const ComponentProblem& p : spec->check(c)) {
+      const int line = c.line_of_key(p.key);
+      errors_.add(line > 0 ? line : type_key->line, fmt::format("{}{}: {}", key_prefix, p.key, p.message));
+    }
+    if (errors_.size() != errors_before) return std::nullopt;
+  }
+  return c;
+}
+
+std::vector<ComponentConfig> Loader::resolve_interceptors(const std::string& source_prefix, const ResolvedOption* list,
+                                                          const std::vector<RawComponent>& raw) {
+  const std::string list_key = source_prefix + "interceptors";
+  std::vector<std::string> names;
+  if (list != nullptr && std::holds_alternative<std::vector<std::string>>(list->value)) {
+    for (const std::string& name : std::get<std::vector<std::string>>(list->value)) {
+      if (name.find('.') != std::string::npos) {
+        errors_.add(list->line,
+                    fmt::format("{}: '{}' is not a valid interceptor name (names cannot contain '.')", list_key, name));
+      } else if (std::find(names.begin(), names.end(), name) != names.end()) {
+        errors_.add(list->line, fmt::format("{}: '{}' is listed twice", list_key, name));
+      } else {
+        names.push_back(name);
+      }
+    }
+  }
+  for (const RawComponent& c : raw) {
+    if (std::find(names.begin(), names.end(), c.name) != names.end()) continue;
+    // As for components: Flume would ignore it; here it is a mistake worth stopping for.
+    std::string where = list != nullptr ? fmt::format(" (line {})", list->line) : std::string();
+    errors_.add(c.keys.front().line,
+                fmt::format("{}interceptors.{}.{}: interceptor '{}' is configured but not listed in {}{}, so it "
+                            "never runs",
+                            source_prefix, c.name, c.keys.front().option, c.name, list_key, where));
+  }
+  std::vector<ComponentConfig> out;
+  for (const std::string& name : names) {
+    auto it = std::find_if(raw.begin(), raw.end(), [&](const RawComponent& c) { return c.name == name; });
+    std::optional<ComponentConfig> c =
+        resolve(ComponentKind::interceptor, it == raw.end() ? nullptr : &*it, name,
+                fmt::format("{}interceptors.{}.", source_prefix, name), list_key, list->line);
+    if (c) out.push_back(std::move(*c));
+  }
+  return out;
 }
 
 void Loader::check_unknown_key(ComponentKind kind, const ComponentSpec& spec, const RawKey& key,

@@ -3,6 +3,7 @@
 //   a1.sources = r1            a1.sources.r1.type = syslogtcp     a1.sources.r1.channels = c1
 //   a1.channels = c1           a1.channels.c1.type = memory
 //   a1.sinks = k1              a1.sinks.k1.type = file_roll       a1.sinks.k1.channel = c1
+//   a1.sources.r1.interceptors = i1      a1.sources.r1.interceptors.i1.type = timestamp
 //
 // `sluice -f FILE -n a1` loads the keys that start with "a1."; other agents' keys in the same
 // file are ignored, as Flume does. Every problem found is reported, one per line, each naming
@@ -70,6 +71,17 @@ class ComponentConfig {
 
   const std::vector<ResolvedOption>& options() const { return options_; }
 
+  // The line of `key` (the part after the component's prefix, any key the file gives it, those
+  // under a prefixed option included), or 0 when the file does not set it.
+  int line_of_key(std::string_view key) const;
+  void set_key_lines(std::vector<std::pair<std::string, int>> key_lines) { key_lines_ = std::move(key_lines); }
+  // "flume.conf: line 7: a1.sources.r1.interceptors.i1.serializers.s1.name" for any key.
+  std::string locate_key(std::string_view key) const;
+
+  // A source's interceptors, in the order of its `interceptors` key (empty for other kinds).
+  const std::vector<ComponentConfig>& interceptors() const { return interceptors_; }
+  void set_interceptors(std::vector<ComponentConfig> interceptors) { interceptors_ = std::move(interceptors); }
+
  private:
   const ResolvedOption& find(std::string_view option) const;
   const ResolvedOption& find_typed(std::string_view option, OptionType type) const;
@@ -80,6 +92,8 @@ class ComponentConfig {
   std::string file_name_;
   int line_;
   std::vector<ResolvedOption> options_;
+  std::vector<ComponentConfig> interceptors_;
+  std::vector<std::pair<std::string, int>> key_lines_;
 };
 
 struct AgentConfig {

@@ -29,8 +29,13 @@ std::vector<OptionSpec> build_common_options(ComponentKind kind) {
                           "every channel.",
            .values = {"replicating"},
            .values_not_supported = {"multiplexing", "load_balancing"}},
+          {.name = "interceptors",
+           .type = OptionType::list,
+           .description = "Interceptors run on every event, in this order, before it is written to a channel; "
+                          "each is configured under interceptors.<name>. (see Interceptors below)."},
       };
     case ComponentKind::channel: return {};
+    case ComponentKind::interceptor: return {};
     case ComponentKind::sink:
       return {
           {.name = "channel", .description = "Channel the sink reads.", .required = true, .check = check_one_name},
@@ -79,16 +84,18 @@ void assert_valid_spec(const ComponentSpec& spec, const std::vector<const Compon
 }  // namespace
 
 const std::vector<OptionSpec>& common_options(ComponentKind kind) {
-  static const std::array<std::vector<OptionSpec>, 3> tables = {
+  static const std::array<std::vector<OptionSpec>, kComponentKindCount> tables = {
       build_common_options(ComponentKind::source),
       build_common_options(ComponentKind::channel),
       build_common_options(ComponentKind::sink),
+      build_common_options(ComponentKind::interceptor),
   };
   return tables[static_cast<size_t>(kind)];
 }
 
 Catalog::Catalog(std::vector<const ComponentSpec*> specs) : specs_(std::move(specs)) {
-  for (ComponentKind kind : {ComponentKind::source, ComponentKind::channel, ComponentKind::sink}) {
+  for (ComponentKind kind :
+       {ComponentKind::source, ComponentKind::channel, ComponentKind::sink, ComponentKind::interceptor}) {
     assert_valid(kind, nullptr, common_options(kind));
   }
   for (const ComponentSpec* spec : specs_) {
@@ -118,6 +125,9 @@ bool is_flume_type_not_supported(ComponentKind kind, std::string_view type_name)
                                                    "org.apache.flume.channel.kafka.KafkaChannel"};
   static constexpr std::string_view kSinks[] = {"irc",    "thrift",         "elasticsearch", "hbase", "asynchbase",
                                                 "hbase2", "morphline_solr", "hive",          "http"};
+  // Flume's interceptors sluice does not have (its morphline module's).
+  static constexpr std::string_view kInterceptors[] = {
+      "org.apache.flume.sink.solr.morphline.MorphlineInterceptor$Builder"};
   auto contains = [&](auto& names) {
     return std::any_of(std::begin(names), std::end(names),
                        [&](std::string_view n) { return equals_ignoring_case(n, type_name); });
@@ -126,6 +136,7 @@ bool is_flume_type_not_supported(ComponentKind kind, std::string_view type_name)
     case ComponentKind::source: return contains(kSources);
     case ComponentKind::channel: return contains(kChannels);
     case ComponentKind::sink: return contains(kSinks);
+    case ComponentKind::interceptor: return contains(kInterceptors);
   }
   SLUICE_UNREACHABLE("bad ComponentKind");
 }

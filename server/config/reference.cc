@@ -52,8 +52,8 @@ a1.sinks.k1.sink.directory = /var/log/sluice
   required key, an unknown type, a component listed but not configured or configured but not
   listed, a reference to a channel that does not exist, and a channel that no sink reads (it
   would fill up and then block its sources).
-- Not supported yet, and reported as such: interceptors, sink groups (sink processors), the
-  multiplexing channel selector and other selector options, config filters.
+- Not supported yet, and reported as such: sink groups (sink processors), the multiplexing
+  channel selector and other selector options, config filters.
 
 ## Value types
 
@@ -94,6 +94,28 @@ answers that client only, and is counted in /metrics (`sluice_source_limit_rejec
 | avro | `maxPartialBytesPerShard` | `256m` | closed |
 | every source | (record format) | header keys up to 32767 bytes | 400 / Avro error answer |
 | admin endpoint | (fixed) | 64 clients, 2 s to send a request, 10 s to take the answer | 503 / closed |
+)";
+
+constexpr std::string_view kInterceptorsIntro =
+    R"(A source's interceptors see every event it decodes, in the order its `interceptors` key lists
+them, on the shard that decoded it and before the event is written to any channel; each may
+change the event's headers or body, or drop it (counted in
+`sluice_source_filtered_events_total`). They are configured under the source, as in Flume:
+
+```properties
+a1.sources.r1.interceptors = i1 i2
+a1.sources.r1.interceptors.i1.type = timestamp
+a1.sources.r1.interceptors.i2.type = static
+a1.sources.r1.interceptors.i2.key = datacenter
+a1.sources.r1.interceptors.i2.value = NEW_YORK
+```
+
+An interceptor that sets the `timestamp` header to a number of milliseconds also sets the
+event's record time, which the HDFS sink's `%Y`-style escapes and /metrics' event age read.
+Unlike Flume, each interceptor sees one event at a time (all of Flume's built-in interceptors
+do too), and an interceptor listed but not configured, or configured but not listed, is an
+error.
+
 )";
 
 // Table cells: a '|' would end the cell and '<...>' would be taken for HTML.
@@ -158,6 +180,7 @@ std::string_view kind_title(ComponentKind kind) {
     case ComponentKind::source: return "Sources";
     case ComponentKind::channel: return "Channels";
     case ComponentKind::sink: return "Sinks";
+    case ComponentKind::interceptor: return "Interceptors";
   }
   return {};
 }
@@ -166,8 +189,11 @@ std::string_view kind_title(ComponentKind kind) {
 
 std::string config_reference_markdown(const Catalog& catalog) {
   std::string out(kIntro);
-  for (ComponentKind kind : {ComponentKind::source, ComponentKind::channel, ComponentKind::sink}) {
-    out += fmt::format("\n## {}\n\nEvery {} takes these keys:\n\n", kind_title(kind), kind_name(kind));
+  for (ComponentKind kind :
+       {ComponentKind::source, ComponentKind::channel, ComponentKind::sink, ComponentKind::interceptor}) {
+    out += fmt::format("\n## {}\n\n", kind_title(kind));
+    if (kind == ComponentKind::interceptor) out += kInterceptorsIntro;
+    out += fmt::format("Every {} takes these keys:\n\n", kind_name(kind));
     append_table(
         out, common_options(kind),
         fmt::format("| `type` | string | **required** | The {} type: one of the names below. |\n", kind_name(kind)));

@@ -83,6 +83,7 @@ std::string_view kind_name(ComponentKind kind) {
     case ComponentKind::source: return "source";
     case ComponentKind::channel: return "channel";
     case ComponentKind::sink: return "sink";
+    case ComponentKind::interceptor: return "interceptor";
   }
   SLUICE_UNREACHABLE("bad ComponentKind");
 }
@@ -92,6 +93,7 @@ std::string_view kind_plural(ComponentKind kind) {
     case ComponentKind::source: return "sources";
     case ComponentKind::channel: return "channels";
     case ComponentKind::sink: return "sinks";
+    case ComponentKind::interceptor: return "interceptors";
   }
   SLUICE_UNREACHABLE("bad ComponentKind");
 }

@@ -21,11 +21,13 @@
 
 namespace sluice::config {
 
-enum class ComponentKind : uint8_t { source, channel, sink };
+// An interceptor belongs to a source: a1.sources.r1.interceptors.i1.type.
+enum class ComponentKind : uint8_t { source, channel, sink, interceptor };
+inline constexpr size_t kComponentKindCount = 4;
 
-// "source", "channel", "sink".
+// "source", "channel", "sink", "interceptor".
 std::string_view kind_name(ComponentKind kind);
-// "sources", "channels", "sinks": the key segment, as in a1.sources.r1.type.
+// "sources", "channels", "sinks", "interceptors": the key segment, as in a1.sources.r1.type.
 std::string_view kind_plural(ComponentKind kind);
 
 enum class OptionType : uint8_t {
@@ -75,6 +77,18 @@ struct OptionSpec {
   OptionCheck check = nullptr;
 };
 
+class ComponentConfig;  // agent_config.h
+
+// A problem a component's check finds across its keys, about the key `key` (the part after the
+// component's prefix: "serializers.s1.name"), which names the line in the error.
+struct ComponentProblem {
+  std::string key;
+  std::string message;
+};
+// Checks what one option's table cannot express (keys under a prefix that must come in sets,
+// say), after every option parsed. Returns the problems found (none: fine).
+using ComponentCheck = std::vector<ComponentProblem> (*)(const ComponentConfig& c);
+
 struct ComponentSpec {
   ComponentKind kind = ComponentKind::source;
   // Canonical type name, e.g. "syslogtcp".
@@ -86,6 +100,7 @@ struct ComponentSpec {
   // Flume keys of this type that sluice does not have yet: rejected as "not supported yet"
   // rather than as unknown keys.
   std::vector<std::string_view> flume_options_not_supported{};
+  ComponentCheck check = nullptr;
 };
 
 // A parsed option value. Which alternative is held follows the option's type: string and

@@ -7,12 +7,12 @@
 #pragma once
 
 #include <array>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "base/assert.h"
+#include "ringbuf/append.h"
 #include "ringbuf/log.h"
 #include "ringbuf/record.h"
 
@@ -96,17 +96,6 @@ class AnswerQueue {
   size_t count_ = 0;
 };
 
-// The record time of an event that came with headers: its "timestamp" header when that is a
-// number of milliseconds (as Flume's interceptors and clients set it), else when it arrived.
-inline int64_t event_time(std::span<const ringbuf::Header> headers, int64_t received_ms) {
-  for (const ringbuf::Header& h : headers) {
-    if (h.key != "timestamp") continue;
-    int64_t ms = 0;
-    auto [end, ec] = std::from_chars(h.value.data(), h.value.data() + h.value.size(), ms);
-    if (ec == std::errc() && end == h.value.data() + h.value.size()) return ms;
-    break;
-  }
-  return received_ms;
-}
+using ringbuf::event_time;  // ringbuf/append.h
 
 }  // namespace sluice::sources

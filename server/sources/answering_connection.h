@@ -19,6 +19,7 @@
 #include "ringbuf/append.h"
 #include "ringbuf/log.h"
 #include "server/sources/answer_queue.h"
+#include "server/sources/event_writer.h"
 #include "server/sources/stream_server.h"
 
 namespace sluice::sources {
@@ -29,8 +30,8 @@ class AnsweringConnection : public StreamConnection {
   // Unsent response bytes past which a connection stops reading (its peer does not read).
   static constexpr size_t kUnsentBytesMax = 1 << 20;
 
-  AnsweringConnection(StreamServer& server, int fd, std::span<ringbuf::Log* const> logs)
-      : StreamConnection(server, fd), logs_(logs), answers_(logs) {}
+  AnsweringConnection(StreamServer& server, int fd, EventWriter& writer)
+      : StreamConnection(server, fd), writer_(writer), answers_(writer.logs()) {}
 
   // Sends the answers that became ready; resumes a connection that waited for them. False
   // once it no longer waits for durability (it may be closed then: touch nothing).
@@ -84,27 +85,38 @@ class AnsweringConnection : public StreamConnection {
   // Too much is owed to the client: read no more requests until it is sent.
   bool blocked() const { return answers_.full() || unsent_bytes() > kUnsentBytesMax; }
 
-  // Stores one request's events (anything with `headers` and `body`) in every channel log, all
-  // or none, with the record time event_time() gives, and counts them accepted or rejected.
-  // `prepared` is the shard's scratch vector (its capacity is kept between requests).
+  // Stores one request's events (anything with `headers` and `body`) through the source's
+  // interceptors in every channel log, all or none, with the record time event_time() gives,
+  // and counts them accepted, filtered or rejected. `prepared` is the shard's scratch vector
+  // (its capacity is kept between requests).
   template <typename Event>
   ringbuf::AppendRefusal store_events(std::span<const Event> events, std::vector<ringbuf::PreparedEvent>& prepared,
                                       int64_t received_ms) {
     prepared.clear();
     for (const Event& e : events) prepared.push_back({event_time(e.headers, received_ms), e.headers, e.body});
-    const ringbuf::AppendRefusal refusal = ringbuf::append_batch(logs_, prepared);
+    const EventWriter::Written written = writer_.write(prepared, received_ms);
     SourceProbe& probe = server().probe();
-    for (const Event& e : events) {
-      if (refusal == ringbuf::AppendRefusal::none) probe.event_accepted(e.body.size());
-      else probe.event_rejected(e.body.size());
+    if (written.refusal != ringbuf::AppendRefusal::none) {
+      for (const Event& e : events) probe.event_rejected(e.body.size());
+      return written.refusal;
     }
-    return refusal;
+    // Which events a filter dropped is not kept; the counts are what matter.
+    size_t filtered = written.filtered;
+    for (const Event& e : events) {
+      if (filtered > 0) {
+        probe.event_filtered(e.body.size());
+        --filtered;
+      } else {
+        probe.event_accepted(e.body.size());
+      }
+    }
+    return written.refusal;
   }
 
   Answers& answers() { return answers_; }
 
  private:
-  std::span<ringbuf::Log* const> logs_;
+  EventWriter& writer_;
   Answers answers_;
 };
 

@@ -33,7 +33,7 @@ struct AvroAnswer {
 class AvroConnection final : public AnsweringConnection<AvroAnswer, kAnswersMax> {
  public:
   AvroConnection(AvroSource& source, int fd)
-      : AnsweringConnection(source, fd, source.logs_),
+      : AnsweringConnection(source, fd, source.writer_),
         source_(source),
         decoder_(
             {.buffers_max = 4096,
@@ -280,8 +280,7 @@ class AvroConnection final : public AnsweringConnection<AvroAnswer, kAnswersMax>
 // ---------------------------------------------------------------------------------------------
 // AvroSource
 
-AvroSource::AvroSource(const AvroSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs,
-                       SourceProbe& probe)
+AvroSource::AvroSource(const AvroSourceOptions& options, int listen_fd, EventWriter writer, SourceProbe& probe)
     : detail::AvroPartialBudget(options.partial_bytes_max, probe),
       StreamServer({.name = options.name,
                     .connections_max = options.connections_max,
@@ -289,7 +288,7 @@ AvroSource::AvroSource(const AvroSourceOptions& options, int listen_fd, std::vec
                     .send_timeout_ms = options.send_timeout_ms},
                    listen_fd, probe),
       options_(options),
-      logs_(std::move(logs)) {}
+      writer_(std::move(writer)) {}
 
 StreamConnection* AvroSource::make_connection(int fd) { return new AvroConnection(*this, fd); }
 

@@ -29,6 +29,7 @@
 #include "protocols/avro/flume_protocol.h"
 #include "ringbuf/append.h"
 #include "ringbuf/log.h"
+#include "server/sources/event_writer.h"
 #include "server/sources/stream_server.h"
 
 namespace sluice::sources {
@@ -69,7 +70,7 @@ struct AvroPartialBudget {
 
 class AvroSource final : private detail::AvroPartialBudget, public StreamServer {
  public:
-  AvroSource(const AvroSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs, SourceProbe& probe);
+  AvroSource(const AvroSourceOptions& options, int listen_fd, EventWriter writer, SourceProbe& probe);
 
   void begin_batch(int64_t now_ms) override {
     now_ms_ = now_ms;
@@ -98,7 +99,7 @@ class AvroSource final : private detail::AvroPartialBudget, public StreamServer 
   void inflated(size_t n) { inflate_left_bytes_ -= std::min(n, inflate_left_bytes_); }
 
   const AvroSourceOptions& options_;
-  std::vector<ringbuf::Log*> logs_;
+  EventWriter writer_;
   avro::ProtocolRegistry registry_;
   std::vector<ringbuf::PreparedEvent> prepared_;
   int64_t now_ms_ = 0;

@@ -50,7 +50,7 @@ struct HttpAnswer {
 class HttpConnection final : public AnsweringConnection<HttpAnswer, kAnswersMax> {
  public:
   HttpConnection(HttpSource& source, int fd)
-      : AnsweringConnection(source, fd, source.logs_),
+      : AnsweringConnection(source, fd, source.writer_),
         source_(source),
         reader_(
             {.header_bytes_max = source.options_.header_bytes_max, .body_bytes_max = source.options_.body_bytes_max}) {
@@ -395,15 +395,15 @@ class HttpConnection final : public AnsweringConnection<HttpAnswer, kAnswersMax>
 // ---------------------------------------------------------------------------------------------
 // HttpSource
 
-HttpSource::HttpSource(const HttpSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs,
-                       SourceProbe& probe, HttpProbe& http_probe)
+HttpSource::HttpSource(const HttpSourceOptions& options, int listen_fd, EventWriter writer, SourceProbe& probe,
+                       HttpProbe& http_probe)
     : StreamServer({.name = options.name,
                     .connections_max = options.connections_max,
                     .resolve_peer_ip = false,
                     .send_timeout_ms = options.send_timeout_ms},
                    listen_fd, probe),
       options_(options),
-      logs_(std::move(logs)),
+      writer_(std::move(writer)),
       http_probe_(http_probe),
       body_decoder_({.decoded_bytes_max = options.body_bytes_max}),
       event_decoder_({.events_max = options.events_per_request_max,

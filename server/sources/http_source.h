@@ -29,6 +29,7 @@
 #include "protocols/http/request_reader.h"
 #include "ringbuf/append.h"
 #include "ringbuf/log.h"
+#include "server/sources/event_writer.h"
 #include "server/sources/stream_server.h"
 
 namespace sluice::sources {
@@ -71,7 +72,7 @@ class HttpProbe {
 
 class HttpSource final : public StreamServer {
  public:
-  HttpSource(const HttpSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs, SourceProbe& probe,
+  HttpSource(const HttpSourceOptions& options, int listen_fd, EventWriter writer, SourceProbe& probe,
              HttpProbe& http_probe);
 
   void begin_batch(int64_t now_ms) override { now_ms_ = now_ms; }
@@ -83,7 +84,7 @@ class HttpSource final : public StreamServer {
   void account_decoder_memory();
 
   const HttpSourceOptions& options_;
-  std::vector<ringbuf::Log*> logs_;
+  EventWriter writer_;
   HttpProbe& http_probe_;
   // Decoding is synchronous, so one decoder of each kind serves every connection of the shard.
   http::BodyDecoder body_decoder_;

@@ -17,6 +17,8 @@ void SourceProbe::collect(base::MetricsWriter& out) const {
   out.counter("sluice_source_rejected_events_total",
               "Events received but not stored (UDP while the channel was full); lost.", labels,
               rejected_events_.value());
+  out.counter("sluice_source_filtered_events_total", "Events received that an interceptor dropped (regex_filter).",
+              labels, filtered_events_.value());
   out.counter("sluice_source_invalid_events_total", "Events kept but marked flume.syslog.status=Invalid.", labels,
               invalid_events_.value());
   out.counter("sluice_source_truncated_events_total", "Events cut to the size limit and marked Incomplete.", labels,

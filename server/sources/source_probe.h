@@ -30,6 +30,12 @@ class SourceProbe {
     rejected_events_.add();
     rejected_bytes_.add(bytes);
   }
+  // An event was received and an interceptor dropped it (regex_filter, say): not an error.
+  void event_filtered(uint64_t bytes) {
+    received_events_.add();
+    received_bytes_.add(bytes);
+    filtered_events_.add();
+  }
   void event_invalid() { invalid_events_.add(); }
   void event_truncated() { truncated_events_.add(); }
   void framing_error() { framing_errors_.add(); }
@@ -67,7 +73,7 @@ class SourceProbe {
   std::string type_;
   uint32_t shard_;
   base::Counter received_events_, received_bytes_, accepted_events_, accepted_bytes_, rejected_events_, rejected_bytes_;
-  base::Counter invalid_events_, truncated_events_, framing_errors_;
+  base::Counter filtered_events_, invalid_events_, truncated_events_, framing_errors_;
   base::Counter connections_accepted_, connections_refused_, receive_errors_, backpressure_pauses_, kernel_drops_;
   base::Counter timeouts_[static_cast<size_t>(Timeout::count_)];
   base::Counter limit_rejections_, accept_fd_exhausted_;

@@ -10,7 +10,7 @@
 #include "base/logger.h"
 #include "protocols/syslog/syslog_event.h"
 #include "protocols/syslog/syslog_parser.h"
-#include "ringbuf/log.h"
+#include "server/sources/event_writer.h"
 #include "server/sources/source_probe.h"
 
 namespace sluice::sources {
@@ -28,11 +28,12 @@ struct SyslogSourceOptions {
 
 class SyslogIngest {
  public:
-  SyslogIngest(const SyslogSourceOptions& options, std::vector<ringbuf::Log*> logs, SourceProbe& probe);
+  SyslogIngest(const SyslogSourceOptions& options, EventWriter writer, SourceProbe& probe);
 
   void set_now(int64_t now_ms);
-  // Stores one message (already cut to event_bytes_max; `truncated` says it was). False when a
-  // channel is full: nothing was stored and the caller should offer the same message again later.
+  // Stores one message (already cut to event_bytes_max; `truncated` says it was), after the
+  // source's interceptors (which may drop it). False when a channel is full: nothing was stored
+  // and the caller should offer the same message again later.
   bool ingest(std::string_view message, bool truncated, std::string_view client_ip);
 
   SourceProbe& probe() { return probe_; }
@@ -42,7 +43,7 @@ class SyslogIngest {
 
  private:
   const SyslogSourceOptions& options_;
-  std::vector<ringbuf::Log*> logs_;
+  EventWriter writer_;
   SourceProbe& probe_;
   syslog::SyslogParser parser_;
   syslog::SyslogEventBuilder builder_;

@@ -65,7 +65,7 @@ class SyslogConnection final : public StreamConnection {
   syslog::TcpFramer framer_;
 };
 
-SyslogTcpSource::SyslogTcpSource(const SyslogSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs,
+SyslogTcpSource::SyslogTcpSource(const SyslogSourceOptions& options, int listen_fd, EventWriter writer,
                                  SourceProbe& probe)
     : StreamServer({.name = options.name,
                     .connections_max = options.connections_max,
@@ -73,7 +73,7 @@ SyslogTcpSource::SyslogTcpSource(const SyslogSourceOptions& options, int listen_
                     .send_timeout_ms = 0},  // syslog sends nothing
                    listen_fd, probe),
       options_(options),
-      ingest_(options, std::move(logs), probe) {}
+      ingest_(options, std::move(writer), probe) {}
 
 StreamConnection* SyslogTcpSource::make_connection(int fd) { return new SyslogConnection(*this, fd); }
 

@@ -15,8 +15,7 @@ namespace sluice::sources {
 
 class SyslogTcpSource final : public StreamServer {
  public:
-  SyslogTcpSource(const SyslogSourceOptions& options, int listen_fd, std::vector<ringbuf::Log*> logs,
-                  SourceProbe& probe);
+  SyslogTcpSource(const SyslogSourceOptions& options, int listen_fd, EventWriter writer, SourceProbe& probe);
 
   void begin_batch(int64_t now_ms) override { ingest_.set_now(now_ms); }
   Status start(ShardContext& context) override {

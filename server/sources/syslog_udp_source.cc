@@ -11,9 +11,8 @@
 
 namespace sluice::sources {
 
-SyslogUdpSource::SyslogUdpSource(const SyslogSourceOptions& options, int fd, std::vector<ringbuf::Log*> logs,
-                                 SourceProbe& probe)
-    : options_(options), fd_(fd), probe_(&probe), ingest_(options, std::move(logs), *probe_) {
+SyslogUdpSource::SyslogUdpSource(const SyslogSourceOptions& options, int fd, EventWriter writer, SourceProbe& probe)
+    : options_(options), fd_(fd), probe_(&probe), ingest_(options, std::move(writer), *probe_) {
   // The kernel lays out [recvmsg_out][name: msg_namelen bytes][control][payload] in each
   // buffer; a name area rounded up to 8 bytes keeps the control messages aligned.
   message_header_.msg_namelen = (sizeof(sockaddr_in6) + 7) & ~size_t{7};

@@ -16,7 +16,7 @@ namespace sluice::sources {
 
 class SyslogUdpSource final : public ShardSource, public reactor::IoHandler {
  public:
-  SyslogUdpSource(const SyslogSourceOptions& options, int fd, std::vector<ringbuf::Log*> logs, SourceProbe& probe);
+  SyslogUdpSource(const SyslogSourceOptions& options, int fd, EventWriter writer, SourceProbe& probe);
   ~SyslogUdpSource() override;
 
   Status start(ShardContext& context) override;

@@ -135,14 +135,15 @@ Status build_avro_source(const config::ComponentConfig& c, Assembly& assembly) {
                     c.locate("maxPartialBytesPerShard"), o->partial_bytes_max, o->frame_bytes_max));
   // Like HTTP: a call is many events; one too large for a channel is answered FAILED when it
   // arrives (and logged), rather than refusing a large maxFrameBytes here.
+  auto writers = assembly.writers_of(c);
+  if (!writers.ok()) return writers.error();
   std::vector<int> fds;
   if (Status s = assembly.open_listeners(c, base::Transport::tcp, o->host, o->port, fds); !s) return s;
   const sources::AvroSourceOptions& options = assembly.keep(std::move(o));
-  std::vector<ringbuf::Channel*> channels = assembly.channels_of(c);
   for (uint32_t shard = 0; shard < assembly.shards(); ++shard) {
     auto& probe = assembly.add_source_probe(options.name, "avro", shard);
     assembly.add_shard_source(
-        shard, std::make_unique<sources::AvroSource>(options, fds[shard], Assembly::logs_of(channels, shard), probe));
+        shard, std::make_unique<sources::AvroSource>(options, fds[shard], std::move(writers.value()[shard]), probe));
   }
   return {};
 }

@@ -18,6 +18,7 @@
 #include "server/config/agent_config.h"
 #include "server/config/catalog.h"
 #include "server/config/schema.h"
+#include "server/interceptors/interceptor.h"
 #include "sinks/common/sink.h"
 #include "sinks/common/sink_runner.h"
 
@@ -41,21 +42,27 @@ struct BuiltSink {
 };
 using SinkBuilder = Result<BuiltSink> (*)(const config::ComponentConfig& c, uint32_t shards);
 
+// Builds one shard's instance of an interceptor (called once per shard, on the main thread).
+using InterceptorBuilder = Result<std::unique_ptr<interceptors::Interceptor>> (*)(const config::ComponentConfig& c,
+                                                                                  uint32_t shard);
+
 class ComponentType {
  public:
   ComponentType(config::ComponentSpec spec, SourceBuilder build);
   ComponentType(config::ComponentSpec spec, ChannelBuilder build);
   ComponentType(config::ComponentSpec spec, SinkBuilder build);
+  ComponentType(config::ComponentSpec spec, InterceptorBuilder build);
 
   const config::ComponentSpec& spec() const { return spec_; }
   // The builder of the type's kind (asserts the kind).
   SourceBuilder source_builder() const { return std::get<SourceBuilder>(build_); }
   ChannelBuilder channel_builder() const { return std::get<ChannelBuilder>(build_); }
   SinkBuilder sink_builder() const { return std::get<SinkBuilder>(build_); }
+  InterceptorBuilder interceptor_builder() const { return std::get<InterceptorBuilder>(build_); }
 
  private:
   config::ComponentSpec spec_;
-  std::variant<SourceBuilder, ChannelBuilder, SinkBuilder> build_;
+  std::variant<SourceBuilder, ChannelBuilder, SinkBuilder, InterceptorBuilder> build_;
 };
 
 // Every type sluice has, in documentation order (component_types.cc lists them).
@@ -78,5 +85,13 @@ ComponentType avro_sink_type();
 ComponentType hdfs_sink_type();
 ComponentType logger_sink_type();
 ComponentType null_sink_type();
+ComponentType timestamp_interceptor_type();
+ComponentType host_interceptor_type();
+ComponentType static_interceptor_type();
+ComponentType remove_header_interceptor_type();
+ComponentType uuid_interceptor_type();
+ComponentType search_replace_interceptor_type();
+ComponentType regex_filter_interceptor_type();
+ComponentType regex_extractor_interceptor_type();
 
 }  // namespace sluice::app

@@ -16,6 +16,12 @@ ComponentType::ComponentType(config::ComponentSpec spec, SinkBuilder build) : sp
   SLUICE_ASSERT(spec_.kind == config::ComponentKind::sink && build != nullptr, "a sink type needs its builder");
 }
 
+ComponentType::ComponentType(config::ComponentSpec spec, InterceptorBuilder build)
+    : spec_(std::move(spec)), build_(build) {
+  SLUICE_ASSERT(spec_.kind == config::ComponentKind::interceptor && build != nullptr,
+                "an interceptor type needs its builder");
+}
+
 const std::vector<ComponentType>& component_types() {
   static const std::vector<ComponentType> types = [] {
     std::vector<ComponentType> all;
@@ -31,6 +37,14 @@ const std::vector<ComponentType>& component_types() {
     all.push_back(hdfs_sink_type());
     all.push_back(logger_sink_type());
     all.push_back(null_sink_type());
+    all.push_back(timestamp_interceptor_type());
+    all.push_back(host_interceptor_type());
+    all.push_back(static_interceptor_type());
+    all.push_back(remove_header_interceptor_type());
+    all.push_back(uuid_interceptor_type());
+    all.push_back(search_replace_interceptor_type());
+    all.push_back(regex_filter_interceptor_type());
+    all.push_back(regex_extractor_interceptor_type());
     return all;
   }();
   return types;

@@ -128,17 +128,18 @@ Status build_http_source(const config::ComponentConfig& c, Assembly& assembly) {
                                   o->body_bytes_max));
   // A request body is usually many events; one event too large for a channel is answered 413
   // when it arrives, rather than refusing a large maxBodyBytes here.
+  auto writers = assembly.writers_of(c);
+  if (!writers.ok()) return writers.error();
   std::vector<int> fds;
   if (Status s = assembly.open_listeners(c, base::Transport::tcp, o->host, o->port, fds); !s) return s;
   const sources::HttpSourceOptions& options = assembly.keep(std::move(o));
-  std::vector<ringbuf::Channel*> channels = assembly.channels_of(c);
   for (uint32_t shard = 0; shard < assembly.shards(); ++shard) {
     auto& probe = assembly.add_source_probe(options.name, "http", shard);
     auto& http_probe = assembly.keep(std::make_unique<sources::HttpProbe>());
     base::Labels labels = {{"component", options.name}, {"type", "http"}, {"shard", std::to_string(shard)}};
     assembly.metrics().add([&http_probe, labels](base::MetricsWriter& out) { http_probe.collect(out, labels); });
     assembly.add_shard_source(shard, std::make_unique<sources::HttpSource>(
-                                         options, fds[shard], Assembly::logs_of(channels, shard), probe, http_probe));
+                                         options, fds[shard], std::move(writers.value()[shard]), probe, http_probe));
   }
   return {};
 }

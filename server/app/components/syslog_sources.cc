@@ -108,18 +108,22 @@ Status build_syslog_source(const config::ComponentConfig& c, Assembly& assembly)
     assembly.need_datagram_buffers(static_cast<uint32_t>(std::min<uint64_t>(o->event_bytes_max, 65507) +
                                                          sizeof(io_uring_recvmsg_out) + sizeof(sockaddr_in6) + 64));
   }
+  auto writers = assembly.writers_of(c);
+  if (!writers.ok()) return writers.error();
   std::vector<int> fds;
   if (Status s = assembly.open_listeners(c, tcp ? base::Transport::tcp : base::Transport::udp, o->host, o->port, fds);
       !s)
     return s;
   const sources::SyslogSourceOptions& options = assembly.keep(std::move(o));
-  std::vector<ringbuf::Channel*> channels = assembly.channels_of(c);
   for (uint32_t shard = 0; shard < assembly.shards(); ++shard) {
     auto& probe = assembly.add_source_probe(options.name, options.type, shard);
-    auto logs = Assembly::logs_of(channels, shard);
+    auto writer = std::move(writers.value()[shard]);
     if (tcp)
-      assembly.add_shard_source(shard, std::make_unique<sources::SyslogTcpSource>(options, fds[shard], logs, probe));
-    else assembly.add_shard_source(shard, std::make_unique<sources::SyslogUdpSource>(options, fds[shard], logs, probe));
+      assembly.add_shard_source(
+          shard, std::make_unique<sources::SyslogTcpSource>(options, fds[shard], std::move(writer), probe));
+    else
+      assembly.add_shard_source(
+          shard, std::make_unique<sources::SyslogUdpSource>(options, fds[shard], std::move(writer), probe));
   }
   return {};
 }

@@ -593,10 +593,113 @@ TEST(AgentConfig, ChannelThatNoSinkReads) {
       "f.conf: line 11: a1.channels.c2.type: channel 'c2' is read by no sink (no a1.sinks.<name>.channel = c2); it would fill up and then block its sources\nf.conf: line 12: a1.sinks.k9.type: sink 'k9' is configured but not listed in a1.sinks (line 3), so nothing runs it");
 }
 
-TEST(AgentConfig, InterceptorsAreNotSupportedYet) {
-  EXPECT_EQ(load_error(base_with({"a1.sources.r1.interceptors = i1 i2", "a1.sources.r1.interceptors.i1.type = host",
-                                  "a1.sources.r1.interceptors.i2.type = timestamp"})),
-            "f.conf: line 11: a1.sources.r1.interceptors: interceptors are not supported yet");
+TEST(AgentConfig, InterceptorsAreConfiguredUnderTheirSourceInListOrder) {
+  AgentConfig c = load_ok(base_with(
+      {"a1.sources.r1.interceptors = i2 i1",
+       "a1.sources.r1.interceptors.i1.type = org.apache.flume.interceptor.HostInterceptor$Builder",
+       "a1.sources.r1.interceptors.i1.hostHeader = hostname", "a1.sources.r1.interceptors.i2.type = TIMESTAMP",
+       "a1.sources.r1.interceptors.i2.preserveExisting = true"}));
+  const auto& list = c.sources[0].interceptors();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name(), "i2");
+  EXPECT_EQ(list[0].type(), "timestamp");
+  EXPECT_EQ(list[0].kind(), ComponentKind::interceptor);
+  EXPECT_TRUE(list[0].get_bool("preserveExisting"));
+  EXPECT_EQ(list[0].get_string("headerName"), "timestamp");
+  EXPECT_EQ(list[1].name(), "i1");
+  EXPECT_EQ(list[1].type(), "host");
+  EXPECT_EQ(list[1].get_string("hostHeader"), "hostname");
+  EXPECT_TRUE(list[1].get_bool("useIP"));
+  EXPECT_EQ(list[1].locate("hostHeader"), "f.conf: line 13: a1.sources.r1.interceptors.i1.hostHeader");
+  EXPECT_TRUE(load_ok(base_with()).sources[0].interceptors().empty());
+}
+
+TEST(AgentConfig, InterceptorErrorsNameTheLineAndKey) {
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.interceptors = i1 i2 i3", "a1.sources.r1.interceptors.i1.type = stamp",
+                            "a1.sources.r1.interceptors.i2.type = static", "a1.sources.r1.interceptors.i2.vaule = x",
+                            "a1.sources.r1.interceptors.i4.type = host",
+                            "a1.sources.r1.interceptors.i2.preserveExisting = yes"})),
+      "f.conf: line 11: a1.sources.r1.interceptors: interceptor 'i3' is listed but never configured (a1.sources.r1.interceptors.i3.type is missing)\n"
+      "f.conf: line 12: a1.sources.r1.interceptors.i1.type: interceptor type 'stamp' is unknown (sluice has: " +
+          known_types(ComponentKind::interceptor) +
+          ")\n"
+          "f.conf: line 14: a1.sources.r1.interceptors.i2.vaule: unknown key for a static interceptor (did you mean 'value'?)\n"
+          "f.conf: line 15: a1.sources.r1.interceptors.i4.type: interceptor 'i4' is configured but not listed in a1.sources.r1.interceptors (line 11), so it never runs\n"
+          "f.conf: line 16: a1.sources.r1.interceptors.i2.preserveExisting: expected true or false, got 'yes'");
+  EXPECT_EQ(load_error(base_with({"a1.sources.r1.interceptors = i1 i1", "a1.sources.r1.interceptors.i1.type = host",
+                                  "a1.sources.r1.interceptors.x = 1"})),
+            "f.conf: line 11: a1.sources.r1.interceptors: 'i1' is listed twice\n"
+            "f.conf: line 13: a1.sources.r1.interceptors.x: expected a1.sources.r1.interceptors.<name>.<option>");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.interceptors.i1.type = host"})),
+      "f.conf: line 11: a1.sources.r1.interceptors.i1.type: interceptor 'i1' is configured but not listed in a1.sources.r1.interceptors, so it never runs");
+}
+
+TEST(AgentConfig, InterceptorRegularExpressionsAreCheckedWhenLoaded) {
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.interceptors = i1", "a1.sources.r1.interceptors.i1.type = remove_header",
+                            "a1.sources.r1.interceptors.i1.matching = (?=x)y"})),
+      "f.conf: line 13: a1.sources.r1.interceptors.i1.matching: expected a regular expression sluice can run (regex '(?=x)y': RE2 does not support lookahead ((?= or (?!) (at offset 0)), got '(?=x)y'");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.interceptors = i1", "a1.sources.r1.interceptors.i1.type = remove_header",
+                            "a1.sources.r1.interceptors.i1.fromListSeparator = ,*"})),
+      "f.conf: line 13: a1.sources.r1.interceptors.i1.fromListSeparator: expected a separator that cannot match an empty string (it would split between every character), got ',*'");
+  EXPECT_EQ(
+      load_error(base_with(
+          {"a1.sources.r1.interceptors = i1",
+           "a1.sources.r1.interceptors.i1.type = org.apache.flume.sink.solr.morphline.MorphlineInterceptor$Builder"})),
+      "f.conf: line 12: a1.sources.r1.interceptors.i1.type: interceptor type 'org.apache.flume.sink.solr.morphline.MorphlineInterceptor$Builder' is not supported yet (sluice has: " +
+          known_types(ComponentKind::interceptor) + ")");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.interceptors = i1", "a1.sources.r1.interceptors.i1.type = search_replace",
+                            "a1.sources.r1.interceptors.i1.searchPattern = (a)(b)",
+                            "a1.sources.r1.interceptors.i1.replaceString = $3"})),
+      "f.conf: line 14: a1.sources.r1.interceptors.i1.replaceString: replacement '$3': no group 3");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.interceptors = i1", "a1.sources.r1.interceptors.i1.type = search_replace"})),
+      "f.conf: line 12: interceptor 'i1' (search_replace) is missing the required key a1.sources.r1.interceptors.i1.searchPattern");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.interceptors = i1", "a1.sources.r1.interceptors.i1.type = search_replace",
+                            "a1.sources.r1.interceptors.i1.searchPattern = x",
+                            "a1.sources.r1.interceptors.i1.charset = UTF-16"})),
+      "f.conf: line 14: a1.sources.r1.interceptors.i1.charset: expected UTF-8 or US-ASCII (sluice's search_replace reads bodies as UTF-8), got 'UTF-16'");
+}
+
+TEST(AgentConfig, RegexExtractorSerializersAreCheckedKeyByKey) {
+  const std::string kMillis = "org.apache.flume.interceptor.RegexExtractorInterceptorMillisSerializer";
+  AgentConfig c = load_ok(base_with(
+      {"a1.sources.r1.interceptors = e", "a1.sources.r1.interceptors.e.type = regex_extractor",
+       "a1.sources.r1.interceptors.e.regex = ^(\\\\d\\\\d\\\\d\\\\d-\\\\d\\\\d-\\\\d\\\\d\\\\s\\\\d\\\\d:\\\\d\\\\d)",
+       "a1.sources.r1.interceptors.e.serializers = s1", "a1.sources.r1.interceptors.e.serializers.s1.type = " + kMillis,
+       "a1.sources.r1.interceptors.e.serializers.s1.name = timestamp",
+       "a1.sources.r1.interceptors.e.serializers.s1.pattern = yyyy-MM-dd HH:mm"}));
+  EXPECT_EQ(c.sources[0].interceptors()[0].line_of_key("serializers.s1.pattern"), 17);
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.interceptors = e", "a1.sources.r1.interceptors.e.type = regex_extractor",
+                            "a1.sources.r1.interceptors.e.regex = (a)(b)(c)(d)",
+                            "a1.sources.r1.interceptors.e.serializers = s1 s2 s3 s4",
+                            "a1.sources.r1.interceptors.e.serializers.s1.type = " + kMillis,
+                            "a1.sources.r1.interceptors.e.serializers.s1.name = when",
+                            "a1.sources.r1.interceptors.e.serializers.s2.name = two",
+                            "a1.sources.r1.interceptors.e.serializers.s2.pattern = yyyy",
+                            "a1.sources.r1.interceptors.e.serializers.s3.name = three",
+                            "a1.sources.r1.interceptors.e.serializers.s3.type = org.example.Mine",
+                            "a1.sources.r1.interceptors.e.serializers.s5.name = five",
+                            "a1.sources.r1.interceptors.e.serializers.s4.nmae = four"})),
+      "f.conf: line 14: a1.sources.r1.interceptors.e.serializers: serializer 's4' needs serializers.s4.name: the header it sets\n"
+      "f.conf: line 15: a1.sources.r1.interceptors.e.serializers.s1.type: the millis serializer needs serializers.s1.pattern (such as yyyy-MM-dd HH:mm)\n"
+      "f.conf: line 18: a1.sources.r1.interceptors.e.serializers.s2.pattern: only the millis serializer reads a pattern\n"
+      "f.conf: line 20: a1.sources.r1.interceptors.e.serializers.s3.type: unknown serializer type 'org.example.Mine' (sluice has DEFAULT, org.apache.flume.interceptor.RegexExtractorInterceptorPassThroughSerializer and org.apache.flume.interceptor.RegexExtractorInterceptorMillisSerializer)\n"
+      "f.conf: line 21: a1.sources.r1.interceptors.e.serializers.s5.name: serializer 's5' is not listed in serializers\n"
+      "f.conf: line 22: a1.sources.r1.interceptors.e.serializers.s4.nmae: unknown key for a serializer (it has name, type and, for the millis serializer, pattern)");
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.interceptors = e", "a1.sources.r1.interceptors.e.type = regex_extractor",
+                            "a1.sources.r1.interceptors.e.regex = (a)", "a1.sources.r1.interceptors.e.serializers = s1",
+                            "a1.sources.r1.interceptors.e.serializers.s1.name = t",
+                            "a1.sources.r1.interceptors.e.serializers.s1.type = " + kMillis,
+                            "a1.sources.r1.interceptors.e.serializers.s1.pattern = ABCDEFG"})),
+      "f.conf: line 17: a1.sources.r1.interceptors.e.serializers.s1.pattern: pattern 'ABCDEFG': the letter 'A' is not one sluice reads (it reads yYMdDHhmsSEaZ)");
 }
 
 TEST(AgentConfig, SinkGroupsAreNotSupportedYet) {

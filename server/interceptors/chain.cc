@@ -1,0 +1,40 @@
+#include "server/interceptors/chain.h"
+
+#include "base/assert.h"
+
+namespace sluice::interceptors {
+
+Chain::Chain(std::vector<std::unique_ptr<Interceptor>> interceptors) : interceptors_(std::move(interceptors)) {
+  for (const auto& i : interceptors_) SLUICE_ASSERT(i != nullptr, "Chain: a null interceptor");
+}
+
+std::span<const ringbuf::PreparedEvent> Chain::run(std::span<const ringbuf::PreparedEvent> events, int64_t now_ms) {
+  arena_.reset();
+  kept_headers_.clear();
+  kept_header_starts_.clear();
+  kept_.clear();
+  for (const ringbuf::PreparedEvent& event : events) {
+    scratch_.assign(event.headers.begin(), event.headers.end());
+    EventEdit edit(scratch_, event.body, arena_, now_ms);
+    bool keep = true;
+    for (const auto& interceptor : interceptors_) {
+      if (!interceptor->intercept(edit)) {
+        keep = false;
+        break;
+      }
+    }
+    if (!keep) continue;
+    kept_header_starts_.push_back(kept_headers_.size());
+    kept_headers_.insert(kept_headers_.end(), scratch_.begin(), scratch_.end());
+    kept_.push_back({ringbuf::event_time(scratch_, event.timestamp_ms), {}, edit.body()});
+  }
+  // The header spans are taken only now: kept_headers_ may have moved while it grew.
+  for (size_t i = 0; i < kept_.size(); ++i) {
+    const size_t start = kept_header_starts_[i];
+    const size_t end = i + 1 < kept_.size() ? kept_header_starts_[i + 1] : kept_headers_.size();
+    kept_[i].headers = std::span<const ringbuf::Header>(kept_headers_.data() + start, end - start);
+  }
+  return kept_;
+}
+
+}  // namespace sluice::interceptors
