@@ -3,10 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "base/logger.h"
 #include "server/app/components/component_type.h"
+#include "server/config/selector.h"
 
 namespace sluice::app {
 
@@ -24,10 +27,64 @@ std::vector<ringbuf::Log*> Assembly::logs_of(const std::vector<ringbuf::Channel*
   return logs;
 }
 
+namespace {
+
+// The source's selector as masks over its channels (in the order of its `channels` key); none
+// for the plain replicating selector (every channel required: the writer's default).
+std::optional<sources::ChannelSelector::Options> selector_options(const config::ComponentConfig& c) {
+  const config::SelectorSpec spec = config::parse_selector(c, nullptr);
+  const std::vector<std::string>& channels = c.get_list("channels");
+  auto mask_of = [&](const std::vector<std::string>& names) {
+    ringbuf::LogMask mask = 0;
+    for (const std::string& name : names)
+      for (size_t i = 0; i < channels.size(); ++i)
+        if (channels[i] == name) mask |= ringbuf::LogMask{1} << i;
+    return mask;
+  };
+  sources::ChannelSelector::Options o;
+  o.channels = static_cast<uint32_t>(channels.size());
+  switch (spec.type) {
+    case config::SelectorType::replicating:
+      if (spec.optional.empty()) return std::nullopt;
+      o.type = sources::ChannelSelector::Type::replicating;
+      o.optional = mask_of(spec.optional);
+      break;
+    case config::SelectorType::load_balancing:
+      o.type = sources::ChannelSelector::Type::load_balancing;
+      o.random = spec.random;
+      break;
+    case config::SelectorType::multiplexing:
+      o.type = sources::ChannelSelector::Type::multiplexing;
+      o.header = spec.header;
+      o.default_choice = {mask_of(spec.default_channels), 0};
+      for (const config::SelectorMapping& m : spec.mappings)
+        o.mappings.push_back({m.value, {mask_of(m.required), mask_of(m.optional)}});
+      break;
+  }
+  return o;
+}
+
+}  // namespace
+
 Result<std::vector<sources::EventWriter>> Assembly::writers_of(const config::ComponentConfig& c) {
   const std::vector<ringbuf::Channel*> channels = channels_of(c);
+  if (channels.size() > ringbuf::kLogsPerEventMax)
+    return make_error(
+        fmt::format("{}: a source writes to at most {} channels", c.locate("channels"), ringbuf::kLogsPerEventMax));
+  const std::optional<sources::ChannelSelector::Options> selector = selector_options(c);
+  if (selector && selector->type == sources::ChannelSelector::Type::multiplexing &&
+      selector->default_choice.required == 0)
+    base::log_warn(
+        "source {}: its multiplexing selector has no selector.default: events whose {} header is missing "
+        "or has no mapping go to no channel (as in Flume; counted in sluice_source_unrouted_events_total)",
+        c.name(), selector->header);
   std::vector<sources::EventWriter> writers;
   for (uint32_t shard = 0; shard < shards_; ++shard) {
+    sources::ChannelSelector* shard_selector = nullptr;
+    if (selector) {
+      shard_selector =
+          &keep(std::make_unique<sources::ChannelSelector>(*selector, 0x9E3779B97F4A7C15ull * (shard + 1)));
+    }
     interceptors::Chain* chain = nullptr;
     if (!c.interceptors().empty()) {
       std::vector<std::unique_ptr<interceptors::Interceptor>> built;
@@ -40,7 +97,7 @@ Result<std::vector<sources::EventWriter>> Assembly::writers_of(const config::Com
       }
       chain = &keep(std::make_unique<interceptors::Chain>(std::move(built)));
     }
-    writers.emplace_back(logs_of(channels, shard), chain);
+    writers.emplace_back(logs_of(channels, shard), chain, shard_selector);
   }
   if (!c.interceptors().empty()) {
     std::string names;

@@ -14,6 +14,7 @@
 #include "base/assert.h"
 #include "server/config/errors.h"
 #include "server/config/properties.h"
+#include "server/config/selector.h"
 
 namespace sluice::config {
 
@@ -391,8 +392,7 @@ std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComp
   }
   std::vector<std::string> set_by(resolved.size());  // the key that set each option
   std::vector<bool> mentioned(resolved.size());      // set, though perhaps to a bad value
-  bool reported_selector = false;
-  std::vector<RawComponent> raw_interceptors;  // a source's interceptors.<name>.* keys
+  std::vector<RawComponent> raw_interceptors;        // a source's interceptors.<name>.* keys
   for (const RawKey& k : raw->keys) {
     if (&k == type_key) continue;
     std::string full_key = key_prefix + k.option;
@@ -413,11 +413,6 @@ std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComp
           it = raw_interceptors.end() - 1;
         }
         it->keys.push_back(RawKey{std::string(tail.substr(dot + 1)), k.value, k.line});
-      } else if (kind == ComponentKind::source && k.option.starts_with("selector.")) {
-        if (!reported_selector) {
-          errors_.add(k.line, fmt::format("{}: channel selector options are not supported yet", full_key));
-        }
-        reported_selector = true;
       } else {
         check_unknown_key(kind, *spec, k, full_key);
       }
@@ -478,8 +473,14 @@ std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComp
   std::vector<std::pair<std::string, int>> key_lines;
   for (const RawKey& k : raw->keys) key_lines.emplace_back(k.option, k.line);
   c.set_key_lines(std::move(key_lines));
+  std::vector<ComponentProblem> problems;
+  if (kind == ComponentKind::source) parse_selector(c, &problems);
   if (spec->check != nullptr) {
-    for (const ComponentProblem& p : spec->check(c)) {
+    std::vector<ComponentProblem> more = spec->check(c);
+    problems.insert(problems.end(), more.begin(), more.end());
+  }
+  if (!problems.empty()) {
+    for (const ComponentProblem& p : problems) {
       const int line = c.line_of_key(p.key);
       errors_.add(line > 0 ? line : type_key->line, fmt::format("{}{}: {}", key_prefix, p.key, p.message));
     }

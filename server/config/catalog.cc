@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/assert.h"
+#include "server/config/selector.h"
 
 namespace sluice::config {
 namespace {
@@ -16,24 +17,20 @@ std::string check_one_name(std::string_view value) {
 
 std::vector<OptionSpec> build_common_options(ComponentKind kind) {
   switch (kind) {
-    case ComponentKind::source:
-      return {
+    case ComponentKind::source: {
+      std::vector<OptionSpec> options = {
           {.name = "channels",
            .type = OptionType::list,
            .description = "Channels the source writes every event to.",
            .required = true},
-          {.name = "selector.type",
-           .type = OptionType::enumeration,
-           .default_value = "replicating",
-           .description = "How events are spread over the channels: replicating writes each event to "
-                          "every channel.",
-           .values = {"replicating"},
-           .values_not_supported = {"multiplexing", "load_balancing"}},
           {.name = "interceptors",
            .type = OptionType::list,
            .description = "Interceptors run on every event, in this order, before it is written to a channel; "
                           "each is configured under interceptors.<name>. (see Interceptors below)."},
       };
+      for (OptionSpec& o : selector_options()) options.push_back(std::move(o));
+      return options;
+    }
     case ComponentKind::channel: return {};
     case ComponentKind::interceptor: return {};
     case ComponentKind::sink:

@@ -52,8 +52,13 @@ a1.sinks.k1.sink.directory = /var/log/sluice
   required key, an unknown type, a component listed but not configured or configured but not
   listed, a reference to a channel that does not exist, and a channel that no sink reads (it
   would fill up and then block its sources).
-- Not supported yet, and reported as such: sink groups (sink processors), the multiplexing
-  channel selector and other selector options, config filters.
+- Not supported yet, and reported as such: sink groups (sink processors), config filters.
+- Channel selectors (`selector.*`, in the source table below) are checked against the source's
+  channels: a mapping, default or optional channel the source does not write to, a channel
+  listed twice, or a key of another selector type is an error (Flume accepts the first and
+  drops the source when it starts, or fails at run time). sluice keeps the order of the
+  `channels` key where Flume reorders it through a hash set, and the `load_balancing`
+  selector, which Flume's own properties loader refuses, works.
 
 ## Value types
 

@@ -13,6 +13,7 @@ namespace sluice::interceptors {
 namespace {
 
 constexpr std::string_view kSupported = "yYMdDHhmsSEaZ";
+constexpr int64_t kYearMax = 200'000;
 
 bool is_numeric(char letter) {
   return letter != 0 && std::string_view("yYdDHhmsS").find(letter) != std::string_view::npos;
@@ -248,6 +249,8 @@ std::optional<int64_t> JodaPattern::parse_ms(std::string_view text) const {
     }
   }
   if (!text.empty()) return std::nullopt;  // Joda reads the whole value
+  // Far enough for any log, and milliseconds since the epoch stay far inside int64.
+  if (year > kYearMax) return std::nullopt;
   if (half_day_hour >= 0) hour = half_day_hour % 12 + (pm == 1 ? 12 : 0);
   else if (pm == 1 && hour < 12) hour += 12;
   int64_t days = 0;

@@ -31,7 +31,7 @@ class AnsweringConnection : public StreamConnection {
   static constexpr size_t kUnsentBytesMax = 1 << 20;
 
   AnsweringConnection(StreamServer& server, int fd, EventWriter& writer)
-      : StreamConnection(server, fd), writer_(writer), answers_(writer.logs()) {}
+      : StreamConnection(server, fd), writer_(writer), answers_(writer.acknowledged_logs()) {}
 
   // Sends the answers that became ready; resumes a connection that waited for them. False
   // once it no longer waits for durability (it may be closed then: touch nothing).
@@ -110,6 +110,7 @@ class AnsweringConnection : public StreamConnection {
         probe.event_accepted(e.body.size());
       }
     }
+    probe.routed(written.unrouted, written.optional_dropped);
     return written.refusal;
   }
 

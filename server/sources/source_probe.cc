@@ -19,6 +19,13 @@ void SourceProbe::collect(base::MetricsWriter& out) const {
               rejected_events_.value());
   out.counter("sluice_source_filtered_events_total", "Events received that an interceptor dropped (regex_filter).",
               labels, filtered_events_.value());
+  out.counter("sluice_source_unrouted_events_total",
+              "Events a multiplexing selector sent to no channel (no mapping for the header's value and no "
+              "selector.default): dropped, as in Flume.",
+              labels, unrouted_events_.value());
+  out.counter("sluice_source_optional_dropped_events_total",
+              "Copies of events an optional channel could not take (full or failed); the required channels have them.",
+              labels, optional_dropped_events_.value());
   out.counter("sluice_source_invalid_events_total", "Events kept but marked flume.syslog.status=Invalid.", labels,
               invalid_events_.value());
   out.counter("sluice_source_truncated_events_total", "Events cut to the size limit and marked Incomplete.", labels,

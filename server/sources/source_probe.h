@@ -36,6 +36,13 @@ class SourceProbe {
     received_bytes_.add(bytes);
     filtered_events_.add();
   }
+  // What the channel selector did with stored events: `unrouted` went to no channel (a
+  // multiplexing selector without a default), `optional_dropped` copies an optional channel
+  // could not take.
+  void routed(uint64_t unrouted, uint64_t optional_dropped) {
+    if (unrouted) unrouted_events_.add(unrouted);
+    if (optional_dropped) optional_dropped_events_.add(optional_dropped);
+  }
   void event_invalid() { invalid_events_.add(); }
   void event_truncated() { truncated_events_.add(); }
   void framing_error() { framing_errors_.add(); }
@@ -73,7 +80,8 @@ class SourceProbe {
   std::string type_;
   uint32_t shard_;
   base::Counter received_events_, received_bytes_, accepted_events_, accepted_bytes_, rejected_events_, rejected_bytes_;
-  base::Counter filtered_events_, invalid_events_, truncated_events_, framing_errors_;
+  base::Counter filtered_events_, unrouted_events_, optional_dropped_events_, invalid_events_, truncated_events_,
+      framing_errors_;
   base::Counter connections_accepted_, connections_refused_, receive_errors_, backpressure_pauses_, kernel_drops_;
   base::Counter timeouts_[static_cast<size_t>(Timeout::count_)];
   base::Counter limit_rejections_, accept_fd_exhausted_;

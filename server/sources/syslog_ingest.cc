@@ -29,6 +29,7 @@ bool SyslogIngest::ingest(std::string_view message, bool truncated, std::string_
     return true;
   }
   probe_.event_accepted(message.size());
+  probe_.routed(written.unrouted, written.optional_dropped);
   if (message_.format == syslog::SyslogFormat::invalid) probe_.event_invalid();
   if (truncated) probe_.event_truncated();
   return true;

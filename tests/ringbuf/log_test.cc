@@ -349,3 +349,57 @@ TEST(Log, FailStopRefusesAppendsButKeepsWhatIsVisible) {
 
 }  // namespace
 }  // namespace sluice::ringbuf
+
+// --- append_routed / append_where_room: each event to its own logs (channel selectors) ---
+
+namespace sluice::ringbuf {
+namespace {
+
+std::vector<std::string> published_bodies(Log& log) {
+  log.publish();
+  return read_all(log.reader(0));
+}
+
+TEST(AppendRouted, EachEventGoesToTheLogsOfItsMask) {
+  auto a = make_log(64 * 1024), b = make_log(64 * 1024), c = make_log(64 * 1024);
+  Log* logs[] = {a.get(), b.get(), c.get()};
+  const PreparedEvent events[] = {{1, {}, "to a"}, {2, {}, "to b and c"}, {3, {}, "nowhere"}, {4, {}, "to all"}};
+  const LogMask masks[] = {0b001, 0b110, 0, 0b111};
+  EXPECT_EQ(append_routed(logs, events, masks), AppendRefusal::none);
+  EXPECT_EQ(published_bodies(*a), (std::vector<std::string>{"to a", "to all"}));
+  EXPECT_EQ(published_bodies(*b), (std::vector<std::string>{"to b and c", "to all"}));
+  EXPECT_EQ(published_bodies(*c), (std::vector<std::string>{"to b and c", "to all"}));
+}
+
+TEST(AppendRouted, AllOrNothingAcrossLogs) {
+  auto a = make_log(64 * 1024), small = make_log(kSegment * 2);
+  Log* logs[] = {a.get(), small.get()};
+  std::string big(1500, 'x');
+  std::vector<PreparedEvent> events;
+  std::vector<LogMask> masks;
+  for (int i = 0; i < 20; ++i) {
+    events.push_back({i, {}, big});
+    masks.push_back(i % 2 == 0 ? 0b01 : 0b11);  // the small log gets every other one and cannot take them all
+  }
+  EXPECT_EQ(append_routed(logs, events, masks), AppendRefusal::full_bytes);
+  EXPECT_TRUE(published_bodies(*a).empty()) << "the log with room took nothing either";
+  EXPECT_TRUE(published_bodies(*small).empty());
+  events.resize(2);
+  masks.resize(2);
+  EXPECT_EQ(append_routed(logs, events, masks), AppendRefusal::none);
+  EXPECT_EQ(published_bodies(*a).size(), 2u);
+  EXPECT_EQ(published_bodies(*small).size(), 1u);
+}
+
+TEST(AppendWhereRoom, OneFullLogDoesNotStopTheOthers) {
+  auto room = make_log(64 * 1024), full = make_log(64 * 1024, 1, /*capacity_events=*/1);
+  Log* logs[] = {room.get(), full.get()};
+  const PreparedEvent events[] = {{1, {}, "one"}, {2, {}, "two"}, {3, {}, "three"}};
+  const LogMask masks[] = {0b11, 0b11, 0b11};
+  EXPECT_EQ(append_where_room(logs, events, masks), 2u) << "the one-event log refused two copies";
+  EXPECT_EQ(published_bodies(*room), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(published_bodies(*full), (std::vector<std::string>{"one"}));
+}
+
+}  // namespace
+}  // namespace sluice::ringbuf

@@ -708,13 +708,51 @@ TEST(AgentConfig, SinkGroupsAreNotSupportedYet) {
             "f.conf: line 11: a1.sinkgroups: sink groups are not supported yet");
 }
 
-TEST(AgentConfig, MultiplexingSelectorIsNotSupportedYet) {
+// The user guide's multiplexing example and the checks Flume lacks (its loader takes a
+// mapping to an unknown channel and drops the source only when it starts).
+TEST(AgentConfig, SelectorsAreCheckedAgainstTheSourcesChannels) {
+  std::string four = base_replacing(2, "a1.channels = c1 c2 c3 c4");
+  four = four.replace(four.find("a1.sources.r1.channels = c1"), 27, "a1.sources.r1.channels = c1 c2 c3 c4");
+  for (const char* c : {"c2", "c3", "c4"})
+    four +=
+        fmt::format("a1.channels.{}.type = memory\na1.sinks.k{}.type = null\na1.sinks.k{}.channel = {}\n", c, c, c, c);
+  four = four.replace(four.find("a1.sinks = k1"), 13, "a1.sinks = k1 kc2 kc3 kc4");
+  AgentConfig ok = load_ok(four +
+                           "a1.sources.r1.selector.type = multiplexing\n"
+                           "a1.sources.r1.selector.header = state\n"
+                           "a1.sources.r1.selector.mapping.CZ = c1\n"
+                           "a1.sources.r1.selector.mapping.US = c2 c3\n"
+                           "a1.sources.r1.selector.default = c4\n");
+  EXPECT_EQ(ok.sources[0].get_enum("selector.type"), "multiplexing");
+  EXPECT_EQ(ok.sources[0].get_string("selector.header"), "state");
+  const int first = 11 + 9;  // the lines the loop added
   EXPECT_EQ(
-      load_error(base_with({"a1.sources.r1.selector.type = multiplexing", "a1.sources.r1.selector.header = state",
-                            "a1.sources.r1.selector.mapping.CZ = c1", "a1.sources.r1.selector.default = c1"})),
-      "f.conf: line 11: a1.sources.r1.selector.type: 'multiplexing' is not supported yet (sluice has: replicating)\nf.conf: line 12: a1.sources.r1.selector.header: channel selector options are not supported yet");
-  EXPECT_EQ(load_error(base_with({"a1.sources.r1.selector.optional = c1"})),
-            "f.conf: line 11: a1.sources.r1.selector.optional: channel selector options are not supported yet");
+      load_error(four + "a1.sources.r1.selector.type = multiplexing\n"
+                        "a1.sources.r1.selector.mapping.CZ = c1 c9\n"
+                        "a1.sources.r1.selector.mapping.US = c2 c2\n"
+                        "a1.sources.r1.selector.optional = c3\n"
+                        "a1.sources.r1.selector.default = c5\n"),
+      fmt::format(
+          "f.conf: line {}: a1.sources.r1.selector.mapping.CZ: channel 'c9' is not one of the source's channels (c1, c2, c3, c4)\n"
+          "f.conf: line {}: a1.sources.r1.selector.mapping.US: channel 'c2' is listed twice\n"
+          "f.conf: line {}: a1.sources.r1.selector.optional: belongs to the replicating selector, but selector.type is multiplexing\n"
+          "f.conf: line {}: a1.sources.r1.selector.default: channel 'c5' is not one of the source's channels (c1, c2, c3, c4)",
+          first + 1, first + 2, first + 3, first + 4));
+  EXPECT_EQ(
+      load_error(four + "a1.sources.r1.selector.optional = c3 c7\n"
+                        "a1.sources.r1.selector.policy = random\n"),
+      fmt::format(
+          "f.conf: line {}: a1.sources.r1.selector.optional: channel 'c7' is not one of the source's channels (c1, c2, c3, c4)\n"
+          "f.conf: line {}: a1.sources.r1.selector.policy: belongs to the load_balancing selector, but selector.type is replicating",
+          first, first + 1));
+  EXPECT_EQ(
+      load_error(base_with({"a1.sources.r1.selector.type = round_robin"})),
+      "f.conf: line 11: a1.sources.r1.selector.type: expected one of replicating, multiplexing, load_balancing, "
+      "org.apache.flume.channel.ReplicatingChannelSelector, org.apache.flume.channel.MultiplexingChannelSelector, "
+      "org.apache.flume.channel.LoadBalancingChannelSelector, got 'round_robin'");
+  EXPECT_TRUE(load_ok(base_with({"a1.sources.r1.selector.type = org.apache.flume.channel.LoadBalancingChannelSelector",
+                                 "a1.sources.r1.selector.policy = random"}))
+                  .sources.size() == 1);
 }
 
 TEST(AgentConfig, ConfigFiltersAreNotSupportedYet) {

@@ -77,6 +77,7 @@ TEST(JodaPattern, TheWholeValueMustFit) {
   EXPECT_EQ(parse("yyyy-MM-dd", "2012-02-30"), -1);
   EXPECT_EQ(parse("yyyy-MM-dd", "yesterday"), -1);
   EXPECT_EQ(parse("HH:mm", "24:00"), -1);
+  EXPECT_EQ(parse("yyyy", "999999999"), -1) << "a year past 200000 (found by the fuzzer: it overflowed)";
 }
 
 TEST(JodaPattern, RefusesLettersItDoesNotRead) {
