@@ -31,6 +31,16 @@ WORKLOADS = {
                                    "RFC 5424 over UDP (one message per datagram) at a fixed offered rate "
                                    "(--udp-rate), parsed, then discarded; what the server missed is lost "
                                    "(drop %)"),
+    "syslog-tcp-interceptors": Workload("syslog-tcp-interceptors", "tcp", "discard",
+                                        "syslog-tcp-discard with a timestamp, a host and a static interceptor "
+                                        "(syslog-ng: rewrite set() of three values; rsyslog: three set statements)"),
+    "syslog-tcp-regex-filter": Workload("syslog-tcp-regex-filter", "tcp", "discard",
+                                        "syslog-tcp-discard through a regex_filter that keeps every 200-byte body "
+                                        "(syslog-ng: a message() filter; rsyslog: re_match)"),
+    "syslog-tcp-multiplexing": Workload("syslog-tcp-multiplexing", "tcp", "discard",
+                                        "syslog-tcp-discard split by severity over 4 channels (sluice: a "
+                                        "multiplexing selector over 4 memory channels + null sinks; syslog-ng: "
+                                        "four filtered log paths to /dev/null)"),
     "syslog-tcp-file-os": Workload("syslog-tcp-file-os", "tcp", "durable-os",
                                    "the same into a durable channel that survives a crash of the process "
                                    "(sluice: file channel, durability os; syslog-ng: reliable disk-buffer; "

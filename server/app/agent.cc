@@ -54,11 +54,13 @@ Status Agent::build_channels() {
     o.capacity_bytes = c.get_bytes("byteCapacity");
     o.capacity_events = static_cast<uint64_t>(c.get_int("capacity"));
     o.shards = options_.shards;
+    // One reader, whatever number of sinks read the channel: they share its events, as in
+    // Flume. It is named after the first of them, so that adding a sink keeps the position.
+    std::vector<std::string> sinks_reading;
     for (const auto& s : config_.sinks)
-      if (s.get_string("channel") == c.name()) o.readers.push_back(s.name());
-    if (o.readers.size() > ringbuf::kCheckpointReadersMax)
-      return make_error(fmt::format("channel {}: {} sinks read it; a channel serves at most {}", c.name(),
-                                    o.readers.size(), ringbuf::kCheckpointReadersMax));
+      if (s.get_string("channel") == c.name()) sinks_reading.push_back(s.name());
+    o.readers.push_back(sinks_reading.front());
+    warn_if_shared(c.name(), sinks_reading);
     uint64_t segment = c.get_bytes("segmentSize");
     if (segment % 8 != 0)
       return make_error(fmt::format("{}: segmentSize must be a multiple of 8", c.locate("segmentSize")));
@@ -70,27 +72,88 @@ Status Agent::build_channels() {
   return {};
 }
 
-Status Agent::build_sinks() {
-  auto& channels = parts_.channels();
-  std::vector<uint32_t> next_reader(channels.size(), 0);
-  for (const config::ComponentConfig& c : config_.sinks) {
-    const std::string& channel_name = c.get_string("channel");
-    size_t index = 0;
-    while (channels[index]->name() != channel_name) ++index;
-    ringbuf::Channel& channel = *channels[index];
-    uint32_t reader = next_reader[index]++;
+void Agent::warn_if_shared(const std::string& channel, const std::vector<std::string>& sinks) const {
+  std::vector<std::string> alone;
+  for (const std::string& sink : sinks)
+    if (config_.group_of(sink) == nullptr) alone.push_back(sink);
+  if (alone.size() < 2) return;
+  base::log_warn(
+      "channel {} is read by sinks {} outside any group: they share its events, each delivered by one of them, "
+      "as in Flume (earlier sluice versions gave each sink every event; for a copy per sink give each its own channel, "
+      "and the source a replicating selector)",
+      channel, fmt::join(alone, ", "));
+}
 
-    auto built = component_type_of(c).sink_builder()(c, options_.shards);
+// A channel's consumers are its sinks outside groups and its groups, each one SinkRunner.
+Status Agent::build_sinks() {
+  struct Consumer {
+    std::string name, type;
+    BuiltSink built;
+  };
+  std::vector<std::vector<Consumer>> consumers(parts_.channels().size());
+  auto channel_index = [&](const config::ComponentConfig& sink) {
+    size_t index = 0;
+    while (parts_.channels()[index]->name() != sink.get_string("channel")) ++index;
+    return index;
+  };
+  std::vector<std::string> grouped;
+  for (const config::ComponentConfig& c : config_.sinks) {
+    const config::ComponentConfig* group = config_.group_of(c.name());
+    if (group == nullptr) {
+      auto built = component_type_of(c).sink_builder()(c, options_.shards);
+      if (!built.ok()) return Error{built.error().message};
+      parts_.describe(std::move(built->description));
+      consumers[channel_index(c)].push_back({c.name(), std::string(c.type()), std::move(built).value()});
+      continue;
+    }
+    if (std::find(grouped.begin(), grouped.end(), group->name()) != grouped.end()) continue;
+    grouped.push_back(group->name());
+    std::vector<GroupMemberSink> members;
+    for (const std::string& name : group->get_list("sinks")) {
+      const config::ComponentConfig& member = *config_.find(config::ComponentKind::sink, name);
+      auto built = component_type_of(member).sink_builder()(member, options_.shards);
+      if (!built.ok()) return Error{built.error().message};
+      if (built->sink->pipelined() && group->get_list("sinks").size() > 1)
+        return make_error(
+            fmt::format("sink group {}: sink {} ({}) keeps events in flight and cannot be in a group "
+                        "with other sinks; outside a group, sinks on one channel share its events",
+                        group->name(), name, member.type()));
+      parts_.describe(std::move(built->description));
+      members.push_back({name, std::string(member.type()), std::move(built).value()});
+    }
+    auto built = component_type_of(*group).sink_group_builder()(*group, std::move(members));
     if (!built.ok()) return Error{built.error().message};
-    sinks::SinkRunnerOptions runner;
-    runner.name = c.name();
-    runner.type = std::string(c.type());
-    runner.batch_events_max = built->batch_events_max;
     parts_.describe(std::move(built->description));
-    std::vector<ringbuf::LogReader*> readers;
-    for (uint32_t shard = 0; shard < options_.shards; ++shard) readers.push_back(&channel.log(shard).reader(reader));
-    parts_.sink_runners().push_back(std::make_unique<sinks::SinkRunner>(std::move(runner), std::move(built->sink),
-                                                                        std::move(readers), &channel.doorbell()));
+    consumers[channel_index(c)].push_back({group->name(), std::string(group->type()), std::move(built).value()});
+  }
+
+  for (size_t index = 0; index < consumers.size(); ++index) {
+    ringbuf::Channel& channel = *parts_.channels()[index];
+    std::vector<sinks::SharedLogReader*> shared;
+    if (consumers[index].size() > 1) {
+      for (uint32_t shard = 0; shard < options_.shards; ++shard)
+        shared.push_back(&parts_.keep(std::make_unique<sinks::SharedLogReader>(channel.log(shard).reader(0))));
+      parts_.metrics().add([shared, name = channel.name()](base::MetricsWriter& out) {
+        uint64_t redelivered = 0;
+        for (const auto* r : shared) redelivered += r->redelivered_events();
+        out.counter("sluice_channel_redelivered_events_total",
+                    "Events one of the channel's sinks gave back (it failed and stopped) and another took again.",
+                    {{"component", name}}, redelivered);
+      });
+    }
+    for (Consumer& consumer : consumers[index]) {
+      sinks::SinkRunnerOptions runner;
+      runner.name = consumer.name;
+      runner.type = consumer.type;
+      runner.batch_events_max = consumer.built.batch_events_max;
+      std::vector<std::unique_ptr<sinks::EventPort>> ports;
+      for (uint32_t shard = 0; shard < options_.shards; ++shard) {
+        if (shared.empty()) ports.push_back(std::make_unique<sinks::DirectPort>(channel.log(shard).reader(0)));
+        else ports.push_back(shared[shard]->port());
+      }
+      parts_.sink_runners().push_back(std::make_unique<sinks::SinkRunner>(
+          std::move(runner), std::move(consumer.built.sink), std::move(ports), &channel.doorbell()));
+    }
   }
   return {};
 }

@@ -54,6 +54,8 @@ class Agent {
   Agent(const config::AgentConfig& config, const AgentOptions& options);
   Status build_channels();
   Status build_sinks();
+  // Logs a warning when several sinks outside groups share `channel` (they used to get every event).
+  void warn_if_shared(const std::string& channel, const std::vector<std::string>& sinks) const;
   Status build_sources();
   void register_metrics();
   // Sizes the budget of descriptors for accepted connections from the limit and what is open

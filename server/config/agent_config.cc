@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -106,11 +107,20 @@ std::string ComponentConfig::locate_key(std::string_view key) const {
 }
 
 const ComponentConfig* AgentConfig::find(ComponentKind kind, std::string_view name) const {
-  const std::vector<ComponentConfig>& list = kind == ComponentKind::source    ? sources
-                                             : kind == ComponentKind::channel ? channels
-                                                                              : sinks;
+  const std::vector<ComponentConfig>& list = kind == ComponentKind::source       ? sources
+                                             : kind == ComponentKind::channel    ? channels
+                                             : kind == ComponentKind::sink_group ? sink_groups
+                                                                                 : sinks;
   for (const ComponentConfig& c : list) {
     if (c.name() == name) return &c;
+  }
+  return nullptr;
+}
+
+const ComponentConfig* AgentConfig::group_of(std::string_view sink) const {
+  for (const ComponentConfig& g : sink_groups) {
+    const std::vector<std::string>& members = g.get_list("sinks");
+    if (std::find(members.begin(), members.end(), sink) != members.end()) return &g;
   }
   return nullptr;
 }
@@ -119,7 +129,8 @@ const ComponentConfig* AgentConfig::find(ComponentKind kind, std::string_view na
 
 namespace {
 
-constexpr std::array<ComponentKind, 3> kKinds = {ComponentKind::source, ComponentKind::channel, ComponentKind::sink};
+constexpr std::array<ComponentKind, 4> kKinds = {ComponentKind::source, ComponentKind::channel, ComponentKind::sink,
+                                                 ComponentKind::sink_group};
 
 struct RawKey {
   std::string option;  // the part after "a1.sources.r1."
@@ -227,8 +238,7 @@ class Loader {
   std::string file_name_;
   const Catalog& catalog_;
   ErrorList errors_;
-  std::array<KindState, 3> kinds_;
-  bool reported_sinkgroups_ = false;
+  std::array<KindState, kComponentKindCount> kinds_;  // interceptors are kept with their source
   bool reported_configfilters_ = false;
 };
 
@@ -261,9 +271,10 @@ Result<AgentConfig> Loader::load(const std::vector<Property>& properties) {
   config.file_name = file_name_;
   for (ComponentKind kind : kKinds) {
     check_declarations(kind);
-    std::vector<ComponentConfig>& out = kind == ComponentKind::source    ? config.sources
-                                        : kind == ComponentKind::channel ? config.channels
-                                                                         : config.sinks;
+    std::vector<ComponentConfig>& out = kind == ComponentKind::source       ? config.sources
+                                        : kind == ComponentKind::channel    ? config.channels
+                                        : kind == ComponentKind::sink_group ? config.sink_groups
+                                                                            : config.sinks;
     for (const std::string& name : state(kind).declared.names) {
       std::optional<ComponentConfig> c =
           resolve(kind, state(kind).find(name), name, fmt::format("{}{}.", prefix(kind), name), list_key(kind),
@@ -301,11 +312,6 @@ void Loader::take(const Property& p, std::string_view rest) {
   auto is_family = [&](std::string_view family) {
     return rest == family || (rest.starts_with(family) && rest.size() > family.size() && rest[family.size()] == '.');
   };
-  if (is_family("sinkgroups")) {
-    if (!reported_sinkgroups_) errors_.add(p.line, fmt::format("{}: sink groups are not supported yet", p.key));
-    reported_sinkgroups_ = true;
-    return;
-  }
   if (is_family("configfilters")) {
     if (!reported_configfilters_) errors_.add(p.line, fmt::format("{}: config filters are not supported yet", p.key));
     reported_configfilters_ = true;
@@ -343,7 +349,9 @@ void Loader::check_declarations(ComponentKind kind) {
   const KindState& s = state(kind);
   std::string list = list_key(kind);
   if (!s.declared.present) {
-    errors_.add(0, fmt::format("agent '{}' has no {} line (the list of its {})", agent_, list, kind_plural(kind)));
+    // Sink groups are optional; a group configured but not listed is reported below.
+    if (kind != ComponentKind::sink_group)
+      errors_.add(0, fmt::format("agent '{}' has no {} line (the list of its {})", agent_, list, kind_plural(kind)));
   } else if (s.declared.names.empty() && s.components.empty()) {
     errors_.add(s.declared.line, fmt::format("{}: lists no {}", list, kind_plural(kind)));
   }
@@ -367,10 +375,17 @@ void Loader::check_declarations(ComponentKind kind) {
 std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComponent* raw, std::string_view name,
                                                const std::string& key_prefix, const std::string& list_key,
                                                int listed_line) {
-  const RawKey* type_key = raw != nullptr ? raw->find("type") : nullptr;
+  // A sink group's type is its processor.type, `default` when not given (as Flume's guide says).
+  const std::string type_option = kind == ComponentKind::sink_group ? "processor.type" : "type";
+  const RawKey* type_key = raw != nullptr ? raw->find(type_option) : nullptr;
+  RawKey implied_type;
+  if (type_key == nullptr && kind == ComponentKind::sink_group && raw != nullptr && !raw->keys.empty()) {
+    implied_type = RawKey{type_option, "default", raw->keys.front().line};
+    type_key = &implied_type;
+  }
   if (type_key == nullptr) {
-    errors_.add(listed_line, fmt::format("{}: {} '{}' is listed but never configured ({}type is missing)", list_key,
-                                         kind_name(kind), name, key_prefix));
+    errors_.add(listed_line, fmt::format("{}: {} '{}' is listed but never configured ({}{} is missing)", list_key,
+                                         kind_name(kind), name, key_prefix, type_option));
     return std::nullopt;
   }
   const ComponentSpec* spec = catalog_.find(kind, type_key->value);
@@ -380,8 +395,8 @@ std::optional<ComponentConfig> Loader::resolve(ComponentKind kind, const RawComp
       if (s->kind == kind) known.emplace_back(s->type);
     }
     std::string_view what = is_flume_type_not_supported(kind, type_key->value) ? "is not supported yet" : "is unknown";
-    errors_.add(type_key->line, fmt::format("{}type: {} type '{}' {} (sluice has: {})", key_prefix, kind_name(kind),
-                                            type_key->value, what, join(known)));
+    errors_.add(type_key->line, fmt::format("{}{}: {} type '{}' {} (sluice has: {})", key_prefix, type_option,
+                                            kind_name(kind), type_key->value, what, join(known)));
     return std::nullopt;
   }
 
@@ -589,6 +604,42 @@ void Loader::check_references() {
     if (names.size() != 1) continue;  // reported as a bad value
     read.insert(names[0]);
     check_exists(fmt::format("{}{}.channel", prefix(ComponentKind::sink), name), k->line, names[0]);
+  }
+
+  // Sink groups: their sinks exist, each is in one group at most, and a group reads one channel.
+  const KindState& groups = state(ComponentKind::sink_group);
+  std::map<std::string, std::string> group_of_sink;
+  for (const std::string& group : groups.declared.names) {
+    const RawComponent* raw = groups.find(group);
+    const RawKey* k = raw != nullptr ? raw->find("sinks") : nullptr;
+    if (k == nullptr) continue;  // reported as a missing required key
+    const std::string full_key = fmt::format("{}{}.sinks", prefix(ComponentKind::sink_group), group);
+    std::string channel_of_group;
+    for (const std::string& sink : split_list(k->value)) {
+      if (!sinks.declared.lists(sink)) {
+        errors_.add(k->line, fmt::format("{}: sink '{}' does not exist ({} lists: {})", full_key, sink,
+                                         list_key(ComponentKind::sink), join(sinks.declared.names)));
+        continue;
+      }
+      auto [it, inserted] = group_of_sink.emplace(sink, group);
+      if (!inserted) {
+        errors_.add(k->line,
+                    fmt::format("{}: sink '{}' is already in group '{}' (a sink is in one group at most; Flume "
+                                "would silently leave it out of one of them)",
+                                full_key, sink, it->second));
+        continue;
+      }
+      const RawComponent* sink_raw = sinks.find(sink);
+      const RawKey* channel = sink_raw != nullptr ? sink_raw->find("channel") : nullptr;
+      if (channel == nullptr) continue;
+      if (channel_of_group.empty()) {
+        channel_of_group = channel->value;
+      } else if (channel->value != channel_of_group) {
+        errors_.add(k->line, fmt::format("{}: sink '{}' reads channel '{}', the group's other sinks '{}': a group's "
+                                         "sinks read one channel in sluice",
+                                         full_key, sink, channel->value, channel_of_group));
+      }
+    }
   }
 
   // A channel nobody drains fills up and then stops its sources: a silent outage in the making.

@@ -103,9 +103,12 @@ struct AgentConfig {
   std::vector<ComponentConfig> sources;
   std::vector<ComponentConfig> channels;
   std::vector<ComponentConfig> sinks;
+  std::vector<ComponentConfig> sink_groups;  // a1.sinkgroups, each of kind sink_group
 
   // nullptr when there is no such component.
   const ComponentConfig* find(ComponentKind kind, std::string_view name) const;
+  // The group `sink` is in, or nullptr.
+  const ComponentConfig* group_of(std::string_view sink) const;
 };
 
 // Largest configuration file accepted.

@@ -37,6 +37,14 @@ std::vector<OptionSpec> build_common_options(ComponentKind kind) {
       return {
           {.name = "channel", .description = "Channel the sink reads.", .required = true, .check = check_one_name},
       };
+    case ComponentKind::sink_group:
+      return {
+          {.name = "sinks",
+           .type = OptionType::list,
+           .description = "The group's sinks. They must read the same channel; a sink is in one group at most, "
+                          "and runs only in it.",
+           .required = true},
+      };
   }
   SLUICE_UNREACHABLE("bad ComponentKind");
 }
@@ -82,17 +90,16 @@ void assert_valid_spec(const ComponentSpec& spec, const std::vector<const Compon
 
 const std::vector<OptionSpec>& common_options(ComponentKind kind) {
   static const std::array<std::vector<OptionSpec>, kComponentKindCount> tables = {
-      build_common_options(ComponentKind::source),
-      build_common_options(ComponentKind::channel),
-      build_common_options(ComponentKind::sink),
-      build_common_options(ComponentKind::interceptor),
+      build_common_options(ComponentKind::source),     build_common_options(ComponentKind::channel),
+      build_common_options(ComponentKind::sink),       build_common_options(ComponentKind::interceptor),
+      build_common_options(ComponentKind::sink_group),
   };
   return tables[static_cast<size_t>(kind)];
 }
 
 Catalog::Catalog(std::vector<const ComponentSpec*> specs) : specs_(std::move(specs)) {
-  for (ComponentKind kind :
-       {ComponentKind::source, ComponentKind::channel, ComponentKind::sink, ComponentKind::interceptor}) {
+  for (ComponentKind kind : {ComponentKind::source, ComponentKind::channel, ComponentKind::sink,
+                             ComponentKind::interceptor, ComponentKind::sink_group}) {
     assert_valid(kind, nullptr, common_options(kind));
   }
   for (const ComponentSpec* spec : specs_) {
@@ -134,6 +141,7 @@ bool is_flume_type_not_supported(ComponentKind kind, std::string_view type_name)
     case ComponentKind::channel: return contains(kChannels);
     case ComponentKind::sink: return contains(kSinks);
     case ComponentKind::interceptor: return contains(kInterceptors);
+    case ComponentKind::sink_group: return false;
   }
   SLUICE_UNREACHABLE("bad ComponentKind");
 }

@@ -123,6 +123,33 @@ error.
 
 )";
 
+constexpr std::string_view kSinkGroupsIntro =
+    R"(Sinks on the same channel share its events, as in Flume: each event is delivered by one of
+them (that is how Flume users run several HDFS or Kafka writers at once). Earlier sluice
+versions gave every sink on a channel every event; sluice now warns at start-up about a config
+with several sinks on one channel outside a group. For a copy per sink, give each sink its own
+channel and list them all in the source's `channels`. A sink group makes
+several sinks one consumer of their channel, with a processor that picks the sink for each
+batch, under `AGENT.sinkgroups`:
+
+```properties
+a1.sinkgroups = g1
+a1.sinkgroups.g1.sinks = k1 k2
+a1.sinkgroups.g1.processor.type = failover
+a1.sinkgroups.g1.processor.priority.k1 = 5
+a1.sinkgroups.g1.processor.priority.k2 = 10
+a1.sinkgroups.g1.processor.maxpenalty = 10000
+```
+
+A group runs on one thread, as in Flume. A batch a sink fails is offered again, to the next
+sink, before any later event of its shard: nothing is lost or reordered within a shard.
+Unlike Flume, a group's sinks must read one channel, a sink listed in two groups or a
+priority given twice is an error (Flume silently drops one), `processor.type` defaults to
+`default` as Flume's guide says (Flume's code drops the group), and a pipelined sink (kafka)
+cannot be in a group.
+
+)";
+
 // Table cells: a '|' would end the cell and '<...>' would be taken for HTML.
 std::string cell(std::string_view text) {
   std::string out;
@@ -186,6 +213,7 @@ std::string_view kind_title(ComponentKind kind) {
     case ComponentKind::channel: return "Channels";
     case ComponentKind::sink: return "Sinks";
     case ComponentKind::interceptor: return "Interceptors";
+    case ComponentKind::sink_group: return "Sink groups";
   }
   return {};
 }
@@ -194,14 +222,18 @@ std::string_view kind_title(ComponentKind kind) {
 
 std::string config_reference_markdown(const Catalog& catalog) {
   std::string out(kIntro);
-  for (ComponentKind kind :
-       {ComponentKind::source, ComponentKind::channel, ComponentKind::sink, ComponentKind::interceptor}) {
+  for (ComponentKind kind : {ComponentKind::source, ComponentKind::channel, ComponentKind::sink,
+                             ComponentKind::interceptor, ComponentKind::sink_group}) {
     out += fmt::format("\n## {}\n\n", kind_title(kind));
     if (kind == ComponentKind::interceptor) out += kInterceptorsIntro;
+    if (kind == ComponentKind::sink_group) out += kSinkGroupsIntro;
     out += fmt::format("Every {} takes these keys:\n\n", kind_name(kind));
     append_table(
         out, common_options(kind),
-        fmt::format("| `type` | string | **required** | The {} type: one of the names below. |\n", kind_name(kind)));
+        kind == ComponentKind::sink_group
+            ? std::string("| `processor.type` | string | `default` | The sink processor: one of the names below. |\n")
+            : fmt::format("| `type` | string | **required** | The {} type: one of the names below. |\n",
+                          kind_name(kind)));
     for (const ComponentSpec* listed : catalog.specs()) {
       const ComponentSpec& spec = *listed;
       if (spec.kind != kind) continue;

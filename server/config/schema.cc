@@ -84,6 +84,7 @@ std::string_view kind_name(ComponentKind kind) {
     case ComponentKind::channel: return "channel";
     case ComponentKind::sink: return "sink";
     case ComponentKind::interceptor: return "interceptor";
+    case ComponentKind::sink_group: return "sink group";
   }
   SLUICE_UNREACHABLE("bad ComponentKind");
 }
@@ -94,6 +95,7 @@ std::string_view kind_plural(ComponentKind kind) {
     case ComponentKind::channel: return "channels";
     case ComponentKind::sink: return "sinks";
     case ComponentKind::interceptor: return "interceptors";
+    case ComponentKind::sink_group: return "sinkgroups";
   }
   SLUICE_UNREACHABLE("bad ComponentKind");
 }

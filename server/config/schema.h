@@ -21,13 +21,15 @@
 
 namespace sluice::config {
 
-// An interceptor belongs to a source: a1.sources.r1.interceptors.i1.type.
-enum class ComponentKind : uint8_t { source, channel, sink, interceptor };
-inline constexpr size_t kComponentKindCount = 4;
+// An interceptor belongs to a source: a1.sources.r1.interceptors.i1.type. A sink group's type is
+// its processor.type: a1.sinkgroups.g1.processor.type.
+enum class ComponentKind : uint8_t { source, channel, sink, interceptor, sink_group };
+inline constexpr size_t kComponentKindCount = 5;
 
-// "source", "channel", "sink", "interceptor".
+// "source", "channel", "sink", "interceptor", "sink group".
 std::string_view kind_name(ComponentKind kind);
-// "sources", "channels", "sinks", "interceptors": the key segment, as in a1.sources.r1.type.
+// "sources", "channels", "sinks", "interceptors", "sinkgroups": the key segment, as in
+// a1.sources.r1.type.
 std::string_view kind_plural(ComponentKind kind);
 
 enum class OptionType : uint8_t {

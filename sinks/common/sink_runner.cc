@@ -23,11 +23,25 @@ constexpr int64_t kEventAgeBoundsUs[] = {1'000,      2'000,      3'000,      5'0
 
 }  // namespace
 
+namespace {
+
+std::vector<std::unique_ptr<EventPort>> direct_ports(const std::vector<ringbuf::LogReader*>& readers) {
+  std::vector<std::unique_ptr<EventPort>> ports;
+  for (ringbuf::LogReader* r : readers) ports.push_back(std::make_unique<DirectPort>(*r));
+  return ports;
+}
+
+}  // namespace
+
 SinkRunner::SinkRunner(SinkRunnerOptions options, std::unique_ptr<Sink> sink, std::vector<ringbuf::LogReader*> readers,
                        ringbuf::Doorbell* doorbell)
+    : SinkRunner(std::move(options), std::move(sink), direct_ports(readers), doorbell) {}
+
+SinkRunner::SinkRunner(SinkRunnerOptions options, std::unique_ptr<Sink> sink,
+                       std::vector<std::unique_ptr<EventPort>> ports, ringbuf::Doorbell* doorbell)
     : options_(std::move(options)),
       sink_(std::move(sink)),
-      readers_(std::move(readers)),
+      readers_(std::move(ports)),
       doorbell_(doorbell),
       event_age_us_(kEventAgeBoundsUs) {
   SLUICE_ASSERT(!readers_.empty(), "a sink needs at least one log to read");
@@ -56,7 +70,7 @@ void SinkRunner::run() {
 
 void SinkRunner::wait_for_events(int64_t timeout_ms) {
   uint32_t ticket = doorbell_->prepare_wait();
-  bool work_waiting = std::any_of(readers_.begin(), readers_.end(), [](auto* r) { return r->has_unread(); });
+  bool work_waiting = std::any_of(readers_.begin(), readers_.end(), [](const auto& r) { return r->has_unread(); });
   if (work_waiting || abort_requested_.load(std::memory_order_acquire) ||
       (drain_requested_.load(std::memory_order_acquire) && all_drained())) {
     doorbell_->cancel_wait();
@@ -80,7 +94,7 @@ void SinkRunner::run_pipelined() {
     bool worked = false;
     for (size_t i = 0; i < readers_.size(); ++i) {
       const auto shard = static_cast<uint32_t>((first_reader + i) % readers_.size());
-      ringbuf::LogReader& reader = *readers_[shard];
+      EventPort& reader = *readers_[shard];
       size_t room = sink_->window(shard);
       if (room == 0) continue;
       batch_.clear();
@@ -177,7 +191,7 @@ void SinkRunner::run_synchronous() {
   }
 }
 
-bool SinkRunner::deliver_one_batch(ringbuf::LogReader& reader) {
+bool SinkRunner::deliver_one_batch(EventPort& reader) {
   batch_.clear();
   if (reader.read(batch_, options_.batch_events_max, options_.batch_bytes_max) == 0) {
     // A segment_end marker may have been skipped: let the producer reuse that segment.
@@ -224,7 +238,7 @@ void SinkRunner::sleep_backoff(int64_t ms) {
 }
 
 bool SinkRunner::all_drained() const {
-  return std::all_of(readers_.begin(), readers_.end(), [](auto* r) { return r->drained(); });
+  return std::all_of(readers_.begin(), readers_.end(), [](const auto& r) { return r->drained(); });
 }
 
 void SinkRunner::collect(base::MetricsWriter& out) const {

@@ -1,7 +1,7 @@
 // Drives one sink: a thread that reads batches from every shard's log of the sink's channel
-// (one LogReader per shard), hands them to the sink and commits what the sink delivered. Idle,
-// it sleeps on the channel's doorbell. Failed deliveries are retried with bounded backoff;
-// nothing is committed past a batch that was not delivered.
+// (one EventPort per shard: the shard's LogReader, or a share of it; event_port.h), hands them to the sink and commits
+// what the sink delivered. Idle, it sleeps on the channel's doorbell. Failed deliveries are retried with bounded
+// backoff; nothing is committed past a batch that was not delivered.
 //
 // It also measures how old events are when they are delivered: the delivery time minus each
 // event's timestamp (a syslog message's own time, a `timestamp` header, or else the time the
@@ -26,6 +26,7 @@
 #include "base/metrics.h"
 #include "ringbuf/doorbell.h"
 #include "ringbuf/log.h"
+#include "sinks/common/event_port.h"
 #include "sinks/common/sink.h"
 
 namespace sluice::sinks {
@@ -48,7 +49,11 @@ struct SinkRunnerOptions {
 
 class SinkRunner final : private DoneCallback {
  public:
+  // The runner is its channel's only consumer: it reads each shard's log directly.
   SinkRunner(SinkRunnerOptions options, std::unique_ptr<Sink> sink, std::vector<ringbuf::LogReader*> readers,
+             ringbuf::Doorbell* doorbell);
+  // The runner reads each shard through `ports` (a share of a channel other sinks read too).
+  SinkRunner(SinkRunnerOptions options, std::unique_ptr<Sink> sink, std::vector<std::unique_ptr<EventPort>> ports,
              ringbuf::Doorbell* doorbell);
   ~SinkRunner();
 
@@ -79,7 +84,7 @@ class SinkRunner final : private DoneCallback {
   // Pipelined sinks: keep each shard's window full, commit what the sink reports done.
   void run_pipelined();
   // Reads one batch from `reader` and delivers it; false when there was nothing to read.
-  bool deliver_one_batch(ringbuf::LogReader& reader);
+  bool deliver_one_batch(EventPort& reader);
   // Sleeps on the doorbell until a shard publishes, or `timeout_ms` (false: work is waiting).
   void wait_for_events(int64_t timeout_ms);
   void done(uint32_t shard, size_t count) override;
@@ -94,7 +99,7 @@ class SinkRunner final : private DoneCallback {
 
   const SinkRunnerOptions options_;
   std::unique_ptr<Sink> sink_;
-  std::vector<ringbuf::LogReader*> readers_;
+  std::vector<std::unique_ptr<EventPort>> readers_;  // one per shard
   ringbuf::Doorbell* doorbell_;
   std::vector<ringbuf::EventView> batch_;
   // Pipelined sinks: per shard, the events started and not yet reported done, oldest first.

@@ -104,9 +104,9 @@ class ConfigErrors(unittest.TestCase):
 
     def test_not_supported_yet_features(self):
         base = syslog_config(os.path.join(self.dir, "out"), tcp_port=free_port())
-        code, _, err = self.run_config(base + "a1.sinkgroups = g1\n")
+        code, _, err = self.run_config(base + "a1.configfilters = f1\n")
         self.assertEqual(code, 2)
-        self.assertIn("sink groups", err)
+        self.assertIn("config filters", err)
         self.assertIn("not supported yet", err)
 
     def test_port_in_use_names_the_source_and_line(self):

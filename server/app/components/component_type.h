@@ -42,6 +42,16 @@ struct BuiltSink {
 };
 using SinkBuilder = Result<BuiltSink> (*)(const config::ComponentConfig& c, uint32_t shards);
 
+// A sink of a group, as its own builder made it.
+struct GroupMemberSink {
+  std::string name;
+  std::string type;
+  BuiltSink built;
+};
+// Makes the group's members one sink (its processor), which the agent runs in one SinkRunner.
+using SinkGroupBuilder = Result<BuiltSink> (*)(const config::ComponentConfig& group,
+                                               std::vector<GroupMemberSink> members);
+
 // Builds one shard's instance of an interceptor (called once per shard, on the main thread).
 using InterceptorBuilder = Result<std::unique_ptr<interceptors::Interceptor>> (*)(const config::ComponentConfig& c,
                                                                                   uint32_t shard);
@@ -52,6 +62,7 @@ class ComponentType {
   ComponentType(config::ComponentSpec spec, ChannelBuilder build);
   ComponentType(config::ComponentSpec spec, SinkBuilder build);
   ComponentType(config::ComponentSpec spec, InterceptorBuilder build);
+  ComponentType(config::ComponentSpec spec, SinkGroupBuilder build);
 
   const config::ComponentSpec& spec() const { return spec_; }
   // The builder of the type's kind (asserts the kind).
@@ -59,10 +70,11 @@ class ComponentType {
   ChannelBuilder channel_builder() const { return std::get<ChannelBuilder>(build_); }
   SinkBuilder sink_builder() const { return std::get<SinkBuilder>(build_); }
   InterceptorBuilder interceptor_builder() const { return std::get<InterceptorBuilder>(build_); }
+  SinkGroupBuilder sink_group_builder() const { return std::get<SinkGroupBuilder>(build_); }
 
  private:
   config::ComponentSpec spec_;
-  std::variant<SourceBuilder, ChannelBuilder, SinkBuilder, InterceptorBuilder> build_;
+  std::variant<SourceBuilder, ChannelBuilder, SinkBuilder, InterceptorBuilder, SinkGroupBuilder> build_;
 };
 
 // Every type sluice has, in documentation order (component_types.cc lists them).
@@ -93,5 +105,8 @@ ComponentType uuid_interceptor_type();
 ComponentType search_replace_interceptor_type();
 ComponentType regex_filter_interceptor_type();
 ComponentType regex_extractor_interceptor_type();
+ComponentType default_sink_processor_type();
+ComponentType failover_sink_processor_type();
+ComponentType load_balance_sink_processor_type();
 
 }  // namespace sluice::app

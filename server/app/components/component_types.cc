@@ -22,6 +22,12 @@ ComponentType::ComponentType(config::ComponentSpec spec, InterceptorBuilder buil
                 "an interceptor type needs its builder");
 }
 
+ComponentType::ComponentType(config::ComponentSpec spec, SinkGroupBuilder build)
+    : spec_(std::move(spec)), build_(build) {
+  SLUICE_ASSERT(spec_.kind == config::ComponentKind::sink_group && build != nullptr,
+                "a sink processor type needs its builder");
+}
+
 const std::vector<ComponentType>& component_types() {
   static const std::vector<ComponentType> types = [] {
     std::vector<ComponentType> all;
@@ -45,6 +51,9 @@ const std::vector<ComponentType>& component_types() {
     all.push_back(search_replace_interceptor_type());
     all.push_back(regex_filter_interceptor_type());
     all.push_back(regex_extractor_interceptor_type());
+    all.push_back(default_sink_processor_type());
+    all.push_back(failover_sink_processor_type());
+    all.push_back(load_balance_sink_processor_type());
     return all;
   }();
   return types;

@@ -702,14 +702,76 @@ TEST(AgentConfig, RegexExtractorSerializersAreCheckedKeyByKey) {
       "f.conf: line 17: a1.sources.r1.interceptors.e.serializers.s1.pattern: pattern 'ABCDEFG': the letter 'A' is not one sluice reads (it reads yYMdDHhmsSEaZ)");
 }
 
-TEST(AgentConfig, SinkGroupsAreNotSupportedYet) {
-  EXPECT_EQ(load_error(base_with(
-                {"a1.sinkgroups = g1", "a1.sinkgroups.g1.sinks = k1", "a1.sinkgroups.g1.processor.type = failover"})),
-            "f.conf: line 11: a1.sinkgroups: sink groups are not supported yet");
+// Three sinks on c1 (base lines 3 and 8-10 replaced; lines 11-16 added before the test's own).
+std::string three_sinks() {
+  return base_replacing(3, "a1.sinks = k1 k2 k3") +
+         "a1.sinks.k2.type = null\na1.sinks.k2.channel = c1\na1.sinks.k3.type = null\na1.sinks.k3.channel = c1\n";
 }
 
-// The user guide's multiplexing example and the checks Flume lacks (its loader takes a
-// mapping to an unknown channel and drops the source only when it starts).
+TEST(AgentConfig, SinkGroupsWithTheUserGuidesLines) {
+  AgentConfig c = load_ok(three_sinks() +
+                          "a1.sinkgroups = g1\n"
+                          "a1.sinkgroups.g1.sinks = k1 k2\n"
+                          "a1.sinkgroups.g1.processor.type = failover\n"
+                          "a1.sinkgroups.g1.processor.priority.k1 = 5\n"
+                          "a1.sinkgroups.g1.processor.priority.k2 = 10\n"
+                          "a1.sinkgroups.g1.processor.maxpenalty = 10000\n");
+  ASSERT_EQ(c.sink_groups.size(), 1u);
+  const ComponentConfig& g = c.sink_groups[0];
+  EXPECT_EQ(g.type(), "failover");
+  EXPECT_EQ(g.get_list("sinks"), (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(g.get_duration_ms("processor.maxpenalty"), 10000);
+  EXPECT_EQ(c.group_of("k2"), &g);
+  EXPECT_EQ(c.group_of("k3"), nullptr);
+  AgentConfig lb = load_ok(three_sinks() +
+                           "a1.sinkgroups = g1\n"
+                           "a1.sinkgroups.g1.sinks = k1 k2\n"
+                           "a1.sinkgroups.g1.processor.type = load_balance\n"
+                           "a1.sinkgroups.g1.processor.backoff = true\n"
+                           "a1.sinkgroups.g1.processor.selector = random\n");
+  EXPECT_EQ(lb.sink_groups[0].get_enum("processor.selector"), "random");
+  AgentConfig implied = load_ok(three_sinks() + "a1.sinkgroups = g1\na1.sinkgroups.g1.sinks = k3\n");
+  EXPECT_EQ(implied.sink_groups[0].type(), "default") << "processor.type defaults as the guide says";
+}
+
+TEST(AgentConfig, SinkGroupErrorsNameTheLine) {
+  EXPECT_EQ(
+      load_error(three_sinks() + "a1.sinkgroups = g1 g2 g3\n"                          // 15
+                                 "a1.sinkgroups.g1.sinks = k1 k2 k9\n"                 // 16
+                                 "a1.sinkgroups.g1.processor.type = failover\n"        // 17
+                                 "a1.sinkgroups.g1.processor.priority.k1 = 5\n"        // 18
+                                 "a1.sinkgroups.g1.processor.priority.k2 = 5\n"        // 19
+                                 "a1.sinkgroups.g1.processor.priority.k3 = high\n"     // 20
+                                 "a1.sinkgroups.g2.sinks = k2 k3\n"                    // 21
+                                 "a1.sinkgroups.g2.processor.type = load_balancing\n"  // 22
+                                 "a1.sinkgroups.g3.processor.type = load_balance\n"),  // 23
+      "f.conf: line 16: a1.sinkgroups.g1.sinks: sink 'k9' does not exist (a1.sinks lists: k1, k2, k3)\n"
+      "f.conf: line 19: a1.sinkgroups.g1.processor.priority.k2: priority 5 is also sink k1's: Flume would silently never use one of them; give each sink its own\n"
+      "f.conf: line 20: a1.sinkgroups.g1.processor.priority.k3: expected an integer, got 'high'\n"
+      "f.conf: line 21: a1.sinkgroups.g2.sinks: sink 'k2' is already in group 'g1' (a sink is in one group at most; Flume would silently leave it out of one of them)\n"
+      "f.conf: line 22: a1.sinkgroups.g2.processor.type: sink group type 'load_balancing' is unknown (sluice has: default, failover, load_balance)\n"
+      "f.conf: line 23: sink group 'g3' (load_balance) is missing the required key a1.sinkgroups.g3.sinks");
+  EXPECT_EQ(
+      load_error(three_sinks() + "a1.sinkgroups = g1\na1.sinkgroups.g1.sinks = k1 k2\n"),
+      "f.conf: line 16: a1.sinkgroups.g1.sinks: the default processor runs one sink; for several choose processor.type failover or load_balance (sinks outside any group already share their channel's events)");
+  EXPECT_EQ(
+      load_error(three_sinks() + "a1.sinkgroups.g1.sinks = k1\n"),
+      "f.conf: line 15: a1.sinkgroups.g1.sinks: sink group 'g1' is configured but not listed in a1.sinkgroups, so nothing runs it");
+}
+
+TEST(AgentConfig, ASinkGroupReadsOneChannel) {
+  std::string text = base_replacing(2, "a1.channels = c1 c2");
+  text = base_replacing(3, "a1.sinks = k1 k2");
+  text = join_lines({"a1.sources = r1", "a1.channels = c1 c2", "a1.sinks = k1 k2", "a1.sources.r1.type = syslogtcp",
+                     "a1.sources.r1.port = 5514", "a1.sources.r1.channels = c1 c2", "a1.channels.c1.type = memory",
+                     "a1.channels.c2.type = memory", "a1.sinks.k1.type = null", "a1.sinks.k1.channel = c1",
+                     "a1.sinks.k2.type = null", "a1.sinks.k2.channel = c2", "a1.sinkgroups = g1",
+                     "a1.sinkgroups.g1.sinks = k1 k2", "a1.sinkgroups.g1.processor.type = failover"});
+  EXPECT_EQ(
+      load_error(text),
+      "f.conf: line 14: a1.sinkgroups.g1.sinks: sink 'k2' reads channel 'c2', the group's other sinks 'c1': a group's sinks read one channel in sluice");
+}
+
 TEST(AgentConfig, SelectorsAreCheckedAgainstTheSourcesChannels) {
   std::string four = base_replacing(2, "a1.channels = c1 c2 c3 c4");
   four = four.replace(four.find("a1.sources.r1.channels = c1"), 27, "a1.sources.r1.channels = c1 c2 c3 c4");
