@@ -9,10 +9,12 @@ Chain::Chain(std::vector<std::unique_ptr<Interceptor>> interceptors) : intercept
 }
 
 std::span<const ringbuf::PreparedEvent> Chain::run(std::span<const ringbuf::PreparedEvent> events, int64_t now_ms) {
-  arena_.reset();
+  if (arena_.used_bytes() > 0) arena_.reset();
   kept_headers_.clear();
   kept_header_starts_.clear();
   kept_.clear();
+  // One event (a syslog message, most of the time): its headers stay in scratch_.
+  const bool single = events.size() == 1;
   for (const ringbuf::PreparedEvent& event : events) {
     scratch_.assign(event.headers.begin(), event.headers.end());
     EventEdit edit(scratch_, event.body, arena_, now_ms);
@@ -24,9 +26,15 @@ std::span<const ringbuf::PreparedEvent> Chain::run(std::span<const ringbuf::Prep
       }
     }
     if (!keep) continue;
+    const int64_t time_ms =
+        edit.timestamp_changed() ? ringbuf::event_time(scratch_, event.timestamp_ms) : event.timestamp_ms;
+    if (single) {
+      kept_.push_back({time_ms, scratch_, edit.body()});
+      return kept_;
+    }
     kept_header_starts_.push_back(kept_headers_.size());
     kept_headers_.insert(kept_headers_.end(), scratch_.begin(), scratch_.end());
-    kept_.push_back({ringbuf::event_time(scratch_, event.timestamp_ms), {}, edit.body()});
+    kept_.push_back({time_ms, {}, edit.body()});
   }
   // The header spans are taken only now: kept_headers_ may have moved while it grew.
   for (size_t i = 0; i < kept_.size(); ++i) {

@@ -16,9 +16,12 @@ namespace sluice::interceptors {
 
 bool TimestampInterceptor::intercept(EventEdit& event) {
   if (options_.preserve_existing && event.find(key_.name) != nullptr) return true;
-  std::span<char> digits = event.arena().allocate(20);
-  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), event.now_ms());
-  event.set(key_, std::string_view(digits.data(), static_cast<size_t>(end - digits.data())));
+  if (event.now_ms() != digits_ms_) {
+    auto [end, ec] = std::to_chars(digits_, digits_ + sizeof digits_, event.now_ms());
+    digits_size_ = static_cast<size_t>(end - digits_);
+    digits_ms_ = event.now_ms();
+  }
+  event.set(key_, std::string_view(digits_, digits_size_));
   return true;
 }
 

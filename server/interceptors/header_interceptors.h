@@ -29,6 +29,11 @@ class TimestampInterceptor final : public Interceptor {
  private:
   const Options options_;
   const HeaderKey key_;
+  // The digits of the last time set: a batch's events share it, and a new time comes only with
+  // a later batch, after the earlier one was written.
+  int64_t digits_ms_ = -1;
+  char digits_[20] = {};
+  size_t digits_size_ = 0;
 };
 
 // Sets a header (default `host`) to this machine's address or name, looked up once when built.

@@ -45,6 +45,7 @@ class EventEdit {
   // Sets `key` to `value`, replacing its value if the event has it (as a Flume event's header
   // map does).
   void set(const HeaderKey& key, std::string_view value) {
+    if (key.id == ringbuf::WellKnownKey::timestamp) timestamp_changed_ = true;
     for (ringbuf::Header& h : headers_) {
       if (h.key == key.name) {
         h.value = value;
@@ -62,9 +63,12 @@ class EventEdit {
       headers_[kept++] = headers_[i];
     }
     const size_t removed = headers_.size() - kept;
+    if (removed > 0) timestamp_changed_ = true;  // it may have been among them
     headers_.resize(kept);
     return removed;
   }
+  // The `timestamp` header may have changed (the record time is then read from it again).
+  bool timestamp_changed() const { return timestamp_changed_; }
 
   std::string_view body() const { return body_; }
   void set_body(std::string_view body) { body_ = body; }
@@ -79,6 +83,7 @@ class EventEdit {
   std::string_view body_;
   Arena& arena_;
   int64_t now_ms_;
+  bool timestamp_changed_ = false;
 };
 
 class Interceptor {

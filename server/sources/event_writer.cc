@@ -61,6 +61,27 @@ EventWriter::Written EventWriter::write_fixed(std::span<const ringbuf::PreparedE
 }
 
 EventWriter::Written EventWriter::write_routed(std::span<const ringbuf::PreparedEvent> events, Written out) {
+  if (events.size() == 1) {
+    // One syslog message: straight to its channels, without the batch's bookkeeping.
+    const ChannelChoice choice = selector_->select(events[0].headers);
+    ringbuf::Log* subset[ringbuf::kLogsPerEventMax];
+    size_t n = 0;
+    for (size_t i = 0; i < logs_.size(); ++i)
+      if (choice.required & (ringbuf::LogMask{1} << i)) subset[n++] = logs_[i];
+    if (n > 0) {
+      ringbuf::Log* refused = nullptr;
+      if (!ringbuf::append_event({subset, n}, events[0], &refused)) {
+        out.refusal = refused->refusal();
+        return out;
+      }
+    }
+    if ((choice.required | choice.optional) == 0) ++out.unrouted;
+    if (choice.optional != 0) {
+      optional_masks_.assign(1, choice.optional);
+      out.optional_dropped = ringbuf::append_where_room(logs_, events, optional_masks_);
+    }
+    return out;
+  }
   required_masks_.clear();
   optional_masks_.clear();
   ringbuf::LogMask any_optional = 0;

@@ -159,6 +159,22 @@ TEST(EventWriter, MultiplexesEventByEventAndCountsWhatWentNowhere) {
   EXPECT_EQ(bodies(*cz), (std::vector<std::string>{"prague", "brno"}));
   EXPECT_EQ(bodies(*us), (std::vector<std::string>{"boston"}));
   EXPECT_EQ(bodies(*other), (std::vector<std::string>{"boston"}));
+  // One event at a time (syslog) takes the same routes.
+  EXPECT_EQ(writer.write({&events[2], 1}, 0).unrouted, 1u);
+  EXPECT_EQ(writer.write({&events[1], 1}, 0).refusal, ringbuf::AppendRefusal::none);
+  EXPECT_EQ(bodies(*us), (std::vector<std::string>{"boston"})) << "read once already: the new one follows";
+}
+
+TEST(EventWriter, OneEventToAFullRequiredChannelIsRefusedAndItsOptionalOnesGetNothing) {
+  auto full = make_log(/*capacity_events=*/1), optional = make_log();
+  ChannelSelector::Options o{.type = ChannelSelector::Type::multiplexing, .channels = 2, .header = "k"};
+  o.default_choice = {ch1, ch2};
+  ChannelSelector selector(o, 1);
+  EventWriter writer({full.get(), optional.get()}, nullptr, &selector);
+  const ringbuf::PreparedEvent one{1, {}, "a"}, two{2, {}, "b"};
+  EXPECT_EQ(writer.write({&one, 1}, 0).refusal, ringbuf::AppendRefusal::none);
+  EXPECT_NE(writer.write({&two, 1}, 0).refusal, ringbuf::AppendRefusal::none);
+  EXPECT_EQ(bodies(*optional), (std::vector<std::string>{"a"}));
 }
 
 }  // namespace
