@@ -17,6 +17,7 @@
 // Threads: the runner's thread; collect() on the admin thread (counters only).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -55,8 +56,10 @@ class SinkGroup : public Sink {
  protected:
   struct Member {
     GroupMember config;
-    uint32_t failures = 0;         // consecutive
-    int64_t cooling_until_ms = 0;  // 0: not cooling down
+    uint32_t failures = 0;  // consecutive
+    // 0: not cooling down. Written by the runner's thread; atomic only so that collect() on the
+    // admin thread may read it.
+    std::atomic<int64_t> cooling_until_ms{0};
     base::Counter delivered_batches, failed_batches;
   };
   // Offers the batch to `order`'s members in turn; the first that is done with it wins.

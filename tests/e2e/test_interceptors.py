@@ -5,7 +5,6 @@ user guide's examples, its millis serializer in the guide's time zone) on HTTP, 
 filtered counted; interceptors on the Avro source fed by python3-avro; and a bad interceptor
 setting refused by --check with its line."""
 
-import json
 import os
 import re
 import socket
@@ -15,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from support.sluice_harness import Sluice, free_port, read_json_events, run_sluice, syslog_config, wait_until  # noqa: E402
+from support.sluice_harness import Sluice, free_port, post_json, read_json_events, run_sluice, syslog_config, wait_until  # noqa: E402
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -105,14 +104,10 @@ interceptors.env.key = env
 interceptors.env.value = prod
 """))
         with sluice:
-            body = json.dumps([
+            self.assertEqual(post_json(port, [
                 {"headers": {"timestamp": "1350611220000", "env": "dev"}, "body": "has both"},
                 {"headers": {}, "body": "has none"},
-            ]).encode()
-            p = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@-",
-                                "-H", "Content-Type: application/json", f"http://127.0.0.1:{port}/"],
-                               input=body, capture_output=True, timeout=30)
-            self.assertEqual(p.stdout, b"200")
+            ]), "200")
             wait_until(lambda: len(read_json_events(out)) >= 2, 60, what="events", details=sluice.diagnostics)
             self.assertEqual(sluice.metric("sluice_source_accepted_events_total", component="r1"), 2)
             self.assertEqual(sluice.metric("sluice_source_filtered_events_total", component="r1"), 0)
@@ -147,13 +142,6 @@ a1.sinks.k1.sink.rollInterval = 0
 """
 
 
-def post(port, events):
-    p = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@-",
-                        "-H", "Content-Type: application/json", f"http://127.0.0.1:{port}/"],
-                       input=json.dumps(events).encode(), capture_output=True, timeout=30)
-    return p.stdout.decode()
-
-
 class BodyInterceptors(unittest.TestCase):
     def test_filter_rewrite_and_extract(self):
         port = free_port()
@@ -180,7 +168,7 @@ interceptors.when.serializers.s1.pattern = yyyy-MM-dd HH:mm
 """))
         try:
             with sluice:
-                status = post(port, [
+                status = post_json(port, [
                     {"headers": {}, "body": "2012-10-18 18:47:57,614 some log line"},
                     {"headers": {}, "body": "2012-10-18 18:48:00,001 DEBUG chatter"},
                     {"headers": {}, "body": "login user=bob password=hunter2 ok"},
@@ -215,7 +203,7 @@ interceptors.i1.serializers.s2.name = two
 interceptors.i1.serializers.s3.name = three
 """))
         with sluice:
-            self.assertEqual(post(port, [{"headers": {}, "body": "1:2:3.4foobar5"}]), "200")
+            self.assertEqual(post_json(port, [{"headers": {}, "body": "1:2:3.4foobar5"}]), "200")
             wait_until(lambda: len(read_json_events(out)) >= 1, 60, what="events", details=sluice.diagnostics)
             self.assertEqual(sluice.stop(), 0, sluice.stderr())
         [event] = read_json_events(out)

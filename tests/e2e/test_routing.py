@@ -4,14 +4,12 @@ optional channel that is full (its sink cannot deliver) while the required ones 
 event, and load_balancing round robin over four channels. Events come from curl (HTTP) and
 util-linux logger (syslog); each channel drains to its own file_roll directory."""
 
-import json
 import os
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from support.sluice_harness import Sluice, free_port, read_json_events, wait_until  # noqa: E402
+from support.sluice_harness import Sluice, free_port, post_json, read_json_events, wait_until  # noqa: E402
 
 
 def http_source(port, channels, selector_lines):
@@ -34,13 +32,6 @@ def drains(workdir, channels, channel_extra=None):
                   f"a1.sinks.k_{c}.sink.directory = {os.path.join(workdir, 'out', c)}",
                   f"a1.sinks.k_{c}.sink.serializer = json", f"a1.sinks.k_{c}.sink.rollInterval = 0"]
     return "\n".join(lines) + "\n"
-
-
-def post(port, events):
-    p = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@-",
-                        "-H", "Content-Type: application/json", f"http://127.0.0.1:{port}/"],
-                       input=json.dumps(events).encode(), capture_output=True, timeout=30)
-    return p.stdout.decode()
 
 
 class Selectors(unittest.TestCase):
@@ -75,7 +66,7 @@ class Selectors(unittest.TestCase):
         """) + drains(self.sluice.workdir, channels))
         events = [{"headers": {"state": s}, "body": f"{s}-{i}"} for i in range(5) for s in ("CZ", "US", "DE")]
         events.append({"headers": {}, "body": "no-state"})
-        self.assertEqual(post(self.port, events), "200")
+        self.assertEqual(post_json(self.port, events), "200")
         self.wait_total(channels, 5 + 10 + 6)
         self.assertEqual(self.bodies("c1"), sorted(f"CZ-{i}" for i in range(5)))
         self.assertEqual(self.bodies("c2"), sorted(f"US-{i}" for i in range(5)))
@@ -95,7 +86,7 @@ class Selectors(unittest.TestCase):
             a1.sources.r1.selector.default = mem-channel-1
         """) + drains(self.sluice.workdir, channels))
         events = [{"headers": {"State": s}, "body": s} for s in ("CA", "AZ", "NY", "TX")]
-        self.assertEqual(post(self.port, events), "200")
+        self.assertEqual(post_json(self.port, events), "200")
         self.wait_total(channels, 6)
         self.assertEqual(self.bodies("mem-channel-1"), ["CA", "NY", "TX"])
         self.assertEqual(self.bodies("file-channel-2"), ["AZ", "CA", "NY"], "CA's optional channel gets it too")
@@ -117,7 +108,7 @@ class Selectors(unittest.TestCase):
         self.start(config)
         for batch in range(10):
             events = [{"headers": {}, "body": f"e{batch * 10 + i}"} for i in range(10)]
-            self.assertEqual(post(self.port, events), "200")
+            self.assertEqual(post_json(self.port, events), "200")
         self.wait_total(["c1", "c2"], 200)
         want = sorted(f"e{i}" for i in range(100))
         self.assertEqual(self.bodies("c1"), want)
@@ -133,7 +124,7 @@ class Selectors(unittest.TestCase):
             a1.sources.r1.selector.policy = round_robin
         """) + drains(self.sluice.workdir, channels))
         # One request: one shard's selector takes the four channels in turn, event by event.
-        self.assertEqual(post(self.port, [{"headers": {}, "body": f"e{i}"} for i in range(40)]), "200")
+        self.assertEqual(post_json(self.port, [{"headers": {}, "body": f"e{i}"} for i in range(40)]), "200")
         self.wait_total(channels, 40)
         counts = [len(self.bodies(c)) for c in channels]
         self.assertEqual(counts, [10, 10, 10, 10])
@@ -154,7 +145,7 @@ class Selectors(unittest.TestCase):
             a1.sources.r1.selector.mapping.ERROR = errors
             a1.sources.r1.selector.default = rest
         """) + drains(self.sluice.workdir, channels))
-        self.assertEqual(post(self.port, [{"headers": {}, "body": b} for b in
+        self.assertEqual(post_json(self.port, [{"headers": {}, "body": b} for b in
                                           ("ERROR disk full", "INFO started", "WARN slow", "ERROR again")]), "200")
         self.wait_total(channels, 4)
         self.assertEqual(self.bodies("errors"), ["ERROR again", "ERROR disk full"])

@@ -215,6 +215,15 @@ class Sluice:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def post_json(port, events, path="/"):
+    """POSTs `events` (Flume's JSON: [{"headers": {...}, "body": "..."}]) with curl to the
+    http source on 127.0.0.1:`port`; returns the status code as text ("200")."""
+    p = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@-",
+                        "-H", "Content-Type: application/json", f"http://127.0.0.1:{port}{path}"],
+                       input=json.dumps(events).encode(), capture_output=True, timeout=30)
+    return p.stdout.decode()
+
+
 def run_sluice(args, cwd=None, timeout_s=60):
     """Runs sluice to completion (for --check, --help, bad configs): (code, stdout, stderr)."""
     p = subprocess.run([SLUICE_BIN] + list(args), cwd=cwd, capture_output=True, timeout=timeout_s)
