@@ -56,6 +56,7 @@ class SourceProbe {
   // UDP: datagrams the kernel dropped before sluice could read them (socket buffer full).
   void kernel_dropped(uint64_t n) { kernel_drops_.add(n); }
   void paused_for_space() { backpressure_pauses_.add(); }
+  uint64_t backpressure_pauses() const { return backpressure_pauses_.value(); }
 
   // Hardening: what hostile or broken clients cost, one counter per cause.
   enum class Timeout : uint8_t { idle, partial_input, send, count_ };

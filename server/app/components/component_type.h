@@ -89,6 +89,7 @@ ComponentType syslog_tcp_source_type();
 ComponentType syslog_udp_source_type();
 ComponentType http_source_type();
 ComponentType avro_source_type();
+ComponentType seq_source_type();
 ComponentType memory_channel_type();
 ComponentType file_channel_type();
 ComponentType file_roll_sink_type();

@@ -35,6 +35,7 @@ const std::vector<ComponentType>& component_types() {
     all.push_back(syslog_udp_source_type());
     all.push_back(http_source_type());
     all.push_back(avro_source_type());
+    all.push_back(seq_source_type());
     all.push_back(memory_channel_type());
     all.push_back(file_channel_type());
     all.push_back(file_roll_sink_type());

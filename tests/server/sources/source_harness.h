@@ -2,7 +2,7 @@
 // provided buffers, over one memory Log, so that a test can talk to it over loopback with plain
 // blocking sockets and read back what it stored.
 //
-// Threads: construct, start(), make_durable(), stop() and events() on the test's thread; the
+// Threads: construct, start(), make_durable(), stop(), read_some() and events() on the test's thread; the
 // source, its reactor and the log's producer side live on the harness thread between start()
 // and stop(). events() is for after stop().
 #pragma once
@@ -96,17 +96,23 @@ class SourceHarness {
   // Every event the log holds (after stop()).
   std::vector<StoredEvent> events() {
     std::vector<StoredEvent> out;
+    for (auto more = read_some(); !more.empty(); more = read_some()) out.insert(out.end(), more.begin(), more.end());
+    return out;
+  }
+  // The events published since the last read, committed so the log may reuse their space (any
+  // time: the test's thread is the log's one reader).
+  std::vector<StoredEvent> read_some() {
+    std::vector<StoredEvent> out;
     std::vector<ringbuf::EventView> batch;
     ringbuf::LogReader& reader = log_->reader(0);
-    while (reader.read(batch, 1000, 1 << 20) > 0) {
-      for (const auto& e : batch) {
-        StoredEvent s;
-        e.for_each_header([&](std::string_view k, std::string_view v) { s.headers.emplace_back(k, v); });
-        s.body = std::string(e.body());
-        out.push_back(std::move(s));
-      }
-      batch.clear();
+    if (reader.read(batch, 1000, 1 << 20) == 0) return out;
+    for (const auto& e : batch) {
+      StoredEvent s;
+      e.for_each_header([&](std::string_view k, std::string_view v) { s.headers.emplace_back(k, v); });
+      s.body = std::string(e.body());
+      out.push_back(std::move(s));
     }
+    reader.commit();
     return out;
   }
 
