@@ -31,15 +31,22 @@ def die_with_parent():
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+_PORTS_HANDED_OUT = set()
+
+
 def free_port():
     """A port free for both TCP and UDP on 127.0.0.1, below the kernel's ephemeral range: ports
     the kernel hands out (to every client's connect, too) could be taken again between this
-    check and the server's bind; a random one outside that range practically never is."""
+    check and the server's bind; a random one outside that range practically never is. Never
+    the same port twice in one test process: a port handed out but not bound yet (a server's
+    admin port, say) looks free to the next call."""
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
         low, _ = (int(x) for x in f.read().split())
     rng = random.Random()
     for _ in range(200):
         port = rng.randrange(10000, min(low, 32768))
+        if port in _PORTS_HANDED_OUT:
+            continue
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
                 t.bind(("127.0.0.1", port))
@@ -47,6 +54,7 @@ def free_port():
                 u.bind(("127.0.0.1", port))
         except OSError:
             continue
+        _PORTS_HANDED_OUT.add(port)
         return port
     raise RuntimeError("no free port")
 
