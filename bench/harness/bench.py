@@ -122,7 +122,48 @@ def one_run(workload, client, system_cls, args, workdir):
     return in_environment(workload, args, workdir, lambda: measured_run(workload, client, system_cls, args, workdir))
 
 
+# file-tail: after the server is up (and before the files appear), this long for its directory
+# watches to be in place; not measured.
+FILE_TAIL_SETTLE_S = 0.5
+
+
+def file_tail_run(workload, client, system_cls, args, workdir):
+    """file-tail: the server starts on an empty directory; once it is up, the 8 complete files
+    (written once per invocation, see clients.TailedFiles) are renamed into it. Measured from
+    the renames until the server's counter reached every line: elapsed time, and the server's
+    CPU over the same window. Start-up and shut-down are not measured."""
+    events = client.prepare(workdir)
+    args.tail_dir = client.tail_dir
+    if getattr(system_cls, "standalone", False):
+        result = system_cls(workdir, workload, args).measure_files(client.paths(), events)
+    else:
+        system = system_cls(workdir, workload, args)
+        system.start()
+        try:
+            time.sleep(FILE_TAIL_SETTLE_S)
+            base = system.processed()
+            cpu_before = cpu_seconds(system.pid)
+            started = time.monotonic()
+            client_cpu = client.run(workload, None, events, args)
+            done_at, processed = wait_processed(system, base + events, timeout_s=600, stall_s=10)
+            cpu_used = cpu_seconds(system.pid) - cpu_before
+            got = processed - base
+            elapsed = max(done_at - started, 1e-9)
+            result = {"events": got, "sent": events, "elapsed_s": elapsed, "events_per_s": got / elapsed,
+                      "server_cpu_us_per_event": cpu_used * 1e6 / max(got, 1),
+                      "client_cpu_us_per_event": client_cpu * 1e6 / max(events, 1)}
+        finally:
+            try:
+                system.stop()
+            finally:
+                client.take_back()
+    result["read_mb_per_s"] = result["events"] * args.size / result["elapsed_s"] / 1e6
+    return result
+
+
 def measured_run(workload, client, system_cls, args, workdir):
+    if workload.transport == "file":
+        return file_tail_run(workload, client, system_cls, args, workdir)
     if getattr(system_cls, "standalone", False):
         count = args.count or client.default_count
         return system_cls(workdir, workload, args).measure(count - count % args.connections)
@@ -217,18 +258,36 @@ def main():
     # Runs are the outer loop: every cell gets its first run, then its second..., so that the
     # machine's drift over the session (other tenants, thermal) spreads over all cells alike.
     cells = []
+    clients = []
     for wname in args.workloads.split(","):
         workload = WORKLOADS[wname]
         for cname in args.clients.split(","):
             client = CLIENTS[cname](args)
             if not client.supports(workload):
                 continue
+            clients.append(client)
             for sname in args.systems.split(","):
                 if SYSTEMS[sname].supports(workload):
                     cells.append((wname, workload, cname, client, sname, SYSTEMS[sname]))
     # The ceilings are measured in the same loop, once per run, for the same reason.
     ceilings = {}
     wants_webhdfs = any(w.output == "hdfs-webhdfs" for _, w, *_ in cells)
+    try:
+        run_cells(cells, args, workdir, wants_webhdfs, results, ceilings)
+    finally:
+        for client in clients:  # file-tail's files
+            if hasattr(client, "close"):
+                client.close()
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"runs": results, "ceilings": ceilings}, f, indent=1)
+    print_table(results, args)
+    for name, values in ceilings.items():
+        tool = "dd" if name.startswith("disk") else "webhdfs-ceiling"
+        print(f"| ceiling: {name} | {tool} | {cell(values, lambda v: f'{v:.0f} MB/s')} |")
+
+
+def run_cells(cells, args, workdir, wants_webhdfs, results, ceilings):
     for run in range(args.runs):
         if args.ceilings:
             for name, value in measure_disk(workdir, args.bin_dir).items():
@@ -243,13 +302,6 @@ def main():
             print(f"  {wname} / {cname} / {sname} run {run + 1}: {rate_fmt(r['events_per_s'])} events/s, "
                   f"{r['server_cpu_us_per_event']:.3f} server CPU-µs/event, "
                   f"{r['events']}/{r['sent']} events", file=sys.stderr, flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"runs": results, "ceilings": ceilings}, f, indent=1)
-    print_table(results, args)
-    for name, values in ceilings.items():
-        tool = "dd" if name.startswith("disk") else "webhdfs-ceiling"
-        print(f"| ceiling: {name} | {tool} | {cell(values, lambda v: f'{v:.0f} MB/s')} |")
 
 
 def latency_main(args, workdir):
@@ -323,6 +375,7 @@ def print_table(results, args):
                                        ("latency_p99_ms", lambda v: f"{v:.2f}", "p99 latency ms", min),
                                        ("stored_mb_per_s", lambda v: f"{v:.0f}", "MB/s stored", max),
                                        ("received_mb_per_s", lambda v: f"{v:.0f}", "MB/s received", max),
+                                       ("read_mb_per_s", lambda v: f"{v:.0f}", "MB/s read", max),
                                        ("drop_pct", lambda v: f"{v:.2f}", "drop %", min)):
         for workload, client in rows:
             cells, medians = [], {}

@@ -1,9 +1,14 @@
 """Load clients: sluice-bench and syslog-ng's loggen, both sending RFC 5424 with octet counting
-over the same number of TCP connections. run() returns the client's CPU seconds."""
+over the same number of TCP connections; wrk for HTTP; for file-tail, files the harness writes.
+run() returns the client's CPU seconds."""
 
+import atexit
 import os
 import resource
+import shutil
 import subprocess
+import sys
+import time
 
 
 def child_cpu_seconds():
@@ -111,4 +116,95 @@ class Wrk:
                 "client_cpu_s": child_cpu_seconds() - before}
 
 
-CLIENTS = {"sluice-bench": SluiceBench, "loggen": Loggen, "wrk": Wrk}
+class TailedFiles:
+    """The file-tail workload's load: FILES files of whole lines, each --size bytes with its LF,
+    --count lines in all (by default 8 × 128 MiB). They are written once per invocation, on first
+    use, into <work dir>/file-tail/staging (the disk the servers' own work directories are on)
+    and fsynced, so that no writeback runs during a measurement and every system reads the same
+    bytes from the page cache. A run moves them (rename, same file system: inodes and cached
+    pages are kept) into <work dir>/file-tail/tail, the directory the server under test
+    watches, once it is up; afterwards they are moved back for the next system. So each server
+    finds 8 complete files it has never seen and reads them from their start; its start-up is
+    not measured. close() deletes everything."""
+    FILES = 8
+
+    def __init__(self, args):
+        self.args = args
+        self.default_count = self.FILES * ((128 << 20) // args.size)
+        self.root = None
+        self.events = 0
+
+    @staticmethod
+    def supports(workload):
+        return workload.transport == "file"
+
+    @property
+    def staging(self):
+        return os.path.join(self.root, "staging")
+
+    @property
+    def tail_dir(self):
+        return os.path.join(self.root, "tail")
+
+    def names(self):
+        return [f"f{k}.log" for k in range(self.FILES)]
+
+    def prepare(self, workdir):
+        """Writes the files unless this invocation already did; returns the lines in all."""
+        if self.root:
+            return self.events
+        if self.args.size < 24:
+            raise RuntimeError("file-tail needs --size of at least 24 bytes per line")
+        self.root = os.path.join(workdir, "file-tail")
+        shutil.rmtree(self.root, ignore_errors=True)  # what an interrupted run left
+        os.makedirs(self.staging)
+        os.makedirs(self.tail_dir)
+        atexit.register(self.close)
+        lines = max((self.args.count or self.default_count) // self.FILES, 1)
+        filler = b"abcdefghijklmnopqrstuvwxyz0123456789" * (self.args.size // 36 + 1)
+        started = time.monotonic()
+        for k, name in enumerate(self.names()):
+            # "<file> <line number> <filler>\n": every line distinct, every file's first bytes too
+            # (tailers that tell files apart by a fingerprint of their start see 8 files).
+            tail = filler[:self.args.size - 1 - len(b"%d %010d " % (k, 0))] + b"\n"
+            with open(os.path.join(self.staging, name), "wb") as f:
+                for start in range(0, lines, 8192):
+                    f.write(b"".join([b"%d %010d %s" % (k, i, tail) for i in range(start, min(start + 8192, lines))]))
+                f.flush()
+                os.fsync(f.fileno())
+        self.events = lines * self.FILES
+        print(f"  file-tail: wrote {self.FILES} files of {lines} lines of {self.args.size} bytes "
+              f"({self.events * self.args.size / 1e6:.0f} MB) in {time.monotonic() - started:.1f} s",
+              file=sys.stderr, flush=True)
+        return self.events
+
+    def paths(self):
+        """Where the files are now (staging between runs)."""
+        return [os.path.join(self.staging, n) for n in self.names()]
+
+    def run(self, workload, port, count, args):
+        """The load: the complete files appear in the tailed directory, one rename each."""
+        before = time.process_time()
+        for name in self.names():
+            os.rename(os.path.join(self.staging, name), os.path.join(self.tail_dir, name))
+        return time.process_time() - before
+
+    def take_back(self):
+        """After a run, with the server stopped: the files back into staging for the next one.
+        Anything else a server left in the tailed directory goes."""
+        for name in os.listdir(self.tail_dir):
+            path = os.path.join(self.tail_dir, name)
+            if name in self.names():
+                os.rename(path, os.path.join(self.staging, name))
+            elif os.path.isdir(path):
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
+
+    def close(self):
+        if self.root:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+
+
+CLIENTS = {"sluice-bench": SluiceBench, "loggen": Loggen, "wrk": Wrk, "files": TailedFiles}

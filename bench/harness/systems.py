@@ -34,6 +34,18 @@ def wait_for_port(port, timeout_s=30, transport="tcp"):
     raise RuntimeError(f"nothing listens on {transport} port {port}")
 
 
+def wait_until(ready, process, name, stderr_path, timeout_s=30):
+    """Polls ready() until it is true; fails when `process` exited or after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited at start-up: " + open(stderr_path, errors="replace").read())
+        time.sleep(0.05)
+    raise RuntimeError(f"{name} did not come up in {timeout_s} s")
+
+
 def udp_bound(port):
     """Whether a UDP socket is bound to `port` (UDP has no handshake to try)."""
     with open("/proc/net/udp") as f:
@@ -69,6 +81,7 @@ class Sluice:
         with open(conf, "w") as f:
             f.write(render("sluice", self.workload, port=self.port, dir=self.dir,
                            bootstrap=getattr(self.args, "kafka_bootstrap", ""),
+                           tail_dir=getattr(self.args, "tail_dir", ""),
                            namenode=getattr(self.args, "webhdfs_namenode", "")))
         cmd = [os.path.join(self.args.bin_dir, "sluice"), "-f", conf, "-n", "a1", "--admin",
                f"127.0.0.1:{self.admin_port}"]
@@ -155,7 +168,8 @@ class SyslogNg:
         conf = os.path.join(self.dir, "syslog-ng.conf")
         with open(conf, "w") as f:
             text = render("syslog-ng", self.workload, port=self.port, dir=self.dir,
-                          bootstrap=getattr(self.args, "kafka_bootstrap", ""))
+                          bootstrap=getattr(self.args, "kafka_bootstrap", ""),
+                          tail_dir=getattr(self.args, "tail_dir", ""))
             if "{sink_port}" in text:  # a network destination (the durable config's disk-buffer)
                 self.sink = TcpSink(self.dir, self.args)
                 text = text.replace("{sink_port}", str(self.sink.port))
@@ -164,16 +178,28 @@ class SyslogNg:
             ["syslog-ng", "-F", "--no-caps", "-f", conf, "-R", os.path.join(self.dir, "persist"),
              "-p", os.path.join(self.dir, "pid"), "-c", self.ctl],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "stderr"), "wb"))
-        wait_for_port(self.port, transport=self.workload.transport)
+        if self.workload.transport == "file":
+            # No port: up once its control socket answers with the source's counter.
+            wait_until(lambda: self.stats_line() is not None, self.process, "syslog-ng",
+                       os.path.join(self.dir, "stderr"))
+        else:
+            wait_for_port(self.port, transport=self.workload.transport)
         self.pid = self.process.pid
 
-    def processed(self):
+    def stats_line(self):
+        """The source's processed counter (source s_net, or s_files for file-tail), or None
+        while syslog-ng-ctl gets no answer."""
         out = subprocess.run(["syslog-ng-ctl", "stats", "-c", self.ctl], capture_output=True, text=True).stdout
+        source = "s_files" if self.workload.transport == "file" else "s_net"
+        m = re.search(rf"^source;{source};;a;processed;(\d+)$", out, re.M)
+        return int(m.group(1)) if m else None
+
+    def processed(self):
         if self.workload.output == "kafka":  # what Kafka confirmed (kafka-c's written counter)
+            out = subprocess.run(["syslog-ng-ctl", "stats", "-c", self.ctl], capture_output=True, text=True).stdout
             m = re.search(r"^dst\.kafka;d_kafka#0;kafka,events;a;written;(\d+)$", out, re.M)
-        else:
-            m = re.search(r"^source;s_net;;a;processed;(\d+)$", out, re.M)
-        return int(m.group(1)) if m else 0
+            return int(m.group(1)) if m else 0
+        return self.stats_line() or 0
 
     def stop(self):
         self.process.terminate()
@@ -212,13 +238,25 @@ class Rsyslog:
         conf = os.path.join(self.dir, "rsyslog.conf")
         with open(conf, "w") as f:
             f.write(render("rsyslog", self.workload, port=self.port, dir=self.dir,
-                           bootstrap=getattr(self.args, "kafka_bootstrap", "")))
+                           bootstrap=getattr(self.args, "kafka_bootstrap", ""),
+                           tail_dir=getattr(self.args, "tail_dir", "")))
         self.process = subprocess.Popen(
             [os.path.join(RSYSLOG_ROOT, "usr/sbin/rsyslogd"), "-n", "-f", conf, "-i", os.path.join(self.dir, "pid"),
              "-M", os.path.join(RSYSLOG_ROOT, "usr/lib/x86_64-linux-gnu/rsyslog")],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "stderr"), "wb"))
-        wait_for_port(self.port, transport=self.workload.transport)
+        if self.workload.transport == "file":
+            # No port: up once it logged its start message (after its inputs were started).
+            wait_until(self.logged_start, self.process, "rsyslogd", os.path.join(self.dir, "stderr"))
+        else:
+            wait_for_port(self.port, transport=self.workload.transport)
         self.pid = self.process.pid
+
+    def logged_start(self):
+        try:
+            with open(os.path.join(self.dir, "rsyslogd.log"), "rb") as f:
+                return b"] start" in f.read()  # [origin software="rsyslogd" ...] start
+        except FileNotFoundError:
+            return False
 
     def processed(self):
         if self.workload.output == "kafka":  # what Kafka confirmed: omkafka's acked, via impstats
@@ -360,5 +398,33 @@ class KafkaCeiling:
                 "server_cpu_us_per_event": cpu * 1e6 / max(r["delivered"], 1), "client_cpu_us_per_event": 0.0}
 
 
+class FileTailCeiling:
+    """The file-tail ceiling: `wc -l` over the same 8 files (in the page cache, as for the
+    servers), one process reading them one after the other and counting LFs. No server: it
+    measures itself (standalone), wall time and its CPU (user+sys)."""
+    name = "file-tail-ceiling"
+    standalone = True
+
+    @staticmethod
+    def supports(workload):
+        return workload.transport == "file"
+
+    def __init__(self, workdir, workload, args):
+        self.args = args
+
+    def measure_files(self, paths, events):
+        import resource
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        p = subprocess.run(["wc", "-l"] + paths, check=True, capture_output=True, text=True,
+                           env={**os.environ, "LC_ALL": "C"})
+        elapsed = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        counted = int(p.stdout.strip().splitlines()[-1].split()[0])
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        return {"events": counted, "sent": events, "elapsed_s": elapsed, "events_per_s": counted / elapsed,
+                "server_cpu_us_per_event": cpu * 1e6 / max(counted, 1), "client_cpu_us_per_event": 0.0}
+
+
 SYSTEMS = {"sluice": Sluice, "sluice-before": SluiceBaseline, "syslog-ng": SyslogNg, "rsyslog": Rsyslog, "tcp-ceiling": TcpCeiling,
-           "beast-ceiling": BeastCeiling, "kafka-ceiling": KafkaCeiling}
+           "beast-ceiling": BeastCeiling, "kafka-ceiling": KafkaCeiling, "file-tail-ceiling": FileTailCeiling}

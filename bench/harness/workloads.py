@@ -7,7 +7,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Workload:
     name: str
-    transport: str     # tcp | udp | http | avro
+    transport: str     # tcp | udp | http | avro | file (lines the harness wrote, tailed by the server)
     output: str        # discard: receive, parse, throw away; durable-*: into a durable channel;
                        # kafka: produced to a Kafka cluster (librdkafka's mock cluster);
                        # hdfs-file / hdfs-webhdfs: the HDFS sink on file:// / WebHDFS
@@ -70,4 +70,11 @@ WORKLOADS = {
                                "Flume Avro RPC appendBatch of 100 events, one call in flight per connection, "
                                "as Flume's Avro sink sends (sluice: memory channel + null sink); compare with "
                                "syslog-tcp-discard / sluice-bench in the same run", batch=100),
+    "file-tail": Workload("file-tail", "file", "discard",
+                          "--count lines of --size bytes (LF included; by default 8 × 128 MiB of 200-byte "
+                          "lines, 5,368,704 lines) in 8 files the harness writes once per invocation, moved "
+                          "into the tailed directory once the server is up; read from their start, one event "
+                          "per line, discarded (sluice: TAILDIR + memory channel + null sink; rsyslog: imfile "
+                          "on a wildcard in inotify mode; syslog-ng: wildcard-file(); ceiling: wc -l over "
+                          "the same files)"),
 }

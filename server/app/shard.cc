@@ -129,6 +129,7 @@ void Shard::run() {
   stop_sources();
   for (auto& d : durability_) d->flush();
   publish_all();
+  for (auto& source : sources_) source->finish();
   for (auto* log : logs_) log->close();
   // The ring and buffers go with the thread that owns them.
   sources_.clear();

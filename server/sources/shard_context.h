@@ -43,6 +43,9 @@ class ShardSource {
   virtual bool stopped() const = 0;
   // What is still open after stop(), for the log when stopping takes too long.
   virtual std::string stop_diagnostics() const { return {}; }
+  // Called once after stopped(), when the shard has made every append durable: the last word
+  // (a tailing source writes its final positions here).
+  virtual void finish() {}
 };
 
 }  // namespace sluice::sources

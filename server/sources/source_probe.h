@@ -57,6 +57,7 @@ class SourceProbe {
   void kernel_dropped(uint64_t n) { kernel_drops_.add(n); }
   void paused_for_space() { backpressure_pauses_.add(); }
   uint64_t backpressure_pauses() const { return backpressure_pauses_.value(); }
+  uint64_t accepted_events() const { return accepted_events_.value(); }
 
   // Hardening: what hostile or broken clients cost, one counter per cause.
   enum class Timeout : uint8_t { idle, partial_input, send, count_ };

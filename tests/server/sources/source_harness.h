@@ -170,6 +170,7 @@ class SourceHarness {
       }
       log_->publish();
     }
+    source_->finish();
     // The source (its connections) goes before the reactor and buffers it uses.
     source_.reset();
     reactor_ = nullptr;
