@@ -214,6 +214,7 @@ void TaildirSource::after_batch() {
   }
   // A refused batch is offered again on the next turn (the shard comes back within a ms).
   waiting_for_space_ = false;
+  if (buffered_ != nullptr && !stopping_) ingest_buffer();
   start_next_read();
 }
 
@@ -507,7 +508,7 @@ void TaildirSource::close_file(TailFile& f) {
 }
 
 void TaildirSource::release(TailFile& f) {
-  SLUICE_ASSERT(!f.queued && reading_ != &f, "a file is released while it is read");
+  SLUICE_ASSERT(!f.queued && reading_ != &f && buffered_ != &f, "a file is released while it is read");
   close_file(f);
   if (auto it = by_path_.find(f.path); it != by_path_.end() && it->second == &f) by_path_.erase(it);
   taildir_probe_.files_tracked.add(-1);
@@ -529,7 +530,7 @@ void TaildirSource::check_idle_and_rotated() {
   std::vector<TailFile*> done;
   for (auto& [id, fp] : files_) {
     TailFile& f = *fp;
-    if (f.queued || reading_ == &f) continue;
+    if (f.queued || reading_ == &f || buffered_ == &f) continue;
     if (f.rotated) {
       uint64_t size = f.size_seen;
       if (f.fd >= 0) identity_of(f.fd, &size);
@@ -553,7 +554,7 @@ void TaildirSource::check_idle_and_rotated() {
 // --- Reading -------------------------------------------------------------------------------
 
 void TaildirSource::start_next_read() {
-  if (stopping_ || reading_ != nullptr || waiting_for_space_) return;
+  if (stopping_ || reading_ != nullptr || buffered_ != nullptr) return;
   while (!ready_.empty()) {
     TailFile* f = ready_.front();
     ready_.pop_front();
@@ -607,14 +608,25 @@ void TaildirSource::on_read(int result) {
     f.size_seen = end;
     f.last_growth_ms = now_ms_;
   }
-  const std::string_view buffer(read_buffer_.get(), n);
-  if (reading_at_ == 0 && f.head.partial()) f.head = tailing::fingerprint_of(buffer);
-  const bool at_eof = n < options_.read_buffer_bytes;
+  if (reading_at_ == 0 && f.head.partial()) f.head = tailing::fingerprint_of(std::string_view(read_buffer_.get(), n));
+  buffered_ = &f;
+  buffered_bytes_ = n;
+  buffered_from_ = reading_lead_;
+  buffered_changed_ = changed_during_read;
+  ingest_buffer();
+}
+
+void TaildirSource::ingest_buffer() {
+  TailFile& f = *buffered_;
+  const std::string_view buffer(read_buffer_.get(), buffered_bytes_);
+  const uint64_t end = reading_at_ + buffered_bytes_;
+  const bool at_eof = buffered_bytes_ < options_.read_buffer_bytes;
   const bool at_end = f.final_read && at_eof;
   bool refused = false, more = false;
-  const size_t stored = ingest(f, buffer.substr(reading_lead_), f.read_pos, at_end, refused, more);
+  const size_t stored = ingest(f, buffer.substr(buffered_from_), f.read_pos, at_end, refused, more);
   if (stored > 0) {
     f.read_pos += stored;
+    buffered_from_ += stored;
     const size_t tail_bytes = static_cast<size_t>(std::min<uint64_t>(f.read_pos, tailing::kFingerprintBytes));
     f.tail =
         tailing::fingerprint_of(buffer.substr(static_cast<size_t>(f.read_pos - tail_bytes - reading_at_), tail_bytes));
@@ -623,12 +635,12 @@ void TaildirSource::on_read(int result) {
   }
   if (at_end && f.read_pos >= end) f.final_read = false;
   if (refused) {
+    // The rest stays in the buffer and is offered again after the next batch: no re-read.
     waiting_for_space_ = true;
-    f.queued = true;
-    ready_.push_front(&f);  // its turn again once there is space
     return;
   }
-  if (more || !at_eof || changed_during_read) mark_changed(f);
+  buffered_ = nullptr;
+  if (more || !at_eof || buffered_changed_) mark_changed(f);
 }
 
 size_t TaildirSource::ingest(TailFile& f, std::string_view data, uint64_t data_pos, bool at_end, bool& refused,

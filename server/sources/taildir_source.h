@@ -172,6 +172,8 @@ class TaildirSource final : public ShardSource, public reactor::IoHandler {
   void mark_changed(TailFile& f);
   void start_next_read();
   void on_read(int result);
+  // Stores the buffered read's lines from buffered_from_ on; keeps the rest when refused.
+  void ingest_buffer();
   // Turns the read's lines into events and writes them; returns the bytes stored.
   size_t ingest(TailFile& f, std::string_view data, uint64_t data_pos, bool at_end, bool& refused, bool& more);
   bool flush_batch(bool& refused);
@@ -206,6 +208,12 @@ class TaildirSource final : public ShardSource, public reactor::IoHandler {
   uint64_t reading_at_ = 0;  // file offset of read_buffer_[0]
   size_t reading_lead_ = 0;  // bytes before read_pos read again for the tail fingerprint
   bool changed_during_read_ = false;
+  // The read whose lines are being stored (a full channel refused some): its file, the bytes
+  // read, where the lines not yet stored start, and whether the file changed meanwhile.
+  TailFile* buffered_ = nullptr;
+  size_t buffered_bytes_ = 0;
+  size_t buffered_from_ = 0;
+  bool buffered_changed_ = false;
 
   // One batch of events being built, capacity reserved once (no allocation per event).
   std::vector<ringbuf::PreparedEvent> events_;
