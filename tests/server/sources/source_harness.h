@@ -115,6 +115,16 @@ class SourceHarness {
     reader.commit();
     return out;
   }
+  // Reads (and commits) while the source runs until `seen` holds `count` events or 10 s passed.
+  std::vector<StoredEvent> read_until(size_t count, std::vector<StoredEvent> seen = {}) {
+    const int64_t deadline = base::monotonic_ms() + 10'000;
+    while (seen.size() < count && base::monotonic_ms() < deadline) {
+      auto more = read_some();
+      seen.insert(seen.end(), more.begin(), more.end());
+      if (more.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return seen;
+  }
 
  private:
   void run(std::atomic<int>& started) {

@@ -111,15 +111,6 @@ struct Taildir {
 };
 
 // Reads (and commits) until `count` events arrived or 10 s passed.
-std::vector<StoredEvent> read_until(SourceHarness& harness, size_t count, std::vector<StoredEvent> seen = {}) {
-  const int64_t deadline = base::monotonic_ms() + 10'000;
-  while (seen.size() < count && base::monotonic_ms() < deadline) {
-    auto more = harness.read_some();
-    seen.insert(seen.end(), more.begin(), more.end());
-    if (more.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return seen;
-}
 
 bool wait_for(const std::function<bool()>& done, int64_t timeout_ms = 10'000) {
   const int64_t deadline = base::monotonic_ms() + timeout_ms;
@@ -141,7 +132,7 @@ TEST(TaildirSource, MaxBatchCountTakesTurnsBetweenFiles) {
   age(t.logs / "file2", 10);
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 8);
+  auto events = harness.read_until(8);
   harness.stop();
   EXPECT_EQ(bodies(events), (std::vector<std::string>{"a.log.1", "a.log.2", "b.log.1", "b.log.2", "a.log.3", "a.log.4",
                                                       "b.log.3", "b.log.4"}));
@@ -158,7 +149,7 @@ TEST(TaildirSource, FilesAreReadOldestModificationFirst) {
   age(t.logs / "b", 10);
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 4);
+  auto events = harness.read_until(4);
   harness.stop();
   EXPECT_EQ(bodies(events), (std::vector<std::string>{"c1", "c2", "a1", "b1"}));
 }
@@ -174,7 +165,7 @@ TEST(TaildirSource, GroupHeadersFileHeaderAndByteOffsets) {
   append(t.logs / "file2", "file2line1\r\n");
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 4);
+  auto events = harness.read_until(4);
   harness.stop();
   ASSERT_EQ(events.size(), 4u);
   std::vector<std::string> offsets;
@@ -200,13 +191,13 @@ TEST(TaildirSource, ALineWithoutItsNewlineWaitsForIt) {
   append(t.logs / "app.log", "complete\nhalf");
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 1);
+  auto events = harness.read_until(1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several rescans
   auto more = harness.read_some();
   EXPECT_TRUE(more.empty()) << "a line was sent before its newline";
   EXPECT_EQ(t.position_of(t.logs / "app.log"), 9);
   append(t.logs / "app.log", " and the rest\n");
-  events = read_until(harness, 2, events);
+  events = harness.read_until(2, events);
   harness.stop();
   EXPECT_EQ(bodies(events), (std::vector<std::string>{"complete", "half and the rest"}));
   EXPECT_EQ(t.position_of(t.logs / "app.log"), 27);
@@ -219,7 +210,7 @@ TEST(TaildirSource, AnOverlongLineIsCutIntoPiecesKeepingEveryByte) {
   append(t.logs / "app.log", "0123456789abcdefghijXYZ\nshort\n");
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 4);
+  auto events = harness.read_until(4);
   harness.stop();
   EXPECT_EQ(bodies(events), (std::vector<std::string>{"0123456789", "abcdefghij", "XYZ", "short"}));
   EXPECT_EQ(t.probe.lines_cut.value(), 2u);
@@ -232,10 +223,10 @@ TEST(TaildirSource, NewFilesAndGrowthAreFoundWhileRunning) {
   SourceHarness harness;
   harness.start(t.make(harness));
   append(t.logs / "new.log", "n1\n");
-  auto events = read_until(harness, 1);
+  auto events = harness.read_until(1);
   append(t.logs / "new.log", "n2\n");
   append(t.logs / "ignored.txt", "x\n");
-  events = read_until(harness, 2, events);
+  events = harness.read_until(2, events);
   harness.stop();
   EXPECT_EQ(bodies(events), (std::vector<std::string>{"n1", "n2"}));
 }
@@ -247,7 +238,7 @@ TEST(TaildirSource, ManyFiles) {
   for (int i = 0; i < kFiles; ++i) append(t.logs / ("file" + std::to_string(i)), "line of " + std::to_string(i) + "\n");
   SourceHarness harness(false, 16 << 20);
   harness.start(t.make(harness));
-  auto events = read_until(harness, kFiles);
+  auto events = harness.read_until(kFiles);
   harness.stop();
   ASSERT_EQ(events.size(), size_t{kFiles});
   std::set<std::string> distinct;
@@ -280,7 +271,7 @@ TEST(TaildirSource, AFullChannelDelaysButLosesNothing) {
   append(t.logs / "app.log", text);
   SourceHarness harness(false, 64 << 10);  // holds about a thousand of them
   harness.start(t.make(harness));
-  auto events = read_until(harness, kLines);
+  auto events = harness.read_until(kLines);
   harness.stop();
   ASSERT_EQ(events.size(), size_t{kLines});
   for (int i = 0; i < kLines; ++i) ASSERT_EQ(events[i].body, "line " + std::to_string(i));
@@ -295,16 +286,16 @@ TEST(TaildirSource, RenameRotationKeepsReadingTheOldFileToItsEnd) {
   append(log, "before 1\nbefore 2\n");
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 2);
+  auto events = harness.read_until(2);
   // The writer still holds the old file while it is renamed (as logrotate's create does).
   std::ofstream writer(log, std::ios::app | std::ios::binary);
   std::filesystem::rename(log, t.logs / "app.log.1");
   writer << "late 1\nlate 2\n" << std::flush;
   append(log, "new 1\n");
-  events = read_until(harness, 5, events);
+  events = harness.read_until(5, events);
   writer << "last, without newline" << std::flush;
   writer.close();
-  events = read_until(harness, 6, events);
+  events = harness.read_until(6, events);
   // Let go of once drained.
   EXPECT_TRUE(wait_for([&] { return t.probe.files_tracked.value() == 1; }));
   harness.stop();
@@ -322,11 +313,11 @@ TEST(TaildirSource, RenamedToAMatchingNameIsTheSameFile) {
   append(log, "first\n");
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 1);
+  auto events = harness.read_until(1);
   std::filesystem::rename(log, t.logs / "app.log.1");
   append(t.logs / "app.log.1", "second\n");
   append(log, "third\n");
-  events = read_until(harness, 3, events);
+  events = harness.read_until(3, events);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto more = harness.read_some();
   harness.stop();
@@ -344,11 +335,11 @@ TEST(TaildirSource, CopytruncateWithAMatchingCopySendsNothingTwice) {
   append(log, text);
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 100);
+  auto events = harness.read_until(100);
   std::filesystem::copy_file(log, t.logs / "app.log.1");
   ASSERT_EQ(::truncate(log.c_str(), 0), 0);
   append(log, "after truncation\n");
-  events = read_until(harness, 101, events);
+  events = harness.read_until(101, events);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto more = harness.read_some();
   harness.stop();
@@ -370,7 +361,7 @@ TEST(TaildirSource, AFlumePositionFileIsResumed) {
          "[{\"inode\":" + std::to_string(inode_of(log)) + ",\"pos\":18,\"file\":\"" + log.string() + "\"}]");
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 2);
+  auto events = harness.read_until(2);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto more = harness.read_some();
   harness.stop();
@@ -389,7 +380,7 @@ TEST(TaildirSource, AReusedInodeWithOtherContentsIsReadFromItsStart) {
   append(t.position_file, tailing::format_position_file({&p, 1}));
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 2);
+  auto events = harness.read_until(2);
   harness.stop();
   EXPECT_EQ(bodies(events), (std::vector<std::string>{"new contents 1", "new contents 2"}));
 }
@@ -405,7 +396,7 @@ TEST(TaildirSource, AFileRotatedWhileDownIsReadToItsEnd) {
   append(log, "in the new file\n");
   SourceHarness harness;
   harness.start(t.make(harness));
-  auto events = read_until(harness, 2);
+  auto events = harness.read_until(2);
   harness.stop();
   EXPECT_EQ(body_set(events), (std::multiset<std::string>{"not yet sent", "in the new file"}));
 }
@@ -419,7 +410,7 @@ TEST(TaildirSource, SkipToEndStartsUnknownFilesAtTheirEnd) {
   harness.start(t.make(harness));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   append(t.logs / "app.log", "new\n");
-  auto events = read_until(harness, 1);
+  auto events = harness.read_until(1);
   harness.stop();
   EXPECT_EQ(bodies(events), (std::vector<std::string>{"new"}));
 }
