@@ -25,10 +25,6 @@ constexpr size_t kDigitsMax = 20;  // a 64-bit offset in decimal
 constexpr size_t kInotifyBufferBytes = 64 << 10;
 constexpr uint32_t kWatchMask = IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
                                 IN_MOVE_SELF | IN_ATTRIB | IN_CLOSE_WRITE;
-// A new file that starts like a followed one but is still shorter than its read position may
-// be a copy being written (copytruncate): it is taken on only once it has grown past it or has
-// waited this long (then it is read from its start: duplicates rather than loss).
-constexpr int64_t kCopyWaitMs = 5000;
 // A followed file truncated (copytruncate) stays recognisable this long for its copy.
 constexpr int64_t kTruncatedMemoryMs = 10'000;
 
@@ -385,39 +381,51 @@ void TaildirSource::track_new(const tailing::MatchedFile& found, size_t group, b
 
 TaildirSource::CopyCheck TaildirSource::check_copy(const tailing::MatchedFile& found, int fd, uint64_t size,
                                                    Resumed& out) {
-  if (size == 0) return CopyCheck::not_a_copy;
-  bool maybe = false;
-  auto consider = [&](const Resumed& r) {
-    if (r.read_pos == 0 || r.head.empty()) return false;
-    auto head = tailing::read_fingerprint(fd, r.head.bytes);
-    if (size < r.read_pos) {
-      // Starts like it but is shorter than what was read: a copy still being written?
-      const uint32_t have = static_cast<uint32_t>(std::min<uint64_t>(size, r.head.bytes));
-      auto prefix = tailing::read_fingerprint(fd, have);
-      auto original_prefix = r.head_prefix_fd >= 0 ? tailing::read_fingerprint(r.head_prefix_fd, have)
-                                                   : Result<tailing::Fingerprint>(tailing::Fingerprint{});
-      if (prefix.ok() && original_prefix.ok() && prefix.value() == original_prefix.value()) maybe = true;
-      return false;
-    }
-    if (!head.ok() || !(head.value() == r.head)) return false;
-    return tail_before(fd, r.read_pos) == r.tail;
-  };
+  // A copy is recognised only beside a file that was truncated (copytruncate copies, then
+  // truncates): content alone cannot tell a copy from a new file that starts the same way (two
+  // services writing the same banner), and sending again is better than skipping lines.
+  const std::string directory = directory_of(found.path);
+  // The original may be truncated already without a read having seen it yet.
   for (auto& [id, t] : files_) {
-    Resumed r{t->path, t->read_pos, t->committed_pos, t->head, t->tail, t->pending, t->pending_count, t->fd};
-    if (consider(r)) {
-      out = r;
-      return CopyCheck::copy;
+    uint64_t now_size = 0;
+    if (t->fd >= 0 && t->read_pos > 0 && directory_of(t->path) == directory && identity_of(t->fd, &now_size) &&
+        now_size < t->read_pos && reading_ != t.get() && buffered_ != t.get()) {
+      truncated(*t);
+      mark_changed(*t);
     }
   }
-  for (const Truncated& t : truncated_) {
-    if (consider(t.before)) {
-      out = t.before;
-      return CopyCheck::copy;
-    }
+  for (auto t = truncated_.begin(); t != truncated_.end(); ++t) {
+    const Resumed& r = t->before;
+    if (directory_of(r.from) != directory || r.read_pos == 0 || r.head.empty() || size < r.read_pos) continue;
+    auto head = tailing::read_fingerprint(fd, r.head.bytes);
+    if (!head.ok() || !(head.value() == r.head) || !(tail_before(fd, r.read_pos) == r.tail)) continue;
+    out = r;
+    truncated_.erase(t);  // one copy per truncation
+    copy_waits_.erase(found.path);
+    return CopyCheck::copy;
   }
-  if (!maybe) return CopyCheck::not_a_copy;
+  // It may be a copy whose original is not truncated yet, or that is still being written
+  // (logrotate creates it empty, then fills it): it waits while it starts like a followed file
+  // beside it that was read, at most copy_wait_ms, then is read from its start.
+  bool maybe = false;
+  for (const auto& [id, t] : files_) {
+    if (maybe) break;
+    if (t->fd < 0 || t->read_pos == 0 || t->head.empty() || directory_of(t->path) != directory) continue;
+    if (size == 0) {
+      maybe = true;
+      break;
+    }
+    const uint32_t have = static_cast<uint32_t>(std::min<uint64_t>(size, t->head.bytes));
+    auto prefix = tailing::read_fingerprint(fd, have);
+    auto original = tailing::read_fingerprint(t->fd, have);
+    maybe = prefix.ok() && original.ok() && prefix.value() == original.value();
+  }
+  if (!maybe) {
+    copy_waits_.erase(found.path);
+    return CopyCheck::not_a_copy;
+  }
   auto [it, inserted] = copy_waits_.try_emplace(found.path, now_ms_);
-  if (now_ms_ - it->second < kCopyWaitMs) {
+  if (now_ms_ - it->second < options_.copy_wait_ms) {
     rescan_ = true;
     return CopyCheck::maybe_later;
   }
@@ -719,7 +727,7 @@ void TaildirSource::truncated(TailFile& f) {
   taildir_probe_.truncations.add();
   // Remembered a while, so that its copy is recognised even when it is found after this.
   truncated_.push_back(
-      {now_ms_, Resumed{f.path, f.read_pos, f.committed_pos, f.head, f.tail, f.pending, f.pending_count, -1}});
+      {now_ms_, Resumed{f.path, f.read_pos, f.committed_pos, f.head, f.tail, f.pending, f.pending_count}});
   f.read_pos = f.committed_pos = f.size_seen = 0;
   f.pending_count = 0;
   f.head = {};

@@ -71,6 +71,10 @@ struct TaildirOptions {
   // How long a rotated file (renamed away or deleted) that stopped growing is kept open: a
   // writer may still be finishing its last lines before it reopens the new file.
   int64_t rotated_linger_ms = 2000;
+  // How long a new file that starts like a followed file beside it (a copy being written, or
+  // its original not truncated yet: copytruncate) waits to be recognised as its copy before it
+  // is read from its start (duplicates rather than loss).
+  int64_t copy_wait_ms = 5000;
 };
 
 // What TAILDIR counts beyond a source's usual counters. Shard thread writes, admin thread reads.
@@ -144,7 +148,6 @@ class TaildirSource final : public ShardSource, public reactor::IoHandler {
     tailing::Fingerprint head, tail;
     std::array<PendingCommit, 4> pending{};
     size_t pending_count = 0;
-    int head_prefix_fd = -1;  // the original's descriptor, to compare a copy being written
   };
   struct Truncated {
     int64_t at_ms = 0;
@@ -163,8 +166,9 @@ class TaildirSource final : public ShardSource, public reactor::IoHandler {
   void scan(bool starting);
   void track_new(const tailing::MatchedFile& found, size_t group, bool starting);
   void resume_rotated_from_positions();
-  // Whether a new file is a copy of a followed (or recently truncated) one, as copytruncate
-  // makes: then `out` says where to continue. maybe_later: it may be a copy still being written.
+  // Whether a new file is the copy of a recently truncated one, as copytruncate makes: then
+  // `out` says where to continue. maybe_later: it may become one (being written, or its
+  // original not truncated yet); asked again at the next scan.
   CopyCheck check_copy(const tailing::MatchedFile& found, int fd, uint64_t size, Resumed& out);
   bool open_file(TailFile& f);
   void close_file(TailFile& f);

@@ -91,6 +91,7 @@ ComponentType http_source_type();
 ComponentType avro_source_type();
 ComponentType seq_source_type();
 ComponentType netcat_source_type();
+ComponentType netcat_udp_source_type();
 ComponentType taildir_source_type();
 ComponentType memory_channel_type();
 ComponentType file_channel_type();

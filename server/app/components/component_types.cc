@@ -37,6 +37,7 @@ const std::vector<ComponentType>& component_types() {
     all.push_back(avro_source_type());
     all.push_back(seq_source_type());
     all.push_back(netcat_source_type());
+    all.push_back(netcat_udp_source_type());
     all.push_back(taildir_source_type());
     all.push_back(memory_channel_type());
     all.push_back(file_channel_type());

@@ -1,4 +1,8 @@
-// The netcat source (Flume's NetcatSource: text lines over TCP): its options and its builder.
+// The netcat and netcatudp sources (Flume's NetcatSource and NetcatUdpSource: text lines over
+// TCP, one event per datagram over UDP): their options and their builders.
+#include <liburing.h>
+#include <netinet/in.h>
+
 #include <memory>
 
 #include <fmt/format.h>
@@ -8,6 +12,7 @@
 #include "server/app/components/component_type.h"
 #include "server/config/option_blocks.h"
 #include "server/sources/netcat_source.h"
+#include "server/sources/netcat_udp_source.h"
 
 namespace sluice::app {
 namespace {
@@ -94,8 +99,59 @@ Status build_netcat_source(const config::ComponentConfig& c, Assembly& assembly)
   return {};
 }
 
+ComponentSpec udp_spec() {
+  return ComponentSpec{
+      .kind = ComponentKind::source,
+      .type = "netcatudp",
+      .type_aliases = {"org.apache.flume.source.NetcatUdpSource"},
+      .description =
+          "Flume's netcatudp source: one event per UDP datagram, its body the bytes before the first LF "
+          "(the LF and the rest of the datagram are dropped, as in Flume); nothing is answered. A "
+          "datagram a full channel refuses is dropped and counted (UDP cannot push back).",
+      .options =
+          {
+              bind_option(),
+              port_option(),
+              {.name = "remoteAddress",
+               .description = "A header name: the sender's address goes there as Java prints it "
+                              "(\"/127.0.0.1:54321\"). Unset: no header (Flume's guide calls it "
+                              "remoteAddressHeader; the code reads remoteAddress).",
+               .aliases = {"remoteAddressHeader"}},
+          },
+  };
+}
+
+Status build_netcat_udp_source(const config::ComponentConfig& c, Assembly& assembly) {
+  auto o = std::make_unique<sources::NetcatUdpSourceOptions>();
+  o->name = c.name();
+  o->host = c.get_string("bind");
+  o->port = static_cast<uint16_t>(c.get_int("port"));
+  o->remote_address_header = c.get_string("remoteAddress");
+  const ringbuf::Header address{o->remote_address_header,
+                                std::string_view("/[0000:0000:0000:0000:0000:0000:0000:0000]:65535")};
+  const size_t record_max =
+      ringbuf::record_size(std::span<const ringbuf::Header>(&address, o->remote_address_header.empty() ? 0 : 1),
+                           sources::kNetcatUdpPayloadMax);
+  if (Status s = assembly.check_record_size(c, "port", sources::kNetcatUdpPayloadMax, record_max); !s) return s;
+  // Room for the largest datagram, the recvmsg header and the sender's address.
+  assembly.need_datagram_buffers(
+      static_cast<uint32_t>(sources::kNetcatUdpPayloadMax + sizeof(io_uring_recvmsg_out) + sizeof(sockaddr_in6) + 64));
+  auto writers = assembly.writers_of(c);
+  if (!writers.ok()) return writers.error();
+  std::vector<int> fds;
+  if (Status s = assembly.open_listeners(c, base::Transport::udp, o->host, o->port, fds); !s) return s;
+  const sources::NetcatUdpSourceOptions& options = assembly.keep(std::move(o));
+  for (uint32_t shard = 0; shard < assembly.shards(); ++shard) {
+    auto& probe = assembly.add_source_probe(options.name, "netcatudp", shard);
+    assembly.add_shard_source(shard, std::make_unique<sources::NetcatUdpSource>(
+                                         options, fds[shard], std::move(writers.value()[shard]), probe));
+  }
+  return {};
+}
+
 }  // namespace
 
 ComponentType netcat_source_type() { return {spec(), &build_netcat_source}; }
+ComponentType netcat_udp_source_type() { return {udp_spec(), &build_netcat_udp_source}; }
 
 }  // namespace sluice::app

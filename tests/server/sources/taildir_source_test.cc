@@ -352,6 +352,50 @@ TEST(TaildirSource, CopytruncateWithAMatchingCopySendsNothingTwice) {
   EXPECT_EQ(t.position_of(t.logs / "app.log.1"), static_cast<int64_t>(text.size()));
 }
 
+TEST(TaildirSource, ANewFileThatStartsLikeAnotherButIsNoCopyIsSent) {
+  Taildir t;
+  t.group("f1", ".*\\.log");
+  t.options.copy_wait_ms = 200;
+  const std::string banner = "service starting\nlistening on 8080\n";
+  append(t.logs / "a.log", banner);
+  SourceHarness harness;
+  harness.start(t.make(harness));
+  auto events = harness.read_until(2);
+  append(t.logs / "b.log", banner);  // the same bytes, but a.log is never truncated
+  events = harness.read_until(4, events);
+  harness.stop();
+  EXPECT_EQ(body_set(events), (std::multiset<std::string>{"service starting", "service starting", "listening on 8080",
+                                                          "listening on 8080"}));
+  EXPECT_EQ(t.probe.copies_recognised.value(), 0u);
+}
+
+TEST(TaildirSource, ACopyCreatedEmptyAndFilledLaterIsRecognised) {
+  Taildir t;
+  t.group("f1", "app\\.log.*");
+  const auto log = t.logs / "app.log";
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(i) + " of the file before its rotation\n";
+  append(log, text);
+  SourceHarness harness;
+  harness.start(t.make(harness));
+  auto events = harness.read_until(2000);
+  append(t.logs / "app.log.1", "");  // logrotate creates the copy empty ...
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  for (size_t at = 0; at < text.size(); at += 8192) {  // ... fills it 8 KiB at a time ...
+    append(t.logs / "app.log.1", text.substr(at, 8192));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(::truncate(log.c_str(), 0), 0);  // ... then truncates the original
+  append(log, "after\n");
+  events = harness.read_until(2001, events);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto more = harness.read_some();
+  harness.stop();
+  EXPECT_TRUE(more.empty()) << more.size() << " events sent twice";
+  EXPECT_EQ(events.size(), 2001u);
+  EXPECT_EQ(t.probe.copies_recognised.value(), 1u);
+}
+
 TEST(TaildirSource, AFlumePositionFileIsResumed) {
   Taildir t;
   t.group("f1", "app\\.log");
