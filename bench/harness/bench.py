@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -272,6 +273,8 @@ def main():
     # The ceilings are measured in the same loop, once per run, for the same reason.
     ceilings = {}
     wants_webhdfs = any(w.output == "hdfs-webhdfs" for _, w, *_ in cells)
+    # Stopped by SIGTERM too, the servers are stopped and file-tail's files deleted (finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         run_cells(cells, args, workdir, wants_webhdfs, results, ceilings)
     finally:

@@ -1,8 +1,9 @@
-"""End to end: Flume's netcat source with a real client (`nc` from netcat-openbsd) and plain
+"""End to end: Flume's netcat and netcatudp sources with a real client (`nc` from netcat-openbsd) and plain
 sockets: every line is an event in file_roll, each answered "OK" once stored; a line over
 max-line-length is answered with Flume's FAILED message and the connection closes; a bad
 setting is refused by --check with its line."""
 
+import json
 import os
 import socket
 import subprocess
@@ -86,6 +87,28 @@ class NetcatSource(unittest.TestCase):
             wait_until(lambda: len(read_lines(out)) >= 2, 30, what="2 lines in file_roll")
             sluice.stop()
         self.assertEqual(read_lines(out), [b"a", b"b"])
+
+    def test_netcatudp_one_event_per_datagram_from_nc(self):
+        port = free_port()
+        sluice = Sluice(None)
+        out = os.path.join(sluice.workdir, "out")
+        config = netcat_config(out, port, "netcatudp", "a1.sources.nc.remoteAddress = from")
+        config = config.replace("a1.sinks.k1.sink.serializer = text", "a1.sinks.k1.sink.serializer = JSON")
+        with open(sluice.config_path, "w") as f:
+            f.write(config)
+        with sluice:
+            # nc -u sends each line it reads as a datagram of its own (-w1: quit a second after
+            # its input ends); a sleep between lines keeps them apart.
+            script = "for i in 1 2 3; do echo \"datagram $i\"; sleep 0.2; done"
+            subprocess.run(["bash", "-c", f"({script}) | nc -u -w1 127.0.0.1 {port}"], timeout=30, check=True)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.sendto(b"kept\ndropped after the newline", ("127.0.0.1", port))
+                sender = s.getsockname()
+            wait_until(lambda: len(read_lines(out)) >= 4, 30, what="4 events in file_roll")
+            sluice.stop()
+        events = [json.loads(line) for line in read_lines(out)]
+        self.assertEqual([e["body"] for e in events], ["datagram 1", "datagram 2", "datagram 3", "kept"])
+        self.assertEqual(events[3]["headers"], {"from": f"/127.0.0.1:{sender[1]}"})
 
     def test_bad_max_line_length_is_refused_with_its_line(self):
         config = netcat_config("/tmp/unused", free_port(), extra="a1.sources.nc.max-line-length = 1")
