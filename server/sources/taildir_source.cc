@@ -370,13 +370,17 @@ void TaildirSource::track_new(const tailing::MatchedFile& found, size_t group, b
   f->size_seen = f->read_pos;
   f->seen = true;
   copy_waits_.erase(found.path);
-  TailFile& kept = *f;
-  files_.emplace(found.id, std::move(f));
-  by_path_[kept.path] = &kept;
+  follow(std::move(f));
+}
+
+void TaildirSource::follow(std::unique_ptr<TailFile> file) {
+  TailFile& f = *file;
+  files_.emplace(f.id, std::move(file));
+  if (!f.rotated) by_path_[f.path] = &f;  // a rotated file's name is no group's
   taildir_probe_.files_tracked.add(1);
   taildir_probe_.files_open.add(1);
   positions_dirty_ = true;
-  mark_changed(kept);
+  mark_changed(f);
 }
 
 TaildirSource::CopyCheck TaildirSource::check_copy(const tailing::MatchedFile& found, int fd, uint64_t size,
@@ -467,11 +471,7 @@ void TaildirSource::resume_rotated_from_positions() {
       base::log_info("source {}: {} (was {}) was rotated while sluice was down; reading it to its end", options_.name,
                      found->path, p.file);
       taildir_probe_.rotations.add();
-      taildir_probe_.files_tracked.add(1);
-      taildir_probe_.files_open.add(1);
-      TailFile& kept = *f;
-      files_.emplace(id, std::move(f));
-      mark_changed(kept);
+      follow(std::move(f));
       break;
     }
   }

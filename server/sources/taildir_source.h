@@ -166,6 +166,8 @@ class TaildirSource final : public ShardSource, public reactor::IoHandler {
   void scan(bool starting);
   void track_new(const tailing::MatchedFile& found, size_t group, bool starting);
   void resume_rotated_from_positions();
+  // Starts following an open file: indexed, counted, read at the next turn.
+  void follow(std::unique_ptr<TailFile> file);
   // Whether a new file is the copy of a recently truncated one, as copytruncate makes: then
   // `out` says where to continue. maybe_later: it may become one (being written, or its
   // original not truncated yet); asked again at the next scan.
@@ -208,9 +210,8 @@ class TaildirSource final : public ShardSource, public reactor::IoHandler {
 
   std::unique_ptr<char[]> read_buffer_;
   TailFile* reading_ = nullptr;  // the file whose read is in flight
-  tailing::FileId reading_id_;
-  uint64_t reading_at_ = 0;  // file offset of read_buffer_[0]
-  size_t reading_lead_ = 0;  // bytes before read_pos read again for the tail fingerprint
+  uint64_t reading_at_ = 0;      // file offset of read_buffer_[0]
+  size_t reading_lead_ = 0;      // bytes before read_pos read again for the tail fingerprint
   bool changed_during_read_ = false;
   // The read whose lines are being stored (a full channel refused some): its file, the bytes
   // read, where the lines not yet stored start, and whether the file changed meanwhile.
@@ -223,8 +224,6 @@ class TaildirSource final : public ShardSource, public reactor::IoHandler {
   std::vector<ringbuf::PreparedEvent> events_;
   std::vector<ringbuf::Header> headers_;
   std::vector<char> offset_digits_;
-  uint64_t batch_bytes_ = 0;
-  uint64_t batch_end_pos_ = 0;
   size_t headers_per_event_ = 0;
   uint64_t batches_of_current_ = 0;
 

@@ -132,6 +132,19 @@ TEST(NetcatSource, AFullChannelStopsReadingAndLosesNothing) {
   EXPECT_GT(harness.probe().backpressure_pauses(), 0u);
 }
 
+TEST(NetcatSource, AStalledClientIsClosedAfterIdleTimeoutAndItsLineBegunIsKept) {
+  SourceHarness harness;
+  NetcatSourceOptions options{.name = "n1", .ack_every_event = false, .idle_timeout_ms = 200};
+  harness.start(make(harness, options));
+  Client client(harness.port());
+  ASSERT_TRUE(client.send("begun but never ended"));
+  EXPECT_TRUE(client.closed_by_peer());  // the timeout check runs about once a second
+  auto events = harness.read_until(1);
+  harness.stop();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].body, "begun but never ended");
+}
+
 TEST(NetcatSource, ManyConnections) {
   SourceHarness harness;
   NetcatSourceOptions options{.name = "n1"};
